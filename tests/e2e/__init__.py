@@ -1,0 +1,1 @@
+"""End-to-end tests: the real app under `streamlit run`, driven by Chromium."""

@@ -1,0 +1,225 @@
+"""Helpers for the end-to-end tests: running a Streamlit server and waiting on the page.
+
+The server side mirrors Streamlit's own e2e harness: ``streamlit run APP`` headless on a
+free loopback port, polled on ``/_stcore/health`` until it answers ``ok``. The browser
+side waits on the attributes Streamlit's frontend puts on the app root (checked on
+Streamlit 1.67): ``data-test-connection-state`` (``CONNECTED`` once the websocket is up)
+and ``data-test-script-state`` (``initial`` before the first run, then ``running``,
+``rerunRequested``, ``stopRequested``, ``notRunning`` or ``compilationError``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "tests" / "e2e" / "screenshots"
+
+HEALTH_TIMEOUT_S = 60.0
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+APP_CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+# A run has finished, successfully or not (a syntax error ends in compilationError).
+SCRIPT_DONE = (
+    "[data-testid='stApp']:is([data-test-script-state='notRunning'],"
+    "[data-test-script-state='compilationError'])"
+)
+EXCEPTION = "[data-testid='stException']"
+# A slider's focusable thumb is an <input type="range"> (react-aria) in Streamlit 1.67;
+# there is no [role='slider'] attribute. Use e.g. slider_input(page, "steps").
+
+
+
+def app_path() -> Path:
+    """The app entry point: $GML_APP (absolute, or relative to the repo root), default app.py."""
+    p = Path(os.environ.get("GML_APP", "app.py"))
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """One ``streamlit run`` process on 127.0.0.1; its output goes to a log file."""
+
+    def __init__(self, app: Path | str | None = None, extra_args: tuple[str, ...] = ()):
+        self.app = Path(app) if app is not None else app_path()
+        self.extra_args = tuple(extra_args)
+        self.port: int | None = None
+        self.proc: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+        self._log_file = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")
+
+    def start(self, timeout: float = HEALTH_TIMEOUT_S, attempts: int = 3) -> str:
+        """Start the server and wait for /_stcore/health; returns the base URL."""
+        if not self.app.is_file():
+            raise FileNotFoundError(f"Streamlit app not found: {self.app}")
+        last_error = ""
+        for _ in range(attempts):
+            try:
+                self._spawn()
+                self._wait_healthy(timeout)
+                return self.url
+            except _PortLost as exc:  # someone took the port between bind and listen
+                last_error = str(exc)
+                self.stop()
+        raise RuntimeError(f"Streamlit server did not start: {last_error}")
+
+    def _spawn(self) -> None:
+        self.port = free_port()
+        fd, log = tempfile.mkstemp(prefix=f"gml-streamlit-{self.port}-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(log)
+        self._log_file = open(self.log_path, "wb")
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(self.app),
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            "--server.port", str(self.port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            *self.extra_args,
+        ]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def _wait_healthy(self, timeout: float) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        health = f"{self.url}/_stcore/health"
+        while time.monotonic() < deadline:
+            code = self.proc.poll()
+            if code is not None:
+                log = self.log_text()
+                if "already in use" in log:
+                    raise _PortLost(f"port {self.port} in use")
+                raise RuntimeError(
+                    f"streamlit exited with code {code} before becoming healthy.\n"
+                    f"--- server log ---\n{log[-4000:]}"
+                )
+            try:
+                with urllib.request.urlopen(health, timeout=2) as resp:
+                    if resp.status == 200 and resp.read().decode().strip() == "ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.25)
+        log = self.log_text()
+        self.stop()
+        raise RuntimeError(
+            f"{health} did not answer 'ok' within {timeout:.0f} s.\n"
+            f"--- server log ---\n{log[-4000:]}"
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+class _PortLost(RuntimeError):
+    pass
+
+
+# --- browser side ------------------------------------------------------------------
+
+
+def wait_for_app(page, timeout: float = 30_000, initial_wait: float = 200, settle: float = 150) -> None:
+    """Wait until the app is connected and its script run has finished.
+
+    Call after page.goto(...) and after every interaction that triggers a rerun.
+    ``initial_wait`` (ms) lets debounced widgets send their value and the rerun start
+    before we look for the idle state; ``settle`` (ms) lets the last deltas paint.
+    """
+    if initial_wait:
+        page.wait_for_timeout(initial_wait)
+    page.wait_for_selector(APP_CONNECTED, timeout=timeout, state="attached")
+    page.wait_for_selector(SCRIPT_DONE, timeout=timeout, state="attached")
+    # Widgets whose frontend code is loaded lazily show a placeholder (stSkeleton) for a
+    # moment after the run has finished. Best effort: the test's own checks still decide.
+    try:
+        page.wait_for_function(
+            "() => !document.querySelector(\"[data-testid='stSkeleton']\")",
+            timeout=min(timeout, 10_000),
+        )
+    except Exception:
+        pass
+    if settle:
+        page.wait_for_timeout(settle)
+
+
+def goto_app(page, url: str, timeout: float = 30_000) -> None:
+    """Open ``url`` and wait for the first script run to finish."""
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    wait_for_app(page, timeout=timeout, initial_wait=0)
+
+
+def exception_texts(page) -> list[str]:
+    """Text of every Streamlit exception box on the page (empty when there is none)."""
+    return [t.strip() for t in page.locator(EXCEPTION).all_inner_texts()]
+
+
+def assert_no_exception(page) -> None:
+    errors = exception_texts(page)
+    assert not errors, "the app shows an exception:\n" + "\n---\n".join(errors)
+
+
+def slider_input(page, key: str):
+    """The keyboard-focusable thumb(s) of the slider created with ``key=key``."""
+    return page.locator(f".st-key-{key} input[type='range']")
+
+
+def collect_page_errors(page) -> list[str]:
+    """Start collecting uncaught JavaScript errors of ``page``; returns the live list."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
