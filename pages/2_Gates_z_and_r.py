@@ -1,0 +1,47 @@
+"""Page 2: the update gate z and the reset gate r, term by term (tutorial Part 1)."""
+import numpy as np
+import streamlit as st
+
+from ui import equations, page
+
+ctx = page.setup("Gates z and r")
+st.markdown(
+    "Each gate adds three terms (what the character says, what the previous state says, a bias) "
+    "and squashes the sum with σ into (0, 1): one number per batch row and hidden unit.")
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    tr, p = ctx.trace(n), ctx.run.params
+    B, V, H = ctx.B, ctx.V, ctx.H
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    page.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
+                key="x_t", x_title="character", y_title="row")
+    for g, name in (("z", "update gate"), ("r", "reset gate")):
+        st.subheader(f"{g}: the {name}")
+        st.latex(equations.gate(g, B, V, H))
+        W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
+        c1, c2, c3 = st.columns([2, 2, 2])
+        with c1:
+            page.matrix(W, f"W_{g}  ({V}×{H})", x=hid, y=voc, key=f"W_{g}",
+                        x_title="unit", y_title="character")
+        with c2:
+            page.matrix(U, f"U_{g}  ({H}×{H})", x=hid, y=hid, key=f"U_{g}",
+                        x_title="unit", y_title="unit of h_{t-1}")
+        with c3:
+            page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit")
+        terms = [("in", f"x_t W_{g}"), ("rec", f"h_(t-1) U_{g}"), ("bias", f"b_{g}"), ("pre", "sum")]
+        cols = st.columns(len(terms) + 1)
+        for col, (part, title) in zip(cols, terms):
+            with col:
+                page.matrix(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", x=hid, y=rows,
+                            key=f"{g}_{part}", x_title="unit")
+        with cols[-1]:
+            page.matrix(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", x=hid, y=rows, kind="gate",
+                        key=f"{g}_t", x_title="unit")
+    page.look_at(
+        "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
+        "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "
+        "(yellow) let information through, near 0 (purple) block it.")

@@ -1,0 +1,243 @@
+"""What every page does: the sidebar, the run, the batch / time-step stepper, drawing matrices.
+
+A page script is thin:
+
+    ctx = page.setup("Gates z and r")          # sidebar + cached run, or a message and stop
+    @page.stepped(ctx)                         # batch / step selectors, prev / next / play
+    def body(n, t):                            # reruns alone when the step changes
+        page.matrix(ctx.trace(n).z[t], "z_t", ...)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import streamlit as st
+
+import gru_core as gc
+
+from . import exports, plots, state
+from .compute import InputError, Run, get_run
+from .state import CHOICES, DEFAULTS, Settings, slider_bounds
+
+PLAY_SECONDS = 1.2
+TRAINED_KEY = "trained_params"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_literal(text: str) -> str:
+    """User text for st.markdown, shown literally: no Markdown, no HTML, no LaTeX."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    run: Run
+
+    def trace(self, n: int) -> gc.Trace:
+        return self.run.traces[n]
+
+    @property
+    def S(self) -> int:
+        return self.run.batches.seq_len
+
+    @property
+    def B(self) -> int:
+        return self.run.batches.batch_size
+
+    @property
+    def V(self) -> int:
+        return self.run.vocab.size
+
+    @property
+    def H(self) -> int:
+        return self.run.params.hidden_size
+
+    @property
+    def vocab_labels(self) -> list[str]:
+        return plots.char_labels(self.run.vocab.chars)
+
+    @property
+    def hidden_labels(self) -> list[str]:
+        return plots.hidden_labels(self.H)
+
+    def row_labels(self, n: int) -> list[str]:
+        """Batch n's rows, each labelled with the characters it reads."""
+        return plots.row_labels(self.row_texts(n))
+
+    def row_texts(self, n: int) -> list[str]:
+        return [self.run.vocab.decode(self.run.batches.row_ids(n, b)) for b in range(self.B)]
+
+    def char_at(self, n: int, t: int, b: int, target: bool = False) -> str:
+        ids = self.run.batches.y_ids if target else self.run.batches.x_ids
+        return self.run.vocab.chars[ids[n, t, b]]
+
+
+# ---------------------------------------------------------------- sidebar
+
+def apply_tutorial_preset() -> None:
+    """Callback: every control back to the tutorial's values (Part 1's text, sizes, weights)."""
+    for key, value in DEFAULTS.items():
+        st.session_state[key] = value
+    st.session_state.update(state.PAGE_DEFAULTS)
+
+
+def sidebar() -> None:
+    s = st.session_state
+    bounds = slider_bounds(s["text"], s["batch_size"])
+    with st.sidebar:
+        st.text_area("Text", key="text", max_chars=state.TEXT_LIMIT, height=80,
+                     help=f"Any characters (emoji, accents and right-to-left scripts work), up to "
+                          f"{state.TEXT_LIMIT:,}. The GRU learns to predict each next character.")
+        st.slider("Batch size B", *bounds["batch_size"], key="batch_size",
+                  help="Sequences processed side by side (rows of every matrix).")
+        st.slider("Sequence length S", *bounds["seq_len"], key="seq_len",
+                  help="Time steps per sequence. B·S + 1 characters are needed for one batch.")
+        st.slider("Hidden size H", *bounds["hidden_size"], key="hidden_size",
+                  help="Units in the hidden state h (columns of z, r, h~ and h).")
+        st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch",
+                  help="Part 1's string, sizes, dictionary 'hatM' and published weights.")
+        with st.expander("Model and data options"):
+            st.radio("Weights", CHOICES["weights"], key="weights", horizontal=True,
+                     format_func={"tutorial": "tutorial", "random": "random (seed)",
+                                  "trained": "trained"}.get,
+                     help="The tutorial's published weights need its dictionary and H = 2.")
+            st.number_input("Seed", 0, state.MAX_SEED, key="seed", step=1)
+            st.radio("Reset gate applied", CHOICES["reset"], key="reset", horizontal=True,
+                     format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
+            st.radio("Update rule", CHOICES["update"], key="update", horizontal=True,
+                     format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (003)"}.get)
+            st.radio("Vocabulary order", CHOICES["order"], key="order", horizontal=True)
+            if s["order"] == "custom":
+                st.text_input("Custom order", key="custom_order",
+                              help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")
+            st.radio("Batch layout", CHOICES["layout"], key="layout", horizontal=True,
+                     help="tutorial: Part 1's batches; streams: row b of the next batch continues "
+                          "row b of this one.")
+        st.toggle("Numbers in cells", key="numbers",
+                  help="Print each value in small matrices (hover always shows the exact value).")
+
+
+def setup(title: str, *, needs_run: bool = True) -> Context | None:
+    """Page config, sidebar, URL sync, and the cached run; on bad input a message and st.stop()."""
+    st.set_page_config(page_title=f"{title} · GRU Matrix Lab", page_icon="🔢", layout="wide")
+    exports.clear()
+    state.restore_from_url()
+    state.keep_across_pages()
+    state.clamp_sizes()
+    sidebar()
+    state.write_url()
+    st.title(title)
+    for note in state.take_notes():
+        st.info(note)
+    if not needs_run:
+        return None
+    settings = Settings.from_state(st.session_state)
+    trained = st.session_state.get(TRAINED_KEY) if settings.weights == "trained" else None
+    try:
+        run = get_run(settings, trained)
+    except InputError as err:
+        st.error(str(err))
+        st.stop()
+    for note in run.notes:
+        st.info(note)
+    return Context(settings, run)
+
+
+# ---------------------------------------------------------------- stepping through time
+
+def _clamp_step(ctx: Context) -> None:
+    s = st.session_state
+    s["batch"] = min(max(int(s.get("batch", 1)), 1), ctx.run.num_batches)
+    s["step"] = min(max(int(s.get("step", 1)), 1), ctx.S)
+
+
+def _move(ctx: Context, delta: int) -> None:
+    """Callback: one time step forward or back, crossing into the next / previous batch."""
+    s = st.session_state
+    flat = (s["batch"] - 1) * ctx.S + (s["step"] - 1) + delta
+    flat %= ctx.run.num_batches * ctx.S
+    s["batch"], s["step"] = flat // ctx.S + 1, flat % ctx.S + 1
+
+
+def stepper(ctx: Context, *, steps: bool = True) -> tuple[int, int]:
+    """Batch and time-step selectors with previous / next / play. Returns 0-based (n, t)."""
+    _clamp_step(ctx)
+    N = ctx.run.num_batches
+    cols = st.columns([3, 3, 1, 1, 1.3] if steps else [3, 4])
+    with cols[0]:
+        if N > 1:
+            st.slider("Batch", 1, N, key="batch", help="Which batch of the text (1 = first).")
+        else:
+            st.caption("Batch 1 of 1")
+    if steps:
+        with cols[1]:
+            if ctx.S > 1:
+                st.slider("Time step t", 1, ctx.S, key="step",
+                          help="Which character position of the sequences.")
+            else:
+                st.caption("Time step 1 of 1")
+        cols[2].button("◀ Prev", on_click=_move, args=(ctx, -1), key="prev_step", width="stretch")
+        cols[3].button("Next ▶", on_click=_move, args=(ctx, 1), key="next_step", width="stretch")
+        cols[4].toggle("Play", key="playing", help=f"Advance one step every {PLAY_SECONDS} s.")
+    state.write_url()
+    return st.session_state["batch"] - 1, (st.session_state["step"] - 1 if steps else 0)
+
+
+def stepped(ctx: Context, *, steps: bool = True):
+    """Decorator: run body(n, t) inside a fragment with the stepper, so moving through time
+    redraws only this part; while "Play" is on the fragment advances itself."""
+    def decorate(body):
+        playing = bool(st.session_state.get("playing")) and steps
+
+        @st.fragment(run_every=PLAY_SECONDS if playing else None)
+        def fragment():
+            if playing and st.session_state.get("_advance"):
+                _clamp_step(ctx)
+                _move(ctx, 1)
+            st.session_state["_advance"] = playing
+            n, t = stepper(ctx, steps=steps)
+            if bool(st.session_state.get("playing")) != playing:
+                st.rerun()                      # start / stop the timer: needs a full run
+            body(n, t)
+            downloads()
+
+        fragment()
+        return body
+    return decorate
+
+
+# ---------------------------------------------------------------- drawing
+
+def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
+           y_title: str = "", height: int | None = None, **kwargs) -> None:
+    """Draw one matrix with the project's heatmap; every chart is keyed, and every matrix drawn
+    is offered for download by `downloads()` (labelled CSV and NPZ)."""
+    exports.register(key, title, values, x, y)
+    fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
+                        y_title=y_title, numbers=st.session_state.get("numbers", True),
+                        height=height, **kwargs)
+    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+
+
+def look_at(text: str) -> None:
+    """The short 'what to look at' note of a page or section."""
+    st.caption("👀 " + text)
+
+
+def downloads() -> None:
+    """Download buttons for every matrix drawn so far in this run (CSV zip and NPZ)."""
+    items = exports.registered()
+    if not items:
+        return
+    with st.expander(f"Download the {len(items)} matrices on this page"):
+        c1, c2 = st.columns(2)
+        c1.download_button("CSV files (zip)", exports.csv_zip(items), "gru_matrices_csv.zip",
+                           "application/zip", key="download_csv", width="stretch")
+        c2.download_button("NumPy arrays (npz)", exports.npz(items), "gru_matrices.npz",
+                           "application/octet-stream", key="download_npz", width="stretch")

@@ -1,0 +1,111 @@
+"""The one way to draw a matrix (and the few line charts), used by every page.
+
+Colour ranges are fixed by meaning, so the same colour means the same number on every page:
+    "gate"   σ outputs and probabilities, 0..1, sequential (viridis, colour-blind safe)
+    "tanh"   h, h~ and other values in -1..1, diverging (ColorBrewer RdBu, colour-blind safe)
+    "signed" weights, pre-activations, gradients: symmetric about 0 (RdBu, range ±max|value|)
+    "onehot" one-hot inputs and targets, 0..1 greys
+User text only ever reaches a figure as tick labels, and every tick label is HTML-escaped here
+(plotly reads <b>, <br>, &amp; ... in labels as markup). Titles are the pages' own text.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+SCALES = {
+    "gate": dict(colorscale="Viridis", zmin=0.0, zmax=1.0),
+    "tanh": dict(colorscale="RdBu", reversescale=True, zmin=-1.0, zmax=1.0),
+    "signed": dict(colorscale="RdBu", reversescale=True),
+    "onehot": dict(colorscale="Greys", zmin=0.0, zmax=1.0),
+}
+MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
+FONT = dict(family="Inter, Arial, sans-serif", size=14)
+VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def label(text: str) -> str:
+    """Characters made visible: whitespace as ␣ ⏎ ⇥, other invisible ones as U+XXXX."""
+    return "".join(VISIBLE.get(c) or (c if c.isprintable() else f"U+{ord(c):04X}") for c in text)
+
+
+def _ticks(labels) -> list[str]:
+    return [html.escape(str(s), quote=False) for s in labels]
+
+
+def hidden_labels(H: int) -> list[str]:
+    return [f"h{j + 1}" for j in range(H)]
+
+
+def row_labels(texts) -> list[str]:
+    """Batch rows labelled with their characters, numbered so equal texts stay distinct."""
+    return [f"{i}: {label(t)}" for i, t in enumerate(texts)]
+
+
+def char_labels(chars) -> list[str]:
+    return [label(c) for c in chars]
+
+
+def _cell_text(values: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: f"{v:.4f}".rstrip("0").rstrip(".") if v == v else "")(values)
+
+
+def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
+            y_title: str = "", numbers: bool = True, height: int | None = None,
+            highlight_rows=(), highlight_cols=()) -> go.Figure:
+    """A labelled heatmap of a 2-D array; numbers in the cells when small and `numbers` is on.
+
+    highlight_rows / highlight_cols: indices outlined in black (the cell inspector uses them).
+    """
+    z = np.atleast_2d(np.asarray(values, dtype=float))
+    rows, cols = z.shape
+    scale = dict(SCALES[kind])
+    if kind == "signed":
+        m = float(np.nanmax(np.abs(z))) if z.size else 1.0
+        scale.update(zmin=-m if m > 0 else -1.0, zmax=m if m > 0 else 1.0)
+    trace = dict(z=z, x=_ticks(x_labels), y=_ticks(y_labels), xgap=1, ygap=1,
+                 hovertemplate=f"{y_title or 'row'} %{{y}}<br>{x_title or 'column'} %{{x}}"
+                               "<br>value %{z:.10g}<extra></extra>",
+                 colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
+    if numbers and z.size <= MAX_TEXT_CELLS:
+        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13))
+    shapes = [_outline(i - 0.5, i + 0.5, -0.5, cols - 0.5) for i in highlight_rows] + \
+             [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5) for j in highlight_cols]
+    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
+    layout = dict(
+        title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
+        height=height or min(900, 110 + cell * rows),
+        margin=dict(l=10, r=10, t=44, b=10),
+        font=FONT,
+        xaxis=dict(title=x_title, type="category", side="top", tickangle=0, automargin=True),
+        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
+        shapes=shapes,
+        plot_bgcolor="white",
+    )
+    return go.Figure(go.Heatmap(**trace), layout=layout)
+
+
+def _outline(y0, y1, x0, x1) -> dict:
+    return dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref="x", yref="y",
+                line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")
+
+
+def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
+               log_y: bool = False, height: int = 320, x_labels=None) -> go.Figure:
+    """Lines over a shared x axis (loss curves, gradient norms, a unit's trace over a text)."""
+    fig_traces = []
+    for name, ys in series.items():
+        xs = list(range(len(ys))) if x is None else x
+        fig_traces.append(go.Scatter(x=xs, y=list(ys), mode="lines+markers" if len(ys) <= 60 else "lines",
+                                     name=name, hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
+                  margin=dict(l=10, r=10, t=44, b=10), font=FONT,
+                  xaxis=dict(title=x_title, automargin=True),
+                  yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True),
+                  legend=dict(orientation="h", y=-0.25), plot_bgcolor="white")
+    if x_labels is not None:
+        layout["xaxis"].update(tickmode="array", tickvals=list(range(len(x_labels))),
+                               ticktext=_ticks(label(c) for c in x_labels))
+    return go.Figure(fig_traces, layout=layout)
