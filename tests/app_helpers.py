@@ -1,0 +1,52 @@
+"""Helpers for AppTest: run a page, find its charts, decode Plotly 7's typed arrays."""
+from __future__ import annotations
+
+import base64
+import json
+
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_page(path: str, state: dict | None = None, query: dict | None = None) -> AppTest:
+    """Run app.py or pages/<path> with session-state and/or URL values set first."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def decode(value):
+    """A Plotly 7 array ({"dtype": "f8", "bdata": ..., "shape": "r, c"}) or a plain list -> ndarray."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            arr = arr.reshape([int(s) for s in str(value["shape"]).split(",")])
+        return arr
+    return np.asarray(value)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly charts by their user key -> the figure spec (dict)."""
+    return {user_key(el): json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def user_key(el) -> str:
+    """Keyed elements have ids "$$ID-<hash>-<user key>"."""
+    return el.proto.id.split("-", 2)[-1]
+
+
+def heatmap_z(spec: dict) -> np.ndarray:
+    """The z matrix of the first heatmap trace of a figure spec."""
+    return decode(spec["data"][0]["z"])
+
+
+def no_exception(at: AppTest) -> bool:
+    return len(at.exception) == 0
