@@ -83,6 +83,15 @@ def apply_tutorial_preset() -> None:
     st.session_state.update(state.PAGE_DEFAULTS)
 
 
+def size_slider(label: str, key: str, bounds: dict, help: str) -> None:
+    """A size slider, or a caption when the text leaves a single possible value."""
+    lo, hi = bounds[key]
+    if lo < hi:
+        st.slider(label, lo, hi, key=key, help=help)
+    else:
+        st.caption(f"{label} = {lo}: the only value this text allows.")
+
+
 def sidebar() -> None:
     s = st.session_state
     bounds = slider_bounds(s["text"], s["batch_size"])
@@ -90,13 +99,13 @@ def sidebar() -> None:
         st.text_area("Text", key="text", max_chars=state.TEXT_LIMIT, height=80,
                      help=f"Any characters (emoji, accents and right-to-left scripts work), up to "
                           f"{state.TEXT_LIMIT:,}. The GRU learns to predict each next character.")
-        st.slider("Batch size B", *bounds["batch_size"], key="batch_size",
-                  help="Sequences processed side by side (rows of every matrix).")
-        st.slider("Sequence length S", *bounds["seq_len"], key="seq_len",
-                  help="Time steps per sequence. B·S + 1 characters are needed for one batch.")
-        st.slider("Hidden size H", *bounds["hidden_size"], key="hidden_size",
-                  help="Units in the hidden state h (columns of z, r, h~ and h).")
-        st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch",
+        size_slider("Batch size B", "batch_size", bounds,
+                    "Sequences processed side by side (rows of every matrix).")
+        size_slider("Sequence length S", "seq_len", bounds,
+                    "Time steps per sequence. B·S + 1 characters are needed for one batch.")
+        size_slider("Hidden size H", "hidden_size", bounds,
+                    "Units in the hidden state h (columns of z, r, h~ and h).")
+        st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch", key="preset",
                   help="Part 1's string, sizes, dictionary 'hatM' and published weights.")
         with st.expander("Model and data options"):
             st.radio("Weights", CHOICES["weights"], key="weights", horizontal=True,

@@ -122,8 +122,12 @@ def restore_from_url() -> None:
             st.session_state[key] = raw not in ("0", "false", "off")
         else:
             try:
-                st.session_state[key] = parse_int(raw)
-            except ValueError:
+                value = parse_int(raw)
+                if str(value) != raw.strip():
+                    _note(f"`{key}` must be a whole number; the link gave {_shown(raw)}, so "
+                          f"{value} is used.")
+                st.session_state[key] = value
+            except (ValueError, OverflowError):
                 _note(f"`{key}` must be a whole number; the link gave {_shown(raw)}, so "
                       f"{default} is used.")
 
