@@ -1,0 +1,195 @@
+"""Page 3: the candidate h~ (with the reset gate) and the new state h (with the update gate),
+then the chain of states through the sequence and across batches (tutorial Part 1, 002)."""
+import numpy as np
+import streamlit as st
+
+from ui import equations, page, plots
+
+ctx = page.setup("Candidate and new state")
+st.markdown(
+    r"The reset gate $r_t$ decides how much of the previous state $h_{t-1}$ enters the candidate "
+    r"$\tilde h_t$; the update gate $z_t$ then mixes $h_{t-1}$ and $\tilde h_t$ into the new state "
+    r"$h_t$, unit by unit.")
+
+CHAIN_COLUMNS = 128          # at most this many time steps in the chain heatmap
+
+
+def row_of(charts, *, max_per_row: int) -> None:
+    """Draw (callable, …) items side by side, at most max_per_row per line."""
+    for i in range(0, len(charts), max_per_row):
+        cols = st.columns(max_per_row)
+        for col, draw in zip(cols, charts[i:i + max_per_row]):
+            with col:
+                draw()
+
+
+def stack(columns) -> None:
+    """Draw lists of charts in side-by-side columns, each list top to bottom."""
+    for col, draws in zip(st.columns(len(columns)), columns):
+        with col:
+            for draw in draws:
+                draw()
+
+
+def chain(n: int, t: int) -> None:
+    """h for every time step of one batch row (columns), the carried h_0 first."""
+    st.subheader(r"The chain: $h_{t-1} \to h_t \to h_{t+1}$")
+    B, S, N = ctx.B, ctx.S, ctx.run.num_batches
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        b = st.selectbox("Batch row b", range(B), key="chain_row",
+                         format_func=lambda i: ctx.row_labels(n)[i],
+                         help="Which sequence of the batch to follow through time.") if B > 1 else 0
+    with c2:
+        span = st.toggle("Follow the row across batches", key="chain_span", disabled=N == 1,
+                         help="Show the neighbouring batches too: row b's last state is carried "
+                              "into row b of the next batch.")
+    per = max(1, CHAIN_COLUMNS // S)
+    if span and N > 1:
+        first = min(max(0, n - per // 2), max(0, N - per))
+        batches = range(first, min(N, first + per))
+    else:
+        batches = range(n, n + 1)
+    cols, h_cols, kept_cols, current = [], [], [], 0
+    first_batch = batches[0]
+    h0 = ctx.trace(first_batch).h0[b]
+    cols.append("h0 = 0" if first_batch == 0 else f"h0 ← batch {first_batch}")
+    h_cols.append(h0)
+    kept_cols.append(None)
+    keep = ctx.run.config.update == "keep"
+    for m in batches:
+        tr = ctx.trace(m)
+        kept = tr.z if keep else tr.one_minus_z
+        for s in range(S):
+            char = plots.label(ctx.char_at(m, s, b))
+            cols.append(f"{m + 1}·t{s + 1} {char}" if len(batches) > 1 else f"t{s + 1} {char}")
+            h_cols.append(tr.h[s, b])
+            kept_cols.append(kept[s, b])
+            if (m, s) == (n, t):
+                current = len(cols) - 1
+    H_mat = np.stack(h_cols, axis=1)
+    K_mat = np.stack([np.full(ctx.H, np.nan) if k is None else k for k in kept_cols], axis=1)
+    where = f"row {b} of batch {n + 1}" if len(batches) == 1 else \
+        f"row {b}, batches {batches[0] + 1}–{batches[-1] + 1}"
+    page.matrix(H_mat, f"h over time, {where}  ({ctx.H}×{len(cols)})", x=cols, y=ctx.hidden_labels,
+                kind="tanh", key="chain_h", x_title="time step (character read)", y_title="unit",
+                highlight_cols=[current])
+    share = "z" if keep else "1 − z"
+    page.matrix(K_mat, f"share of h_(t−1) kept = {share}  ({ctx.H}×{len(cols)})", x=cols,
+                y=ctx.hidden_labels, kind="gate", key="chain_kept",
+                x_title="time step (character read)", y_title="unit", highlight_cols=[current])
+    page.look_at(
+        f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
+        "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
+        "(002: “z close to 1 … keep a majority of the previous information”). Where it is near 0 "
+        "(purple), h_t jumps to the candidate h̃. The outlined column is the step shown above. "
+        "Untrained weights rarely copy; with the tutorial preset, switch the update rule to "
+        "“z takes h̃” and the same small z values keep up to 94% of the past (batch 2).")
+    last = f"h_{S}" if S > 1 else "h_1"
+    if n + 1 >= N:
+        st.caption(f"Across batches: batch {n + 1} is the last one, so its {last} is not carried "
+                   "further (a new pass over the text starts again from h_0 = 0).")
+        return
+    nxt = page.md_literal(repr(ctx.row_texts(n + 1)[b]))
+    carried = (f"Across batches: {last} of row {b} (the last column of batch {n + 1}) becomes h_0 "
+               f"of row {b} in batch {n + 2}, which reads {nxt}")
+    if ctx.run.batches.layout == "tutorial":
+        st.caption(f"{carried}. In the tutorial's layout that is not the text that follows this "
+                   "row, so the carried state joins unrelated text; the “streams” layout (sidebar) "
+                   "makes each row continue its own text.")
+    else:
+        st.caption(f"{carried}: the continuation of this row's text (streams layout).")
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    tr, p, cfg = ctx.trace(n), ctx.run.params, ctx.run.config
+    B, V, H = ctx.B, ctx.V, ctx.H
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    ncols = 3 if H <= 10 else 2         # wide matrices get wider charts
+    chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+
+    def m(values, title, key, kind="signed"):
+        # a long title would run into the centred axis title; the h1..hH ticks still label it
+        return lambda: page.matrix(values, f"{title}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
+                                   x_title="unit" if len(title) <= 12 else "")
+
+    def bias(values, title, key):
+        return lambda: page.matrix(values[None, :], f"{title}  (1×{H})", x=hid, y=["b"], key=key,
+                                   x_title="unit", height=190)
+
+    # ---------------------------------------------------------------- candidate
+    st.subheader(r"$\tilde h_t$: the candidate state")
+    st.latex(equations.candidate(cfg))
+    st.markdown(equations.candidate_note(cfg))
+    W_h = lambda: page.matrix(p.W_h, f"W_h  ({V}×{H})", x=hid, y=voc, key="W_h",  # noqa: E731
+                              x_title="unit", y_title="character")
+    U_h = lambda: page.matrix(p.U_h, f"U_h  ({H}×{H})", x=hid, y=hid, key="U_h",  # noqa: E731
+                              x_title="unit", y_title="unit of h_(t−1)")
+    biases = [bias(p.b_h, "b_h", "b_h")] + \
+        ([bias(p.b_hn, "b_hn", "b_hn")] if cfg.reset == "after" else [])
+    if ncols == 3:
+        stack([[W_h], [U_h], biases])
+    else:
+        row_of([W_h, U_h] + biases, max_per_row=2)
+
+    if cfg.reset == "before":
+        rec = "(r_t ⊙ h_(t−1)) U_h"
+        reset = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
+                 m(tr.r[t], "r_t", "r_t", "gate"),
+                 m(tr.r_h_prev[t], "r_t ⊙ h_(t−1)", "r_h_prev", "tanh")]
+    else:
+        rec = "r_t ⊙ (h_(t−1) U_h + b_hn)"
+        reset = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
+                 m(tr.h_prev_U_h[t], "h_(t−1) U_h + b_hn", "h_prev_U_h"),
+                 m(tr.r[t], "r_t", "r_t", "gate")]
+    product = m(tr.h_rec[t], rec, "h_rec")
+    terms = [m(tr.h_in[t], "x_t W_h", "h_in"), m(tr.h_bias[t], "b_h", "h_bias")]
+    st.markdown(f"**1. The reset product** {rec}, the recurrent term:")
+    if ncols == 3:
+        row_of(reset, max_per_row=3)
+        st.markdown(f"**2. The three terms**: {rec}, x_t W_h and b_h:")
+        row_of([product] + terms, max_per_row=3)
+    else:
+        row_of(reset + [product], max_per_row=2)
+        st.markdown("**2. The other two terms**: x_t W_h and b_h:")
+        row_of(terms, max_per_row=2)
+    st.markdown("**3. Their sum, and h̃_t = tanh(sum):**")
+    row_of([m(tr.h_pre[t], "sum", "h_pre"), m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")],
+           max_per_row=ncols)
+    page.look_at(
+        "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
+        "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
+        "red positive. At t = 1 of batch 1, h_(t−1) = 0, so the reset product is 0 too.")
+
+    # ---------------------------------------------------------------- update
+    st.subheader("$h_t$: the new state")
+    st.latex(equations.update(cfg))
+    st.markdown(equations.update_note(cfg))
+    keep = cfg.update == "keep"
+    z = m(tr.z[t], "z_t", "z_t", "gate")
+    one_minus_z = m(tr.one_minus_z[t], "1 − z_t", "one_minus_z", "gate")
+    g_prev, g_tilde = (z, one_minus_z) if keep else (one_minus_z, z)
+    part_prev = m(tr.h_from_prev[t], "z_t ⊙ h_(t−1)" if keep else "(1 − z_t) ⊙ h_(t−1)",
+                  "h_from_prev", "tanh")
+    part_tilde = m(tr.h_from_tilde[t], "(1 − z_t) ⊙ h̃_t" if keep else "z_t ⊙ h̃_t",
+                   "h_from_tilde", "tanh")
+    h_prev = m(tr.h_prev[t], "h_(t−1)", "h_prev_again", "tanh")
+    h_tilde = m(tr.h_tilde[t], "h̃_t", "h_tilde_again", "tanh")
+    h_t = m(tr.h[t], "h_t = sum of both parts", "h_t", "tanh")
+    if ncols == 3:             # each line is one product; h_t under the two parts it sums
+        row_of([h_prev, g_prev, part_prev, h_tilde, g_tilde, part_tilde], max_per_row=3)
+        c1, _, c3 = st.columns(3)
+        c1.markdown("**h_t** = the two parts above it, added →")
+        with c3:
+            h_t()
+    else:                      # h_(t−1) and h̃ are drawn above
+        row_of([g_prev, g_tilde, part_prev, part_tilde, h_t], max_per_row=2)
+    kept = "z" if keep else "1 − z"
+    page.look_at(
+        f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "
+        f"{'1 − z' if keep else 'z'}): it always lies between the two. At t = 1 of batch 1, "
+        "h_(t−1) = 0, so h_t is just the candidate part.")
+
+    chain(n, t)

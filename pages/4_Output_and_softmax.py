@@ -1,0 +1,96 @@
+"""Page 4: the dense output layer and the softmax with the max trick (tutorial Part 1)."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import equations, page, plots
+
+ctx = page.setup("Output and softmax")
+st.markdown(
+    "The new state h_t goes through one dense layer, y_linear = h_t W_y + b_y: one score (logit) "
+    "per character of the vocabulary. Softmax turns each row of scores into probabilities ŷ "
+    "for the next character.")
+
+
+def grid(rows) -> None:
+    """Each item of rows is (column widths, draw callables); None leaves a column empty."""
+    for widths, draws in rows:
+        for col, draw in zip(st.columns(widths), draws):
+            if draw is not None:
+                with col:
+                    draw()
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    tr, p, Y = ctx.trace(n), ctx.run.params, ctx.run.batches.Y[n]
+    B, V, H = ctx.B, ctx.V, ctx.H
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    st.latex(equations.OUTPUT)
+
+    wide = V > 8 or H > 8 or B > 8      # big matrices: one B×V matrix per line, B×1 beside it
+
+    def bv(values, title, key, kind="signed"):
+        # in narrow columns a long title would run into the centred axis title
+        return lambda: page.matrix(values, f"{title}  ({B}×{V})", x=voc, y=rows, kind=kind, key=key,
+                                   x_title="character" if wide else "")
+
+    def b1(values, title, label, key):
+        return lambda: page.matrix(values[:, None], f"{title}  ({B}×1)", x=[label], y=rows, key=key)
+
+    h_t = lambda: page.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
+                              key="h_t", x_title="unit")
+    W_y = lambda: page.matrix(p.W_y, f"W_y  ({H}×{V})", x=voc, y=hid, key="W_y",  # noqa: E731
+                              x_title="character", y_title="unit")
+    b_y = lambda: page.matrix(p.b_y[None, :], f"b_y  (1×{V})", x=voc, y=["b"], key="b_y",  # noqa: E731
+                              x_title="character", height=190)
+    logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits")
+    maxes = b1(tr.logits_max[t], "max per row", "max", "logits_max")
+    exp = bv(tr.exp[t], "exp(y_linear − max)", "exp", "gate")
+    sums = b1(tr.exp_sum[t], "row sum", "Σ", "exp_sum")
+    probs = bv(tr.probs[t], "ŷ_t = exp / row sum", "probs", "gate")
+    target = bv(Y[t], "y_t  target (one-hot)", "target", "onehot")
+
+    st.subheader("The dense layer: y_linear = h_t W_y + b_y")
+    grid([([1, 1], [h_t, W_y]), ([1], [b_y])] if wide else [([1, 1.4], [h_t, lambda: (W_y(), b_y())])])
+    page.look_at("Each logit is row b of h_t times column v of W_y (plus b_y): a large positive "
+                 "score (red) makes that character likely, a negative one (blue) unlikely.")
+
+    st.subheader("Softmax with the max trick")
+    st.markdown(
+        r"$e^a$ overflows for large $a$, so each row's largest logit is subtracted first: every "
+        "exponent is then ≤ 0 and the largest term is exactly 1. Subtracting the same number "
+        "from a whole row multiplies its exps and their sum by the same factor, so ŷ does not "
+        "change. (Part 1 subtracts one number, the largest logit of the whole run, 0.9021 with "
+        "the tutorial preset; that gives the same ŷ.)")
+    if wide:
+        grid([([3, 1], [logits, maxes]), ([3, 1], [exp, sums]), ([3, 1], [probs, None]),
+              ([3, 1], [target, None])])
+    else:
+        grid([([3, 1.8, 3], [logits, maxes, exp]), ([1.8, 3, 3], [sums, probs, target])])
+    page.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
+                 "Compare ŷ with the target y_t row by row: the target's column should be the "
+                 "brightest.")
+
+    st.subheader("Predicted vs target character")
+    pred = tr.probs[t].argmax(axis=1)
+    target = ctx.run.batches.y_ids[n, t]
+    table = pd.DataFrame({
+        "row": rows,
+        "reads": [plots.label(ctx.char_at(n, t, b)) for b in range(B)],
+        "predicted (argmax ŷ)": [plots.label(ctx.run.vocab.chars[i]) for i in pred],
+        "p(predicted)": tr.probs[t][np.arange(B), pred],
+        "target": [plots.label(ctx.char_at(n, t, b, target=True)) for b in range(B)],
+        "p(target)": tr.probs[t][np.arange(B), target],
+        "correct": ["✓" if a == b else "✗" for a, b in zip(pred, target)],
+    })
+    st.dataframe(table, hide_index=True, key="prediction_table",
+                 column_config={"p(predicted)": st.column_config.NumberColumn(format="%.4f"),
+                                "p(target)": st.column_config.NumberColumn(format="%.4f")})
+    hits = int((pred == target).sum())
+    st.caption(f"{hits} of {B} rows predict their next character at this step. The loss (next "
+               "page) only looks at p(target): the higher, the smaller the loss.")
+    page.look_at("Untrained weights (the tutorial's or random ones) get most rows wrong: ŷ is "
+                 "still close to uniform, so p(target) is near 1/V.")
