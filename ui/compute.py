@@ -118,3 +118,112 @@ def _grads(settings: Settings, trained_arrays: dict | None, n: int, loss: str):
 def get_grads(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> gc.Grads:
     """BPTT gradients of batch n's loss (cached)."""
     return _grads(run.settings, trained.as_dict() if trained is not None else None, n, loss)
+
+
+# ---------------------------------------------------------------- backprop through time page
+
+@dataclass
+class BPTT:
+    """What the BPTT page draws for one batch and loss, from gru_core.backward."""
+
+    grads: gc.Grads
+    per_step: dict                     # name -> (S, *shape): each step's contribution
+    dh_prev: np.ndarray                # (S, B, H) dL/dh_{t-1} sent back by step t (sum of the parts)
+    loss: float
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _bptt(settings: Settings, trained_arrays: dict | None, n: int, loss: str) -> BPTT:
+    run = _compute(settings, trained_arrays)
+    g = _grads(settings, trained_arrays, n, loss)
+    per_step = {name: g.per_step(name) for name in gc.PARAM_NAMES}
+    dh_prev = sum(g.dh_prev_parts[k] for k in ("direct", "via_z", "via_r", "via_h"))
+    value = run.ce[n].loss if loss == "ce" else run.l2[n].loss
+    return BPTT(g, per_step, dh_prev, value)
+
+
+def get_bptt(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> BPTT:
+    """Batch n's gradients, each step's contribution, and dL/dh_{t-1} per step (cached)."""
+    return _bptt(run.settings, trained.as_dict() if trained is not None else None, n, loss)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _norms_back(settings: Settings, trained_arrays: dict | None, n: int, loss: str,
+                u_scale: float) -> dict[str, np.ndarray]:
+    run = _compute(settings, trained_arrays)
+    p = run.params
+    if u_scale != 1.0:
+        p = p.replace(U_z=p.U_z * u_scale, U_r=p.U_r * u_scale, U_h=p.U_h * u_scale)
+    tr = gc.forward(p, run.batches.X[n], run.traces[n].h0, run.config)
+    Y = np.array(run.batches.Y[n], dtype=p.dtype)
+    every = gc.backward(p, tr, Y, run.config, loss)
+    # Only the last step's loss: the earlier steps' targets are set so their dL/dlogits is exactly
+    # zero (cross-entropy: an all-zero target row; L2: the model's own prediction ŷ_t).
+    last = Y.copy()
+    last[:-1] = 0.0 if loss == "ce" else tr.probs[:-1]
+    only_last = gc.backward(p, tr, last, run.config, loss)
+    return {"every": np.linalg.norm(every.dh, axis=-1).mean(axis=-1),
+            "last": np.linalg.norm(only_last.dh, axis=-1).mean(axis=-1)}
+
+
+def get_norms_back(run: Run, n: int, loss: str = "ce", u_scale: float = 1.0,
+                   trained: gc.Params | None = None) -> dict[str, np.ndarray]:
+    """‖dL/dh_t‖ (mean over the batch rows) for t = 1..S, with U_z, U_r, U_h scaled by u_scale:
+    "every" for the loss at every step, "last" for the loss at the last step only (cached)."""
+    return _norms_back(run.settings, trained.as_dict() if trained is not None else None, n, loss,
+                       float(u_scale))
+
+
+@dataclass
+class Clipped:
+    before: gc.Params
+    after: gc.Params
+    norm_before: float
+    norm_after: float
+    changed: int                       # elements the clipping changed, over all parameters
+    total: int
+    changed_by: dict                   # name -> elements changed in that parameter
+    largest: dict                      # name -> max |g| before clipping
+
+
+def get_clipped(run: Run, n: int, loss: str, kind: str, c: float,
+                trained: gc.Params | None = None) -> Clipped:
+    """Batch n's summed gradients before and after gru_core.clip_grads(kind, c)."""
+    g = get_grads(run, n, loss, trained)
+    before = g.as_params()
+    after, norm_before = gc.clip_grads(g, kind, c)
+    changed_by = {k: int(np.count_nonzero(a != getattr(before, k))) for k, a in after.items()}
+    largest = {k: float(np.abs(a).max()) if a.size else 0.0 for k, a in before.items()}
+    total = sum(a.size for _, a in before.items())
+    return Clipped(before, after, norm_before, gc.global_norm(after), sum(changed_by.values()), total,
+                   changed_by, largest)
+
+
+GRADCHECK_ALL_UP_TO = 200              # check every element when the model has this few
+GRADCHECK_PER_PARAM = 20               # else this many random elements of each parameter
+
+
+def gradient_check_plan(run: Run) -> tuple[int | None, int, float]:
+    """(max_checks, elements checked, estimated seconds) of the finite-difference check."""
+    sizes = [a.size for _, a in run.params.items()]
+    max_checks = None if sum(sizes) <= GRADCHECK_ALL_UP_TO else GRADCHECK_PER_PARAM
+    checked = sum(sizes) if max_checks is None else sum(min(s, max_checks) for s in sizes)
+    S, B, H = run.batches.seq_len, run.batches.batch_size, run.params.hidden_size
+    per_forward = 3e-4 + S * (2e-5 + 2.5e-9 * B * H * H)      # measured on the dev container
+    return max_checks, checked, 4 * checked * per_forward
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _gradient_check(settings: Settings, trained_arrays: dict | None, n: int, loss: str,
+                    max_checks: int | None) -> dict[str, float]:
+    run = _compute(settings, trained_arrays)
+    return gc.gradient_check(run.params, run.batches.X[n], run.batches.Y[n], run.traces[n].h0,
+                             run.config, loss, max_checks=max_checks)
+
+
+def get_gradient_check(run: Run, n: int, loss: str = "ce",
+                       trained: gc.Params | None = None) -> dict[str, float]:
+    """Max relative error (analytic vs. central differences) per parameter, batch n (cached)."""
+    max_checks, _, _ = gradient_check_plan(run)
+    return _gradient_check(run.settings, trained.as_dict() if trained is not None else None, n,
+                           loss, max_checks)

@@ -49,3 +49,77 @@ OUTPUT = r"\hat y_t = \operatorname{softmax}(h_t W_y + b_y),\quad \operatorname{
 CE_TERMS = (r"\text{term}_1 = y \odot \log \hat y,\quad \text{term}_2 = \sum_v \text{term}_1,"
             r"\quad \text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2,\quad L = \tfrac{1}{S}\sum_t \text{term}_3")
 L2 = r"L_2 = \frac{1}{S B}\sum_{t,b} \tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2"
+
+
+# ---------------------------------------------------------------- backprop through time
+# δX stands for ∂L/∂X, a matrix of the same shape as X (row vectors, as above).
+
+def bptt_output(loss: str, B: int, V: int, S: int) -> str:
+    """dL/dy_linear for cross-entropy or L2 (y_linear = h_t W_y + b_y, before the softmax)."""
+    if loss == "ce":
+        return (rf"\delta y^{{\mathrm{{lin}}}}_t = \frac{{1}}{{S B}}\big(\hat y_t - y_t\big)"
+                rf"\quad {shape(B, V)},\qquad S B = {S * B}")
+    return (rf"g_t = \frac{{1}}{{S B}}\big(\hat y_t - y_t\big),\qquad "
+            rf"\delta y^{{\mathrm{{lin}}}}_t = \hat y_t \odot \Big(g_t - \textstyle\sum_v g_{{t,v}}\,"
+            rf"\hat y_{{t,v}}\Big)\quad {shape(B, V)}")
+
+
+def bptt_dh(B: int, V: int, H: int) -> str:
+    """dL/dh_t: what the output at t says plus what step t+1 sends back."""
+    return (rf"\delta h_t = \underbrace{{\delta y^{{\mathrm{{lin}}}}_t\, W_y^\top}}_{{\text{{output at }}t"
+            rf"\;{shape(B, V)}\,{shape(V, H)}}} + \underbrace{{\delta h_t^{{(t+1)}}}}_{{\text{{sent back by "
+            rf"step }}t+1\;(0\text{{ at }}t=S)}}\quad {shape(B, H)}")
+
+
+def bptt_update(config: GRUConfig) -> str:
+    """Through h_t's update rule: to z, to h̃ and straight to h_{t-1}."""
+    if config.update == "keep":
+        return (r"\delta z_t = \delta h_t \odot (h_{t-1} - \tilde h_t),\quad "
+                r"\delta \tilde h_t = \delta h_t \odot (1 - z_t),\quad "
+                r"\text{direct} = \delta h_t \odot z_t")
+    return (r"\delta z_t = \delta h_t \odot (\tilde h_t - h_{t-1}),\quad "
+            r"\delta \tilde h_t = \delta h_t \odot z_t,\quad "
+            r"\text{direct} = \delta h_t \odot (1 - z_t)")
+
+
+def bptt_candidate(config: GRUConfig) -> list[str]:
+    """Through tanh and the reset gate (before or after U_h)."""
+    lines = [r"\delta a_{h,t} = \delta \tilde h_t \odot (1 - \tilde h_t^{\,2})\qquad (\tanh')"]
+    if config.reset == "before":
+        lines.append(r"\delta(r_t \odot h_{t-1}) = \delta a_{h,t}\, U_h^\top,\quad "
+                     r"\delta r_t = \delta(r_t \odot h_{t-1}) \odot h_{t-1},\quad "
+                     r"\text{via }\tilde h = \delta(r_t \odot h_{t-1}) \odot r_t")
+    else:
+        lines.append(r"q_t = h_{t-1} U_h + b_{hn},\quad \delta q_t = \delta a_{h,t} \odot r_t,\quad "
+                     r"\delta r_t = \delta a_{h,t} \odot q_t,\quad "
+                     r"\text{via }\tilde h = \delta q_t\, U_h^\top")
+    return lines
+
+
+BPTT_GATES = (r"\delta a_{z,t} = \delta z_t \odot z_t (1 - z_t),\qquad "
+              r"\delta a_{r,t} = \delta r_t \odot r_t (1 - r_t)\qquad (\sigma')")
+BPTT_PREV = (r"\delta h_{t-1} = \underbrace{\text{direct}}_{\text{update rule}} + "
+             r"\underbrace{\delta a_{z,t}\, U_z^\top}_{\text{via } z} + "
+             r"\underbrace{\delta a_{r,t}\, U_r^\top}_{\text{via } r} + \text{via }\tilde h")
+
+
+def bptt_weights(config: GRUConfig) -> list[str]:
+    """Each weight's gradient: a sum over time of (input)ᵀ (pre-activation gradient)."""
+    u_h = (r"\delta U_h = \sum_t (r_t \odot h_{t-1})^\top \delta a_{h,t}" if config.reset == "before"
+           else r"\delta U_h = \sum_t h_{t-1}^\top \delta q_t,\quad \delta b_{hn} = \sum_t \sum_b \delta q_t")
+    return [
+        r"\delta W_g = \sum_{t=1}^{S} x_t^\top \delta a_{g,t},\quad "
+        r"\delta U_g = \sum_{t=1}^{S} h_{t-1}^\top \delta a_{g,t},\quad "
+        r"\delta b_g = \sum_{t=1}^{S} \sum_b \delta a_{g,t}\qquad g \in \{z, r\}",
+        r"\delta W_h = \sum_t x_t^\top \delta a_{h,t},\quad " + u_h +
+        r",\quad \delta b_h = \sum_t \sum_b \delta a_{h,t}",
+        r"\delta W_y = \sum_t h_t^\top \delta y^{\mathrm{lin}}_t,\quad "
+        r"\delta b_y = \sum_t \sum_b \delta y^{\mathrm{lin}}_t",
+    ]
+
+
+def bptt_clip(kind: str) -> str:
+    if kind == "value":
+        return r"g \leftarrow \min\big(\max(g, -c),\, c\big)\quad\text{element by element}"
+    return (r"g \leftarrow g \cdot \frac{c}{\max(c, \lVert g \rVert)},\quad "
+            r"\lVert g \rVert = \sqrt{\textstyle\sum_{\text{all parameters}} \sum g^2}")

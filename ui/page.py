@@ -250,3 +250,14 @@ def downloads() -> None:
                            "application/zip", key="download_csv", width="stretch")
         c2.download_button("NumPy arrays (npz)", exports.npz(items), "gru_matrices.npz",
                            "application/octet-stream", key="download_npz", width="stretch")
+
+
+def matrix_in_column(values, title: str, *, numbers_fit: bool, x, y, kind: str = "signed", key: str,
+                     x_title: str = "", y_title: str = "", height: int | None = None, **kwargs) -> None:
+    """`matrix` for a narrow column: numbers in cells only where the page says they fit (and the
+    "Numbers in cells" toggle is on); otherwise the same chart, registered for download."""
+    exports.register(key, title, values, x, y)
+    fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
+                        y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
+                        height=height, **kwargs)
+    chart(fig, key)

@@ -1,0 +1,240 @@
+"""Page 6: backpropagation through time for one batch: dL/dy_linear, dL/dh_t and how it splits
+through z, r and h̃, the pre-activation gradients, every weight's gradient per step and summed,
+vanishing / exploding, the finite-difference check and clipping (003 and 004)."""
+import pandas as pd
+import streamlit as st
+
+from ui import compute, equations, page, plots
+
+LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
+VIEWS = {"step": "step t's contribution", "sum": "summed over all steps"}
+CLIPS = {"value": "by value (003)", "norm": "by global norm"}
+CLIP_VALUES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 5.0)
+U_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
+PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": "via h̃"}
+# The grid of parameter gradients: three per row by kind (input weights, recurrent weights,
+# biases, output) for a small H; two per row, gate by gate, for a large H.
+GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
+GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
+NUMBER_COLUMNS = {1: 14, 2: 6, 3: 3}    # most matrix columns whose printed numbers fit, per row of N
+SHORT_LABEL = 9                          # row labels of narrow charts are cut to this many characters
+PAGE_KEYS = {"bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
+             "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01,
+             "bptt_check": False}
+
+ctx = page.setup("Backprop through time")
+for _key, _value in PAGE_KEYS.items():
+    st.session_state.setdefault(_key, _value)
+st.markdown(
+    "The loss is pushed back from the outputs through every step of the batch, newest first. "
+    "Each step hands dL/dh to the step before it; each weight collects one contribution per step, "
+    "and its gradient is their sum. Below, δX means dL/dX, a matrix shaped like X.")
+trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+cfg = ctx.run.config
+params = [p for p in GRID if p != "b_hn" or cfg.reset == "after"]    # b_hn exists for "after" only
+if st.session_state["bptt_param"] not in params:                      # b_hn, then reset -> before
+    st.session_state["bptt_param"] = "W_z"
+
+c1, c2, c3 = st.columns([2, 2, 3])
+loss = c1.radio("Loss", list(LOSSES), key="bptt_loss", horizontal=True, format_func=LOSSES.get,
+                help="Cross-entropy as in the tutorial, or 004's L2 cost ½‖ŷ − y‖².")
+param = c2.selectbox("Parameter to inspect", params, key="bptt_param",
+                     help="Shown in detail (step t's term beside the sum) and in the clipping section.")
+view = c3.radio("Grid of all parameter gradients", list(VIEWS), key="bptt_view", horizontal=True,
+                format_func=VIEWS.get,
+                help="Each weight's gradient is a sum over the time steps: show one step's term or the sum.")
+per_row = 3 if ctx.H <= 12 else 2          # (B×H) and parameter charts side by side
+grid = [p for p in (GRID if per_row == 3 else GRID_WIDE) if p in params]
+
+
+def short(labels: list[str]) -> list[str]:
+    """Row labels cut for narrow charts ("3: The q…"); the row number keeps them distinct."""
+    return [s if len(s) <= SHORT_LABEL else s[:SHORT_LABEL - 1] + "…" for s in labels]
+
+
+def side_by_side(items, n_per_row: int) -> None:
+    """Draw the callables in `items` in rows of n_per_row columns."""
+    for i in range(0, len(items), n_per_row):
+        for col, draw in zip(st.columns(n_per_row), items[i:i + n_per_row]):
+            with col:
+                draw()
+
+
+def batch_matrix(values, title: str, key: str, rows, n_per_row: int, kind: str = "signed"):
+    """A (B×H) matrix in a row of n_per_row charts."""
+    return lambda: page.matrix_in_column(
+        values, f"{title}  ({values.shape[0]}×{values.shape[1]})", key=key, kind=kind,
+        x=ctx.hidden_labels, y=short(rows), x_title="unit",
+        numbers_fit=values.shape[1] <= NUMBER_COLUMNS[n_per_row])
+
+
+def axes(name: str) -> dict:
+    """Tick labels and axis titles of a parameter's matrix."""
+    hid, voc = ctx.hidden_labels, ctx.vocab_labels
+    if name == "W_y":
+        return dict(x=voc, y=hid, x_title="character", y_title="unit")
+    if name == "b_y":
+        return dict(x=voc, y=["b"], x_title="character")
+    if name.startswith("W_"):
+        return dict(x=hid, y=voc, x_title="unit", y_title="character")
+    if name.startswith("U_"):
+        return dict(x=hid, y=hid, x_title="unit", y_title="unit of h_{t-1}")
+    return dict(x=hid, y=["b"], x_title="unit")
+
+
+def grad_matrix(values, name: str, what: str, key: str, n_per_row: int = 2):
+    """A parameter's gradient (a bias as a 1-row matrix) in a row of n_per_row charts."""
+    m = values if values.ndim == 2 else values[None, :]
+    return lambda: page.matrix_in_column(
+        m, f"δ{name}  {what}  ({m.shape[0]}×{m.shape[1]})", key=key,
+        numbers_fit=m.shape[1] <= NUMBER_COLUMNS[n_per_row], **axes(name))
+
+
+def vanishing(n: int) -> None:
+    st.subheader("5 · Vanishing and exploding gradients")
+    c1, c2 = st.columns([3, 1])
+    scale = c2.select_slider("Scale U_z, U_r, U_h by", U_SCALES, key="bptt_u_scale",
+                             help="A what-if for this chart only: the same model with larger (or "
+                                  "smaller) recurrent weights.")
+    log_y = c2.toggle("Log scale", key="bptt_logy")
+    norms = compute.get_norms_back(ctx.run, n, loss, scale, trained)
+    S = ctx.S
+    back = list(range(S))                                  # 0 = the last step, S-1 = step 1
+    fig = plots.line_chart(
+        {"loss at every step (this page)": norms["every"][::-1],
+         "loss at the last step only": norms["last"][::-1]},
+        x=back, x_labels=[str(k) for k in back],
+        title=f"‖δh_t‖ (mean over the {ctx.B} rows), from t = {S} back to t = 1",
+        x_title="steps back from the last step (S − t)", y_title="‖δh_t‖", log_y=log_y)
+    with c1:
+        page.chart(fig, key="norms_back")
+    first, last = norms["last"][0], norms["last"][-1]
+    c2.metric("‖δh_1‖ / ‖δh_S‖ (last-step loss)", f"{first / last:.3g}" if last > 0 else "—",
+              help="Below 1: the signal from the last step fades on its way back; above 1: it grows.")
+    page.look_at(
+        f"“Last step only” follows the last step's loss back through {S} steps: every step "
+        "multiplies it by that step's Jacobian, so it shrinks (vanishes) or grows (explodes) "
+        "geometrically. Set S = 32 in the sidebar, then scale U: ×1 and ×2 vanish, about ×4 "
+        "holds steady, ×8 explodes. “Every step” gets a fresh loss term at each step, so it never "
+        "falls far: that is why a GRU still learns short patterns when long ones fade.")
+
+
+def clipping(n: int) -> None:
+    st.subheader("6 · Clipping the gradient")
+    c1, c2, c3 = st.columns([2, 3, 3])
+    kind = c1.radio("Clip", list(CLIPS), key="bptt_clip_kind", format_func=CLIPS.get)
+    c = c1.select_slider("c", CLIP_VALUES, key="bptt_clip_value",
+                         help="003 clips every element to [−5, 5]; these gradients are much "
+                              "smaller, so try c = 0.01.")
+    clip = compute.get_clipped(ctx.run, n, loss, kind, c, trained)
+    c2.metric("‖g‖ before (all parameters)", f"{clip.norm_before:.4g}")
+    c2.metric("‖g‖ after", f"{clip.norm_after:.4g}")
+    c3.metric("Elements changed", f"{clip.changed} of {clip.total}")
+    c3.caption("Value clipping flattens only the largest elements (the direction changes); norm "
+               "clipping scales every element by the same factor (same picture, smaller numbers).")
+    st.latex(equations.bptt_clip(kind))
+    size = getattr(clip.before, param).size
+    note = (f"δ{param}: {clip.changed_by[param]} of {size} elements changed; its largest |element| "
+            f"is {clip.largest[param]:.3g}")
+    if kind == "value" and clip.changed_by[param] == 0:
+        note += f", below c = {c:g}, so it is not clipped: choose a smaller c or another parameter"
+    st.markdown(note + ".")
+    side_by_side([grad_matrix(getattr(clip.before, param), param, "before clipping", "clip_before"),
+                  grad_matrix(getattr(clip.after, param), param, f"after clipping, c = {c:g}",
+                              "clip_after")], 2)
+
+
+def gradient_check(n: int) -> None:
+    st.subheader("7 · Finite-difference check")
+    st.latex(r"\frac{\partial L}{\partial \theta_i} \approx \frac{8\,[L(\theta+\varepsilon e_i) - "
+             r"L(\theta-\varepsilon e_i)] - [L(\theta+2\varepsilon e_i) - L(\theta-2\varepsilon e_i)]}"
+             r"{12\,\varepsilon},\quad \varepsilon = 10^{-3},\qquad "
+             r"\text{rel. error} = \frac{|a - d|}{\max(|a| + |d|,\, 10^{-6})}")
+    max_checks, checked, seconds = compute.gradient_check_plan(ctx.run)
+    which = "every element" if max_checks is None else f"{max_checks} random elements of each parameter"
+    if seconds > 0.3:
+        on = st.toggle(f"Run the check on batch {n + 1} ({checked} elements, about {seconds:.0f} s)",
+                       key="bptt_check", help="Four extra forward passes per checked element.")
+        if not on:
+            st.caption(f"The check runs the forward pass 4 more times for each of {checked} "
+                       f"elements ({which}); turn it on to compare.")
+            return
+    with st.spinner("Checking against finite differences…"):
+        errors = compute.get_gradient_check(ctx.run, n, loss, trained)
+    shapes = {name: getattr(ctx.run.params, name).shape for name in params}
+    table = pd.DataFrame({
+        "parameter": params,
+        "shape": ["×".join(map(str, shapes[p])) for p in params],
+        "max relative error": [errors[p] for p in params],
+        "pass (< 1e-6)": ["yes" if errors[p] < 1e-6 else "NO" for p in params],
+    })
+    worst = max(errors[p] for p in params)
+    st.caption(f"a = analytic BPTT gradient (this page), d = central difference; {which} "
+               f"({checked} in all) on batch {n + 1}. Largest relative error: {worst:.2e}.")
+    st.dataframe(table, hide_index=True, width="content", height=35 * (len(params) + 1) + 3,
+                 column_config={"max relative error": st.column_config.NumberColumn(format="%.2e")})
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    bp = compute.get_bptt(ctx.run, n, loss, trained)
+    g = bp.grads
+    B, V, H, S = ctx.B, ctx.V, ctx.H, ctx.S
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(B))
+    st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {page.md_literal(reads)} "
+               f"and should predict {page.md_literal(targets)}. "
+               f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
+
+    st.subheader("1 · Into the output layer: δy_linear")
+    st.latex(equations.bptt_output(loss, B, V, S))
+    page.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})  ({B}×{V})", x=voc, y=rows,
+                key="dlogits", x_title="character", y_title="row")
+
+    st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_{t−1}")
+    st.latex(equations.bptt_dh(B, V, H))
+    page.matrix(g.dh[t], f"δh_t  (t = {t + 1})  ({B}×{H})", x=hid, y=rows, key="dh_t",
+                x_title="unit", y_title="row")
+    st.latex(equations.bptt_update(cfg))
+    for line in equations.bptt_candidate(cfg):
+        st.latex(line)
+    st.latex(equations.BPTT_GATES)
+    st.latex(equations.BPTT_PREV)
+    where = "h_0: it stops here, at the batch boundary" if t == 0 else f"h_{t}"
+    st.markdown(f"**δ{page.md_literal(where)}**, as sent back by step {t + 1}: "
+                "four parts that add up, cell by cell, to the total.")
+    parts = [batch_matrix(g.dh_prev_parts[p][t], label, f"dh_prev_{p}", rows, per_row)
+             for p, label in PART_TITLES.items()]
+    parts.append(batch_matrix(bp.dh_prev[t], f"= total δh_{t}", "dh_prev_total", rows, per_row))
+    side_by_side(parts, per_row)
+
+    st.subheader("3 · Through σ and tanh: the pre-activation gradients")
+    pre = [batch_matrix(g.da_z[t], "δa_z", "da_z", rows, per_row),
+           batch_matrix(g.da_r[t], "δa_r", "da_r", rows, per_row),
+           batch_matrix(g.da_h[t], "δa_h", "da_h", rows, per_row)]
+    if cfg.reset == "after":
+        pre.append(batch_matrix(g.dq[t], "δq", "dq", rows, per_row))
+    side_by_side(pre, per_row)
+    if t == 0:
+        st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "
+                   "everything that flows through the reset gate is zero.")
+
+    st.subheader("4 · Into the weights: one term per time step, summed")
+    for line in equations.bptt_weights(cfg):
+        st.latex(line)
+    side_by_side([grad_matrix(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
+                  grad_matrix(getattr(g, param), param, f"sum over {S} steps", "param_sum")], 2)
+    st.markdown(f"**All parameters: {VIEWS[view].replace('step t', f'step {t + 1}')}**")
+    what = f"step {t + 1}" if view == "step" else "sum"
+    side_by_side([grad_matrix(bp.per_step[p][t] if view == "step" else getattr(g, p), p, what,
+                              f"grad_{p}", per_row) for p in grid], per_row)
+    page.look_at(
+        "δy_linear is ŷ − y divided by S·B for cross-entropy: negative (blue) at the target "
+        "character, positive elsewhere. The four parts of δh_{t−1} add up to the total. With a "
+        "one-hot x_t, step t's term of δW_z is δa_z placed in the rows of the characters read; "
+        "each bias gets the column sums of its δa. Step through t: the terms differ, the sum does not.")
+
+    vanishing(n)
+    clipping(n)
+    gradient_check(n)
