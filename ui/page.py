@@ -236,7 +236,7 @@ def chart(fig, key: str) -> None:
 
 def look_at(text: str) -> None:
     """The short 'what to look at' note of a page or section."""
-    st.caption("👀 " + text)
+    st.caption("**What to look at:** " + text)
 
 
 def downloads() -> None:
@@ -246,9 +246,10 @@ def downloads() -> None:
         return
     with st.expander(f"Download the {len(items)} matrices on this page"):
         c1, c2 = st.columns(2)
-        c1.download_button("CSV files (zip)", exports.csv_zip(items), "gru_matrices_csv.zip",
+        # Callables: the files are packed only when a button is clicked, not on every run.
+        c1.download_button("CSV files (zip)", lambda: exports.csv_zip(items), "gru_matrices_csv.zip",
                            "application/zip", key="download_csv", width="stretch")
-        c2.download_button("NumPy arrays (npz)", exports.npz(items), "gru_matrices.npz",
+        c2.download_button("NumPy arrays (npz)", lambda: exports.npz(items), "gru_matrices.npz",
                            "application/octet-stream", key="download_npz", width="stretch")
 
 

@@ -48,8 +48,16 @@ def char_labels(chars) -> list[str]:
     return [label(c) for c in chars]
 
 
-def _cell_text(values: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: f"{v:.4f}".rstrip("0").rstrip(".") if v == v else "")(values)
+def _number(v: float) -> str:
+    """Four decimals without trailing zeros; never "-0"."""
+    if v != v:
+        return ""
+    s = f"{v:.4f}".rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+
+
+def _cell_text(values: np.ndarray) -> list[list[str]]:
+    return [[_number(v) for v in row] for row in values.tolist()]
 
 
 def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
