@@ -117,3 +117,18 @@ def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
         layout["xaxis"].update(tickmode="array", tickvals=list(range(len(x_labels))),
                                ticktext=_ticks(label(c) for c in x_labels))
     return go.Figure(fig_traces, layout=layout)
+
+
+def line_chart_marked(series: dict, *, marker_x, marker_label: str = "", **kwargs) -> go.Figure:
+    """line_chart over whole-number x with a dotted vertical line at x = marker_x (e.g. the
+    selected batch). marker_label is the page's own text (not user text)."""
+    fig = line_chart(series, **kwargs)
+    xs = kwargs.get("x") or range(max((len(v) for v in series.values()), default=0))
+    fig.update_layout(
+        xaxis=dict(tickformat="d", dtick=1 if len(list(xs)) <= 20 else None),
+        shapes=[dict(type="line", x0=marker_x, x1=marker_x, y0=0, y1=1, xref="x", yref="paper",
+                     line=dict(color="black", width=2, dash="dot"))],
+        annotations=[dict(x=marker_x, y=1, xref="x", yref="paper", text=marker_label,
+                          showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=13))]
+        if marker_label else [])
+    return fig

@@ -1,0 +1,146 @@
+"""Page 5: the batch loss, built in the tutorial's three terms (Part 2), and 004's L2 cost."""
+import math
+
+import pandas as pd
+import streamlit as st
+
+from ui import equations, page, plots
+
+CE_MEAN = r"L = \frac{1}{S}\sum_t \text{term}_3 = -\frac{1}{S B}\sum_{t,b,v} y \odot \log \hat y"
+NARROW_B = 4               # up to this batch size the row texts fit under the columns
+
+ctx = page.setup("Loss")
+st.markdown(
+    "How wrong was ŷ? At every position (time step t, row b) the target y is one-hot, so "
+    "y ⊙ log ŷ keeps only the log-probability the model gave to the **right** next character. "
+    "Summing over the vocabulary, averaging over the rows and then over the time steps gives "
+    "one number per batch: the cross-entropy loss.")
+st.latex(equations.CE_TERMS)
+
+
+@page.stepped(ctx, steps=False)
+def body(n: int, t: int):
+    run = ctx.run
+    S, B, V = ctx.S, ctx.B, ctx.V
+    ce, l2, tr = run.ce[n], run.l2[n], ctx.trace(n)
+    Y = run.batches.Y[n]
+    rows = ctx.row_labels(n)
+    steps = [f"t{s + 1}" for s in range(S)]
+    positions = [f"t{s + 1} · {r}" for s in range(S) for r in rows]
+    voc = ctx.vocab_labels
+
+    st.subheader("term1 = y ⊙ log ŷ, every position")
+    st.caption(f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
+               "text the row reads). ŷ is what the model predicted, y the target; their product "
+               "term1 is zero except in the target's column, where it is log ŷ of the target.")
+    c1, c2 = st.columns(2)
+    with c1:
+        page.matrix(tr.probs.reshape(S * B, V), f"ŷ  ({S}·{B}×{V})", x=voc, y=positions,
+                    kind="gate", key="y_hat", x_title="character", y_title="position")
+    with c2:
+        page.matrix(Y.reshape(S * B, V), f"y  targets  ({S}·{B}×{V})", x=voc, y=positions,
+                    kind="onehot", key="y", x_title="character", y_title="position")
+    c1, c2 = st.columns(2)
+    with c1:
+        page.matrix(ce.term1.reshape(S * B, V), f"term1 = y ⊙ log ŷ  ({S}·{B}×{V})",
+                    x=voc, y=positions, key="term1", x_title="character", y_title="position")
+    with c2:
+        st.caption("Reading term1: the one non-zero cell of each position")
+        y_ids = run.batches.y_ids[n]
+        st.dataframe(pd.DataFrame({
+            "position": positions,
+            "target": [plots.label(run.vocab.chars[y_ids[s, b]]) for s in range(S) for b in range(B)],
+            "ŷ of target": [tr.probs[s, b, y_ids[s, b]] for s in range(S) for b in range(B)],
+            "term2 = log ŷ(target)": ce.term2.reshape(-1),
+        }), hide_index=True, key="term1_reading", height=min(460, 38 + 35 * S * B),
+            column_config={"ŷ of target": st.column_config.NumberColumn(format="%.4f"),
+                           "term2 = log ŷ(target)": st.column_config.NumberColumn(format="%.4f")})
+
+    st.subheader("From positions to one number: cross-entropy and L2 side by side")
+    m1, m2 = st.columns(2, gap="large")
+    m1.metric(f"Cross-entropy L of batch {n + 1} = mean of term3", f"{ce.loss:.4f}", border=True,
+              help="= −(1/(S·B)) Σ y ⊙ log ŷ over the whole batch.")
+    m2.metric(f"L2 cost of batch {n + 1} = mean over positions", f"{l2.loss:.4f}", border=True,
+              help="Mean over the S·B positions of ½‖ŷ − y‖² (004's cost).")
+    ce_latex = (r"\text{term}_2 = \sum_v y \odot \log \hat y,\qquad "
+                r"\text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2")
+    l2_latex = (r"\tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2 = "
+                r"\tfrac12 \sum_v (\hat y_{t,b,v} - y_{t,b,v})^2")
+
+    def term2(cols, x_title):
+        page.matrix(ce.term2, f"term2  ({S}×{B})", x=cols, y=steps, key="term2",
+                    x_title=x_title, y_title="time step")
+
+    def term3():
+        page.matrix(ce.term3[:, None], f"term3  ({S},)", x=["term3"], y=steps, key="term3",
+                    y_title="time step")
+
+    def l2_position(cols, x_title):
+        page.matrix(l2.per_position, f"½‖ŷ − y‖²  ({S}×{B})", x=cols, y=steps,
+                    key="l2_position", x_title=x_title, y_title="time step")
+
+    def l2_step():
+        page.matrix(l2.per_step[:, None], f"L2: mean over rows  ({S},)", x=["mean"], y=steps,
+                    key="l2_step", y_title="time step")
+
+    if B <= NARROW_B:                  # small batches: each loss in its own half of the page
+        left, right = st.columns(2, gap="large")
+        with left:
+            st.markdown("**Cross-entropy** (tutorial Part 2)")
+            st.latex(ce_latex)
+            st.latex(CE_MEAN)
+            a, b = st.columns([3, 2])
+            with a:
+                term2(rows, "row")
+            with b:
+                term3()
+        with right:
+            st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
+            st.latex(l2_latex)
+            st.latex(equations.L2)
+            a, b = st.columns([3, 2])
+            with a:
+                l2_position(rows, "row")
+            with b:
+                l2_step()
+    else:                              # many rows: the S×B matrices need the full width
+        numbered = [str(b) for b in range(B)]
+        x_title = "row (0 … B−1; their texts are in the table above)"
+        st.markdown("**Cross-entropy** (tutorial Part 2)")
+        st.latex(ce_latex)
+        st.latex(CE_MEAN)
+        term2(numbered, x_title)
+        st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
+        st.latex(l2_latex)
+        st.latex(equations.L2)
+        l2_position(numbered, x_title)
+        st.markdown("**One number per time step**, side by side")
+        a, b, _ = st.columns([1, 1, 2])
+        with a:
+            term3()
+        with b:
+            l2_step()
+
+    st.subheader("The loss of every batch")
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.metric(f"Mean cross-entropy, {run.num_batches} batches",
+              f"{sum(c.loss for c in run.ce) / run.num_batches:.4f}")
+    c2.metric(f"Mean L2, {run.num_batches} batches",
+              f"{sum(c.loss for c in run.l2) / run.num_batches:.4f}")
+    if run.num_batches == 1:
+        st.info("The text makes a single batch, so there is no curve to draw: make B·S smaller "
+                "or the text longer to see the loss of several batches.")
+    else:
+        fig = plots.line_chart_marked(
+            {"cross-entropy": [c.loss for c in run.ce], "L2": [c.loss for c in run.l2]},
+            x=list(range(1, run.num_batches + 1)), marker_x=n + 1, marker_label=f"batch {n + 1}",
+            title="Loss per batch (same weights)", x_title="batch", y_title="loss", height=300)
+        page.chart(fig, key="loss_by_batch")
+    page.look_at(
+        "term2 is the log-probability of the right character, so it is never positive: −term2 "
+        "is small when the model was confident and right, large when it gave the target little "
+        f"probability (a uniform guess over the {V} characters gives −log(1/{V}) ≈ {math.log(V):.3f}). "
+        "Cross-entropy "
+        "punishes a confident miss far more than L2, which can never exceed 1 per position. "
+        "The batches differ because their text differs and because each starts from the state "
+        "the previous one left behind.")
