@@ -227,3 +227,80 @@ def get_gradient_check(run: Run, n: int, loss: str = "ce",
     max_checks, _, _ = gradient_check_plan(run)
     return _gradient_check(run.settings, trained.as_dict() if trained is not None else None, n,
                            loss, max_checks)
+
+
+# ---------------------------------------------------------------- learning pages (training, sampling, gate explorer)
+
+LEARN_CELLS = 3_000_000        # characters × vocabulary size of one-hot data one training run may hold
+EXPLORE_LIMIT = 20_000         # characters the gate explorer runs over
+
+
+def learning_length(n_chars: int, vocab_size: int) -> int:
+    """How many characters of a text training uses: its one-hot X and Y stay below ~50 MB."""
+    return min(n_chars, max(2, LEARN_CELLS // max(vocab_size, 1)))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def learning_batches(text: str, order: str | None, batch_size: int, seq_len: int,
+                     layout: str) -> tuple[gc.Vocab, gc.Batches]:
+    """The vocabulary and the training batches of a text. Raises InputError for sizes that
+    leave no full batch (the message says what would work)."""
+    try:
+        vocab = gc.Vocab.from_text(text, order)
+        batches = gc.make_batches(vocab.encode(text), vocab.size, batch_size, seq_len, layout)
+    except ValueError as err:
+        raise InputError(f"This text cannot be cut into batches: {err}.") from None
+    return vocab, batches
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The GRU read over a whole text as one sequence (B = 1), the state carried throughout."""
+
+    ids: np.ndarray            # (L,) the text's ids
+    z: np.ndarray              # (L, H) update gate at each character
+    r: np.ndarray              # (L, H) reset gate
+    h: np.ndarray              # (L, H) hidden state after reading each character
+    p_next: np.ndarray         # (L - 1,) probability given to the character that actually follows
+
+    @property
+    def loss(self) -> float:
+        """Mean cross-entropy of predicting each next character of the text."""
+        return float(-np.mean(np.log(np.maximum(self.p_next, 1e-300)))) if self.p_next.size else 0.0
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _explore(text: str, chars: tuple, arrays: dict, reset: str, update: str) -> Explored:
+    vocab = gc.Vocab(tuple(chars))
+    ids = vocab.encode(text)
+    trace = gc.forward(gc.Params.from_dict(arrays), ids[:, None], None, gc.GRUConfig(reset, update))
+    p_next = trace.probs[:-1, 0, :][np.arange(len(ids) - 1), ids[1:]]
+    return Explored(ids, trace.z[:, 0], trace.r[:, 0], trace.h[:, 0], p_next)
+
+
+def explore_text(text: str, vocab: gc.Vocab, params: gc.Params, config: gc.GRUConfig) -> Explored:
+    """z, r, h over the whole text (cached). Raises InputError if the text has characters the
+    vocabulary lacks."""
+    unknown = [c for c in dict.fromkeys(text) if c not in vocab.index]
+    if unknown:
+        shown = " ".join(repr(c) for c in unknown[:20])
+        raise InputError(f"These weights were trained on another vocabulary and do not know "
+                         f"{len(unknown)} character(s) of this text: {shown}.")
+    return _explore(text, vocab.chars, params.as_dict(), config.reset, config.update)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sample(arrays: dict, chars: tuple, reset: str, update: str, primer: str, n: int,
+            temperature: float, greedy: bool, seed: int) -> gc.SampleResult:
+    return gc.sample(gc.Params.from_dict(arrays), gc.Vocab(tuple(chars)), primer, n,
+                     gc.GRUConfig(reset, update), temperature=temperature, greedy=greedy, seed=seed)
+
+
+def sample_text(params: gc.Params, vocab: gc.Vocab, config: gc.GRUConfig, primer: str, n: int, *,
+                temperature: float = 1.0, greedy: bool = False, seed: int = 0) -> gc.SampleResult:
+    """gru_core.sample, cached. Raises InputError for an empty primer or unknown characters."""
+    try:
+        return _sample(params.as_dict(), vocab.chars, config.reset, config.update, primer, int(n),
+                       float(temperature), bool(greedy), int(seed))
+    except ValueError as err:
+        raise InputError(f"Cannot sample: {err}.") from None

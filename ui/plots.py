@@ -132,3 +132,133 @@ def line_chart_marked(series: dict, *, marker_x, marker_label: str = "", **kwarg
                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=13))]
         if marker_label else [])
     return fig
+
+
+# ---------------------------------------------------------------- text axes (learning pages)
+
+def _char_tick_size(n: int) -> int:
+    return 14 if n <= 60 else 12 if n <= 110 else 10 if n <= 160 else 8
+
+
+def _text_axis(positions, ticks) -> dict:
+    """x axis over character positions, labelled with the characters (repeats stay distinct)."""
+    return dict(tickmode="array", tickvals=list(positions), ticktext=list(ticks), tickangle=0,
+                tickfont=dict(size=_char_tick_size(len(ticks))), showgrid=False, zeroline=False,
+                range=[positions[0] - 0.5, positions[-1] + 0.5] if len(positions) else None)
+
+
+def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = "gate",
+                 y_title: str = "unit", height: int | None = None) -> go.Figure:
+    """Rows (hidden units) over the characters of a text (columns), one column per character.
+
+    x is the character's position in the text (so repeated characters are separate columns); the
+    tick label is the character; hover shows position, character, row and value."""
+    z = np.atleast_2d(np.asarray(values, dtype=float))
+    rows, cols = z.shape
+    positions = [int(p) for p in positions]
+    ticks = _ticks(label(c) for c in chars)
+    scale = dict(SCALES[kind])
+    if kind == "signed":
+        m = float(np.nanmax(np.abs(z))) if z.size else 1.0
+        scale.update(zmin=-m if m > 0 else -1.0, zmax=m if m > 0 else 1.0)
+    custom = np.broadcast_to(np.asarray(ticks, dtype=str), (rows, cols))
+    trace = go.Heatmap(z=z, x=positions, y=_ticks(y_labels), customdata=custom,
+                       xgap=1 if cols <= 120 else 0, ygap=1,
+                       hovertemplate=f"position %{{x}}<br>character %{{customdata}}<br>"
+                                     f"{y_title} %{{y}}<br>value %{{z:.4f}}<extra></extra>",
+                       colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
+    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
+    layout = dict(
+        title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
+        height=height or min(900, 120 + cell * rows), margin=dict(l=10, r=10, t=70, b=10), font=FONT,
+        xaxis=dict(side="top", automargin=True, **_text_axis(positions, ticks)),
+        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
+        plot_bgcolor="white")
+    return go.Figure(trace, layout=layout)
+
+
+def text_lines(series: dict, *, title: str, chars, positions, y_title: str, height: int = 320,
+               y_range=None) -> go.Figure:
+    """Lines over the characters of a text (a unit's z, r, h): x = position, tick = character."""
+    positions = [int(p) for p in positions]
+    ticks = _ticks(label(c) for c in chars)
+    colors = ("#1d4ed8", "#d97706", "#b91c1c", "#047857")
+    traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
+                         mode="lines+markers" if len(positions) <= 120 else "lines",
+                         line=dict(color=colors[i % len(colors)]), marker=dict(color=colors[i % len(colors)]),
+                         hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>" + name + "</extra>")
+              for i, (name, ys) in enumerate(series.items())]
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
+                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
+                  xaxis=dict(automargin=True, **_text_axis(positions, ticks)),
+                  yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb",
+                             zerolinecolor="#9ca3af"),
+                  legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+    return go.Figure(traces, layout=layout)
+
+
+def text_overview(series: dict, *, title: str, window: tuple[int, int], y_title: str,
+                  height: int = 220, y_range=None) -> go.Figure:
+    """Lines over a whole text (x = position 1..L, no character ticks), the shown window shaded."""
+    traces = []
+    colors = ("#b91c1c", "#1d4ed8", "#d97706")
+    for i, (name, ys) in enumerate(series.items()):
+        ys = np.asarray(ys, dtype=float)
+        traces.append(go.Scatter(x=np.arange(1, len(ys) + 1), y=ys, name=name, mode="lines",
+                                 line=dict(width=1, color=colors[i % len(colors)]),
+                                 hovertemplate="position %{x}: %{y:.4f}<extra>" + name + "</extra>"))
+    shade = dict(type="rect", xref="x", yref="paper", x0=window[0] - 0.5, x1=window[1] + 0.5, y0=0,
+                 y1=1, fillcolor="rgba(29,78,216,0.15)", line=dict(width=0), layer="below")
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
+                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
+                  xaxis=dict(title="position in the text", automargin=True),
+                  yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb"),
+                  shapes=[shade], legend=dict(orientation="h", y=-0.35))
+    return go.Figure(traces, layout=layout)
+
+
+def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
+              kind: str = "gate", value_name: str = "value") -> go.Figure:
+    """A text laid out in rows of `per_row` characters, each cell showing its character and
+    coloured by its value (e.g. the probability the model gave it); hover: position, character."""
+    chars = list(chars)
+    n = len(chars)
+    rows = max(1, -(-n // per_row))
+    z = np.full((rows, per_row), np.nan)
+    z.ravel()[:n] = np.asarray(values, dtype=float)
+    ticks = _ticks(label(c) for c in chars) + [""] * (rows * per_row - n)
+    text = np.asarray(ticks, dtype=object).reshape(rows, per_row)
+    pos = (np.arange(rows * per_row) + start).reshape(rows, per_row)
+    custom = np.stack([text, pos.astype(object)], axis=-1)
+    y = [f"{start + i * per_row}–{start + min(n, (i + 1) * per_row) - 1}" for i in range(rows)]
+    trace = go.Heatmap(z=z, x=list(range(1, per_row + 1)), y=y, text=text, texttemplate="%{text}",
+                       textfont=dict(size=13), customdata=custom, xgap=1, ygap=1,
+                       hovertemplate="position %{customdata[1]}<br>character %{customdata[0]}<br>"
+                                     + value_name + " %{z:.4f}<extra></extra>",
+                       colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **SCALES[kind])
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
+                  height=90 + 30 * rows, margin=dict(l=10, r=10, t=44, b=10), font=FONT,
+                  xaxis=dict(visible=False), plot_bgcolor="white",
+                  yaxis=dict(title="positions", type="category", autorange="reversed", automargin=True))
+    return go.Figure(trace, layout=layout)
+
+
+def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: int = 320,
+             log_y: bool = False, faint=()) -> go.Figure:
+    """Lines with their own x values: series = {name: (xs, ys)} (a loss per step and per epoch).
+    Series named in `faint` are drawn thin and pale, so a smoother series on top stands out."""
+    colors = ("#1d4ed8", "#b91c1c", "#d97706", "#047857")
+    traces = [go.Scatter(x=list(xs), y=list(ys), name=name,
+                         mode="lines+markers" if len(ys) <= 60 else "lines",
+                         line=dict(width=1 if name in faint else 2.5, color=colors[i % len(colors)]),
+                         marker=dict(color=colors[i % len(colors)], size=5),
+                         opacity=0.45 if name in faint else 1.0,
+                         hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
+              for i, (name, (xs, ys)) in enumerate(series.items())]
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
+                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
+                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
+                  yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True,
+                             gridcolor="#e5e7eb"),
+                  legend=dict(orientation="h", y=-0.3))
+    return go.Figure(traces, layout=layout)
