@@ -1,0 +1,297 @@
+"""Training in the background, stopping it, and keeping what was trained (Training page).
+
+Why a thread: a click in Streamlit reruns the page script and interrupts any loop running in it,
+so a training loop inside the script would lose the weights of the interrupted run. Here
+`gru_core.train` runs in a worker thread owned by a TrainJob kept in st.session_state:
+
+    Train  -> TrainJob.start(): the thread runs gc.train(..., callback=job.progress,
+              should_stop=job.should_stop) once over all epochs (one optimizer: Adam keeps its
+              moments from the first step to the last)
+    page   -> a fragment redraws st.progress and the growing loss curve every 0.5 s from the
+              job's progress record (the thread itself never calls Streamlit)
+    Stop   -> on_click `request_stop()` sets the job's stop flag (and st.session_state[STOP_KEY]);
+              should_stop() is checked before every step, so gc.train returns the weights of
+              every step done so far
+    done   -> collect(): the result becomes st.session_state["trained_params"] (what the sidebar's
+              "trained" weights show on every page) with a TrainedModel record beside it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import streamlit as st
+
+import gru_core as gc
+
+from .compute import choose_params
+from .page import TRAINED_KEY
+from .state import Settings
+
+JOB_KEY = "train_job"
+INFO_KEY = "trained_info"          # TrainedModel: what the trained_params were trained for
+STOP_KEY = "train_stop"            # set by the Stop button's on_click
+REQUEST_KEY = "_train_requested"   # set by the Train button's on_click; the page starts the job
+MAX_SECONDS = 300.0                # a run stops itself after this long
+
+SGD_TEX = r"\theta \leftarrow \theta - \eta\, g"
+ADAM_TEX = (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad v \leftarrow \beta_2 v + (1-\beta_2)\, g^2,"
+            r"\quad \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \varepsilon}"
+            r"\quad \big(\hat m = \tfrac{m}{1-\beta_1^{k}},\ \hat v = \tfrac{v}{1-\beta_2^{k}}\big)")
+CLIP_TEX = {
+    "value": r"g \leftarrow \min\big(\max(g, -c),\, c\big)\ \text{element by element}",
+    "norm": r"g \leftarrow g \cdot \frac{c}{\max(c,\ \lVert g \rVert)},\quad \lVert g \rVert"
+            r" = \sqrt{\textstyle\sum_{\text{all parameters}} g^2}",
+    None: r"g\ \text{used as computed (no clipping)}",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to train (the Training page's controls)."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 20
+    clip_kind: str | None = "value"
+    clip: float = 5.0
+    loss: str = "ce"
+
+    def train_kwargs(self) -> dict:
+        return dict(optimizer=self.optimizer, lr=self.lr, epochs=self.epochs, loss=self.loss,
+                    clip_kind=self.clip_kind, clip=self.clip if self.clip_kind else None)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """The trained weights and everything they were trained for (kept in st.session_state).
+
+    With "continue", runs accumulate: `initial` stays the weights before the first run and the
+    histories are joined; `run_steps` / `run_total` describe the latest run alone."""
+
+    chars: tuple[str, ...]          # the vocabulary, in order: row v of every W_* is chars[v]
+    config: gc.GRUConfig
+    initial: gc.Params              # before any training
+    params: gc.Params
+    options: Options                # of the latest run
+    text_name: str
+    text_chars: int                  # characters trained on
+    start: str                       # what the initial weights were
+    text_start: str                  # the first characters of the text (a primer that always works)
+    batch_size: int
+    seq_len: int
+    layout: str
+    num_batches: int
+    history: list = field(default_factory=list)        # loss of every step, all runs
+    epoch_losses: list = field(default_factory=list)   # mean loss of each full epoch
+    epoch_ends: list = field(default_factory=list)     # the step each of those epochs ended at
+    grad_norms: list = field(default_factory=list)
+    run_steps: int = 0               # steps of the latest run
+    run_total: int = 0               # steps the latest run planned
+    runs: int = 1
+    run_seconds: float = 0.0
+    seconds: float = 0.0
+    stopped: bool = False
+    diverged: bool = False
+    error: str = ""
+
+    @property
+    def steps(self) -> int:
+        return len(self.history)
+
+    @property
+    def vocab(self) -> gc.Vocab:
+        return gc.Vocab(self.chars)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.params.hidden_size
+
+
+class TrainJob:
+    """One gc.train call in a worker thread; progress and the result are read by the page."""
+
+    def __init__(self, initial: gc.Params, batches: gc.Batches, vocab: gc.Vocab, config: gc.GRUConfig,
+                 options: Options, *, text_name: str, text_chars: int, start: str, text_start: str = "",
+                 previous: TrainedModel | None = None):
+        self.initial, self.batches, self.vocab, self.config = initial, batches, vocab, config
+        self.options, self.text_name, self.text_chars, self.start_label = options, text_name, text_chars, start
+        self.text_start = text_start
+        self.previous = previous             # continuing: the model these weights come from
+        self.total = options.epochs * batches.num_batches
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._losses: list[float] = []
+        self._last: gc.Progress | None = None
+        self.result: gc.TrainResult | None = None
+        self.error = ""
+        self.t0 = 0.0
+        self.seconds = 0.0
+        self.thread: threading.Thread | None = None
+
+    # -- the worker thread (no Streamlit calls here)
+    def start(self) -> "TrainJob":
+        self.t0 = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, name="gru-train", daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.result = gc.train(self.initial, self.batches, self.config, **self.options.train_kwargs(),
+                                   callback=self.progress, should_stop=self.should_stop)
+        except Exception as err:                       # shown on the page, never a traceback
+            self.error = f"{type(err).__name__}: {err}"
+        finally:
+            self.seconds = time.perf_counter() - self.t0
+            self._done.set()
+
+    def progress(self, p: gc.Progress) -> None:
+        """gc.train's callback: record the step (the page draws it at most every 0.5 s)."""
+        with self._lock:
+            self._losses.append(p.loss)
+            self._last = p
+
+    def should_stop(self) -> bool:
+        """gc.train's should_stop: the Stop button's flag, or the time limit."""
+        return self._stop.is_set() or time.perf_counter() - self.t0 > MAX_SECONDS
+
+    # -- the page's side
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def snapshot(self) -> tuple[list[float], gc.Progress | None]:
+        with self._lock:
+            return list(self._losses), self._last
+
+    def elapsed(self) -> float:
+        return self.seconds if self.done else time.perf_counter() - self.t0
+
+    def model(self) -> TrainedModel:
+        """The finished job as a TrainedModel, joined to the previous one when continuing."""
+        r, b, prev = self.result, self.batches, self.previous
+        done = 0 if r is None else r.steps
+        before = prev.steps if prev else 0
+        new_ends = [before + (i + 1) * b.num_batches for i in range(len(r.epoch_losses) if r else 0)]
+        timed_out = r is not None and r.stopped and not self._stop.is_set()
+        error = self.error or ("training did not finish" if r is None else "")
+        if timed_out:
+            error = f"stopped after {MAX_SECONDS:.0f} s"
+        return TrainedModel(
+            chars=self.vocab.chars, config=self.config, options=self.options,
+            initial=prev.initial if prev else self.initial,
+            params=r.params if r is not None else self.initial,
+            text_name=self.text_name, text_chars=self.text_chars,
+            start=prev.start if prev else self.start_label, text_start=self.text_start,
+            batch_size=b.batch_size, seq_len=b.seq_len, layout=b.layout, num_batches=b.num_batches,
+            history=(prev.history if prev else []) + (list(r.history) if r else []),
+            epoch_losses=(prev.epoch_losses if prev else []) + (list(r.epoch_losses) if r else []),
+            epoch_ends=(prev.epoch_ends if prev else []) + new_ends,
+            grad_norms=(prev.grad_norms if prev else []) + (list(r.grad_norms) if r else []),
+            run_steps=done, run_total=self.total, runs=(prev.runs + 1) if prev else 1,
+            run_seconds=self.seconds,
+            seconds=(prev.seconds if prev else 0.0) + self.seconds,
+            stopped=bool(r and r.stopped), diverged=bool(r and r.diverged), error=error)
+
+
+# ---------------------------------------------------------------- session state
+
+def current_job() -> TrainJob | None:
+    return st.session_state.get(JOB_KEY)
+
+
+def trained() -> TrainedModel | None:
+    return st.session_state.get(INFO_KEY)
+
+
+def start(job: TrainJob) -> None:
+    st.session_state[STOP_KEY] = False
+    st.session_state[JOB_KEY] = job.start()
+
+
+def request_training() -> None:
+    """The Train button's on_click: the page starts a job in this run, before drawing the buttons
+    (so Train already shows as disabled and Stop as enabled)."""
+    st.session_state[REQUEST_KEY] = True
+
+
+def request_stop() -> None:
+    """The Stop button's on_click: set the flag that the running job's should_stop() reads."""
+    st.session_state[STOP_KEY] = True
+    job = current_job()
+    if job is not None:
+        job.request_stop()
+
+
+def collect(wait: float = 5.0) -> TrainedModel | None:
+    """If the job has finished (or was asked to stop: wait for it), keep its weights in
+    st.session_state["trained_params"] and its record in st.session_state["trained_info"]."""
+    job = current_job()
+    if job is None:
+        return None
+    if not job.done and job.stop_requested:
+        job.wait(wait)
+    if not job.done:
+        return None
+    model = job.model()
+    del st.session_state[JOB_KEY]
+    if model.run_steps:
+        st.session_state[TRAINED_KEY] = model.params
+        st.session_state[INFO_KEY] = model
+    st.session_state["_train_outcome"] = model     # what the last click of Train did
+    return model
+
+
+def show_everywhere() -> None:
+    """on_click of "Show trained weights on every page": the sidebar's weights radio -> trained."""
+    st.session_state["weights"] = "trained"
+
+
+# ---------------------------------------------------------------- which weights
+
+def fresh_params(settings: Settings, vocab: gc.Vocab) -> tuple[gc.Params, str]:
+    """The weights training starts from: the sidebar's choice (tutorial if it fits, else random
+    with the sidebar's seed) for this vocabulary and the sidebar's H."""
+    s = settings if settings.weights != "trained" else replace(settings, weights="random")
+    params, source, _ = choose_params(s, vocab, None)
+    what = "the tutorial's published weights" if source == "tutorial" else \
+        f"random weights (seed {settings.seed})"
+    return params, what
+
+
+def compatible(model: TrainedModel | None, vocab: gc.Vocab, hidden_size: int,
+               config: gc.GRUConfig | None = None) -> bool:
+    """Whether these weights fit a vocabulary and H (and, if given, the convention)."""
+    return (model is not None and model.chars == vocab.chars and model.hidden_size == hidden_size
+            and (config is None or model.config == config))
+
+
+def weights_for_text(text: str, which: str, settings: Settings, own_vocab: gc.Vocab):
+    """(params, vocab, config, note) for running a model over `text`.
+
+    which = "trained": the trained weights with their vocabulary (the text may use any subset of it).
+    which = "initial": if the text fits the trained vocabulary, the weights training started from
+    (so before and after compare); else fresh weights for the text's own vocabulary.
+    """
+    model = trained()
+    fits = model is not None and set(text) <= set(model.chars)
+    if which == "trained" and model is not None:
+        note = "" if fits else "not-in-vocab"
+        return model.params, model.vocab, model.config, note
+    if fits:
+        return model.initial, model.vocab, model.config, "initial-of-trained"
+    params, what = fresh_params(settings, own_vocab)
+    return params, own_vocab, gc.GRUConfig(settings.reset, settings.update), what
