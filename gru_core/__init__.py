@@ -24,3 +24,5 @@ from .sample import SampleResult, sample
 from .train import (CLIP_KINDS, OPTIMIZERS, SGD, Adam, Progress, TrainResult, clip_by_global_norm,
                     clip_by_value, clip_grads, global_norm, train)
 from .vocab import Vocab, one_hot
+from .explain import QUANTITIES, Explanation, explain_cell
+from .whatif import concat_traces, forward_from, run_batches_from
