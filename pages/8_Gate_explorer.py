@@ -119,8 +119,15 @@ page.chart(plots.text_lines({f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:
                              f"h ({unit})": ex.h[a:b, j]},
                             title=f"Unit {unit} over {span}", chars=chars, positions=positions,
                             y_title="value", y_range=[-1.05, 1.05]), key="explore_unit_trace")
-if L > W:
-    page.chart(plots.text_overview({f"h ({unit})": ex.h[:, j], f"z ({unit})": ex.z[:, j]},
-                                   title=f"Unit {unit} over the whole text (shaded: the window above)",
-                                   window=(a + 1, b), y_title="value", y_range=[-1.05, 1.05]),
-               key="explore_overview")
+page.chart(plots.text_heatmap(np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")]),
+                              title=f"Unit {unit}: mean z, r and h at the steps that read each "
+                                    f"character  (3×{vocab.size})",
+                              chars=vocab.chars, positions=np.arange(vocab.size),
+                              y_labels=[f"z ({unit})", f"r ({unit})", f"h ({unit})"], kind="tanh",
+                              y_title="mean", height=240, show_position=False),
+           key="explore_unit_by_char")
+page.look_at(
+    "The line shows the unit character by character; the matrix averages it over the whole text "
+    "for each character read (blank: a character this text lacks). A unit with h near +1 only "
+    "after ␣ and ⏎ is a word-boundary detector; one whose z stays near "
+    + ("1" if config.update == "keep" else "0") + " holds its value across several characters.")

@@ -262,6 +262,8 @@ class Explored:
     r: np.ndarray              # (L, H) reset gate
     h: np.ndarray              # (L, H) hidden state after reading each character
     p_next: np.ndarray         # (L - 1,) probability given to the character that actually follows
+    by_char: dict              # "z", "r", "h" -> (V, H) mean at the steps that read each character
+    counts: np.ndarray         # (V,) how often each character occurs
 
     @property
     def loss(self) -> float:
@@ -275,7 +277,14 @@ def _explore(text: str, chars: tuple, arrays: dict, reset: str, update: str) -> 
     ids = vocab.encode(text)
     trace = gc.forward(gc.Params.from_dict(arrays), ids[:, None], None, gc.GRUConfig(reset, update))
     p_next = trace.probs[:-1, 0, :][np.arange(len(ids) - 1), ids[1:]]
-    return Explored(ids, trace.z[:, 0], trace.r[:, 0], trace.h[:, 0], p_next)
+    counts = np.bincount(ids, minlength=vocab.size)
+    by_char = {}
+    for name in ("z", "r", "h"):
+        sums = np.zeros((vocab.size, trace.h.shape[-1]))
+        np.add.at(sums, ids, getattr(trace, name)[:, 0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            by_char[name] = sums / counts[:, None]          # NaN for characters the text lacks
+    return Explored(ids, trace.z[:, 0], trace.r[:, 0], trace.h[:, 0], p_next, by_char, counts)
 
 
 def explore_text(text: str, vocab: gc.Vocab, params: gc.Params, config: gc.GRUConfig) -> Explored:
