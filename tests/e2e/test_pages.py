@@ -1,0 +1,316 @@
+"""Every page in a real browser (Debian's Chromium via Playwright against `streamlit run`).
+
+Pages are discovered by globbing pages/*.py, so a page added later is covered without editing
+this file. In Streamlit's legacy multipage mode pages/N_Name.py is served at /Name.
+
+    test_page_loads                 every page: no stException, no JS error, sidebar present,
+                                    full-page screenshot written to tests/e2e/screenshots/
+    test_keyboard_slider_changes_the_charts
+                                    each sidebar slider, focused and moved with ArrowRight,
+                                    changes the Gates page's charts and the URL
+    test_deep_link_on_a_fresh_server (a) first request to a FRESH server is a deep link with
+                                    parameters: that page, controls at those values
+    test_page_switches_keep_the_values (b) sidebar-nav clicks through every page keep a
+                                    keyboard-set value, and the URL carries it again
+    test_url_reproduces_the_screen  (c) the address bar after keyboard changes, opened in a new
+                                    browser context, shows the same controls and chart data
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+
+from .helpers import (
+    REPO_ROOT,
+    assert_no_exception,
+    collect_page_errors,
+    goto_app,
+    slider_input,
+    wait_for_app,
+)
+
+LOAD_TIMEOUT = 60_000          # ms; the heaviest pages (BPTT, training) on 2 cores
+SIDEBAR_SLIDERS = ("batch_size", "seq_len", "hidden_size")
+GATES = "Gates_z_and_r"
+
+
+def page_files() -> list[Path]:
+    def number(p: Path) -> int:
+        m = re.match(r"(\d+)_", p.name)
+        return int(m.group(1)) if m else 10**6
+    return sorted((REPO_ROOT / "pages").glob("*.py"), key=lambda p: (number(p), p.name))
+
+
+def url_path(script: Path) -> str:
+    """pages/2_Gates_z_and_r.py -> Gates_z_and_r (legacy multipage mode); app.py -> ''."""
+    if script.parent.name != "pages":
+        return ""
+    return re.sub(r"^\d+_", "", script.stem)
+
+
+SCRIPTS = [REPO_ROOT / "app.py", *page_files()]
+PATHS = [url_path(p) for p in SCRIPTS]
+IDS = [p or "home" for p in PATHS]
+
+
+# ------------------------------------------------------------------ page inspection
+
+CHARTS_JS = """() => {
+  const plain = (v) => {
+    if (v === null || v === undefined) return null;
+    if (ArrayBuffer.isView(v)) return Array.from(v);
+    if (Array.isArray(v)) return v.map(plain);
+    if (typeof v === 'object' && '_inputArray' in v) return plain(v._inputArray);
+    return v;
+  };
+  const out = {};
+  document.querySelectorAll("[data-testid='stPlotlyChart']").forEach((el, i) => {
+    const holder = el.closest("[class*='st-key-']");
+    const key = holder
+      ? [...holder.classList].find(c => c.startsWith('st-key-')).slice(7) : 'unkeyed-' + i;
+    const gd = el.querySelector('.js-plotly-plot');
+    out[key] = gd && gd.data
+      ? gd.data.map(t => ({type: t.type || '', z: plain(t.z), x: plain(t.x), y: plain(t.y),
+                           text: plain(t.text)}))
+      : null;
+  });
+  return out;
+}"""
+
+
+def chart_data(page) -> dict:
+    """Every Plotly chart on the page by its Streamlit key: the traces' x, y, z and text as
+    plotly.js holds them (i.e. what is drawn)."""
+    return page.evaluate(CHARTS_JS)
+
+
+def same_charts(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for key in a:
+        if json.dumps(_no_numbers(a[key])) != json.dumps(_no_numbers(b[key])):
+            return False
+        za, zb = _numbers(a[key]), _numbers(b[key])
+        if len(za) != len(zb) or any(x.shape != y.shape or not np.allclose(x, y, rtol=1e-12,
+                                                                           atol=1e-12,
+                                                                           equal_nan=True)
+                                     for x, y in zip(za, zb)):
+            return False
+    return True
+
+
+def _numbers(traces) -> list[np.ndarray]:
+    out = []
+    for t in traces or []:
+        if t.get("z") is not None:
+            out.append(np.asarray(t["z"], dtype=float))
+        for axis in ("x", "y"):
+            v = t.get(axis)
+            if isinstance(v, list) and v and all(isinstance(e, (int, float)) or e is None for e in v):
+                out.append(np.asarray(v, dtype=float))
+    return out
+
+
+def _no_numbers(traces):
+    """The traces without numeric arrays (labels, text, types), compared exactly."""
+    out = []
+    for t in traces or []:
+        d = {k: v for k, v in t.items() if k != "z"}
+        for axis in ("x", "y"):
+            v = d.get(axis)
+            if isinstance(v, list) and v and all(isinstance(e, (int, float)) or e is None for e in v):
+                d[axis] = "numeric"
+        out.append(d)
+    return out
+
+
+def slider_value(page, key: str) -> int | None:
+    loc = slider_input(page, key)
+    if loc.count() == 0:
+        return None
+    return int(float(loc.first.get_attribute("value")))
+
+
+def controls(page) -> dict:
+    """Every keyed slider's value and the sidebar text, as the page shows them."""
+    values = {}
+    for holder in page.locator("[class*='st-key-']:has(input[type='range'])").all():
+        key = next(c[7:] for c in holder.get_attribute("class").split() if c.startswith("st-key-"))
+        values[key] = int(float(holder.locator("input[type='range']").first.get_attribute("value")))
+    text = page.locator(".st-key-text textarea")
+    if text.count():
+        values["text"] = text.first.input_value()
+    return values
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query, keep_blank_values=True).items()}
+
+
+def press_right(page, key: str, times: int = 1) -> int:
+    """Focus slider `key`'s thumb, press ArrowRight `times` times (one rerun each), wait for the
+    URL to carry the new value and the run to finish. Returns the new value."""
+    before = slider_value(page, key)
+    assert before is not None, f"no slider {key!r} on {page.url}"
+    for _ in range(times):
+        current = slider_value(page, key)
+        thumb = slider_input(page, key).first
+        thumb.focus()
+        page.keyboard.press("ArrowRight")
+        wanted = current + 1
+        page.wait_for_function(
+            "([k, v]) => new URLSearchParams(location.search).get(k) === String(v)",
+            arg=[key, wanted], timeout=LOAD_TIMEOUT)
+        wait_for_app(page, timeout=LOAD_TIMEOUT)
+    after = slider_value(page, key)
+    assert after == before + times, f"{key}: {before} + {times} ArrowRight -> {after}"
+    return after
+
+
+def full_screenshot(page, path: Path, cap: int = 12_000) -> None:
+    """The whole page: Streamlit scrolls inside stMain (and the sidebar), so full_page=True only
+    sees the viewport; grow the viewport to the content's height for the shot."""
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map(id => "
+        "(document.querySelector(`[data-testid='${id}']`) || {scrollHeight: 0}).scrollHeight))")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), cap)})
+    try:
+        page.wait_for_timeout(400)                  # let Plotly re-layout at the new size
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+
+
+def open_page(page, base: str, path: str, qs: str = "") -> None:
+    goto_app(page, f"{base}/{path}{'?' + qs if qs else ''}", timeout=LOAD_TIMEOUT)
+
+
+def active_nav(page) -> str:
+    """URL path of the sidebar-nav link marked as the current page."""
+    href = page.locator("[data-testid='stSidebarNav'] a[aria-current='page']").first.get_attribute("href")
+    return urlparse(href).path.strip("/")
+
+
+# ------------------------------------------------------------------ tests
+
+def test_pages_are_discovered():
+    assert len(SCRIPTS) >= 3 and GATES in PATHS, PATHS
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_page_loads(app_server, page, screenshot_dir, path):
+    js_errors = collect_page_errors(page)
+    open_page(page, app_server, path)
+    assert_no_exception(page)
+    page.locator("h1").first.wait_for(state="visible", timeout=10_000)
+    for key in ("hidden_size",):
+        assert slider_value(page, key) is not None, "the sidebar has no hidden-size slider"
+    assert urlparse(page.url).path.strip("/") == path
+    assert not js_errors, f"uncaught JavaScript errors: {js_errors}"
+    name = SCRIPTS[PATHS.index(path)].stem
+    full_screenshot(page, screenshot_dir / f"page-{name}.png")
+
+
+@pytest.mark.parametrize("key", SIDEBAR_SLIDERS)
+def test_keyboard_slider_changes_the_charts(app_server, page, key):
+    open_page(page, app_server, GATES)
+    before_charts, before_value = chart_data(page), slider_value(page, key)
+    assert "z_t" in before_charts and before_charts["z_t"], "no z_t chart on the Gates page"
+    after_value = press_right(page, key)
+    assert_no_exception(page)
+    assert query(page).get(key) == str(after_value)
+    after_charts = chart_data(page)
+    assert after_charts.keys() == before_charts.keys()
+    assert not same_charts(before_charts, after_charts), \
+        f"moving {key} {before_value} -> {after_value} left every chart unchanged"
+    z_before = np.asarray(before_charts["z_t"][0]["z"], dtype=float)
+    z_after = np.asarray(after_charts["z_t"][0]["z"], dtype=float)
+    if key == "batch_size":
+        assert z_after.shape[0] == z_before.shape[0] + 1
+    if key == "hidden_size":
+        assert z_after.shape[1] == z_before.shape[1] + 1
+
+
+DEEP = {"hidden_size": "5", "batch_size": "3", "text": "hello world"}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_deep_link_on_a_fresh_server(fresh_server, page, path):
+    """(a) The very first request a new server gets is a deep link with parameters."""
+    base = fresh_server()
+    open_page(page, base, path, "hidden_size=5&batch_size=3&text=hello%20world")
+    assert_no_exception(page)
+    assert urlparse(page.url).path.strip("/") == path
+    if path:
+        assert active_nav(page) == path, "the sidebar nav does not mark the linked page"
+    assert slider_value(page, "hidden_size") == 5
+    assert slider_value(page, "batch_size") == 3
+    assert page.locator(".st-key-text textarea").first.input_value() == "hello world"
+    q = query(page)
+    assert {k: q.get(k) for k in DEEP} == DEEP, f"the URL lost parameters: {page.url}"
+
+
+def test_page_switches_keep_the_values(app_server, page):
+    """(b) A value set with the keyboard survives clicks through every page in the sidebar nav."""
+    open_page(page, app_server, GATES, "hidden_size=4")
+    hidden = press_right(page, "hidden_size")                       # 5
+    batch = press_right(page, "batch_size")                         # 3
+    order = [p for p in PATHS if p != GATES] + [GATES]
+    for path in order:
+        page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+        page.wait_for_function("p => location.pathname.replace(/^\\/+|\\/+$/g, '') === p",
+                               arg=path, timeout=LOAD_TIMEOUT)
+        wait_for_app(page, timeout=LOAD_TIMEOUT)
+        assert_no_exception(page)
+        assert slider_value(page, "hidden_size") == hidden, f"hidden_size lost on /{path}"
+        assert slider_value(page, "batch_size") == batch, f"batch_size lost on /{path}"
+        page.wait_for_function(
+            "v => new URLSearchParams(location.search).get('hidden_size') === v",
+            arg=str(hidden), timeout=10_000)
+        assert query(page).get("batch_size") == str(batch), f"URL on /{path}: {page.url}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_url_reproduces_the_screen(app_server, browser, page, path):
+    """(c) After keyboard changes, the page's own URL opened elsewhere shows the same thing."""
+    open_page(page, app_server, path, "weights=random&seed=3&batch_size=3")
+    press_right(page, "hidden_size")
+    if slider_value(page, "step") is not None:
+        press_right(page, "step")
+    assert_no_exception(page)
+    shown, charts, url = controls(page), chart_data(page), page.url
+    other = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        again = other.new_page()
+        again.set_default_timeout(LOAD_TIMEOUT)
+        goto_app(again, url, timeout=LOAD_TIMEOUT)
+        assert_no_exception(again)
+        assert controls(again) == shown, f"controls differ when {url} is opened again"
+        assert same_charts(chart_data(again), charts), f"charts differ when {url} is opened again"
+        assert again.url == url
+    finally:
+        other.close()
+
+
+@pytest.mark.xfail(strict=True, reason="BUG ui/state.py _shown(): notes about bad URL values echo "
+                   "the raw value into st.info, which renders its Markdown and LaTeX. Remove this "
+                   "xfail when the value is escaped (e.g. with page.md_literal).")
+def test_bad_url_values_are_shown_literally(app_server, page):
+    """A link with Markdown / LaTeX / HTML in choice and number parameters: the notes about them
+    must show the characters, not bold text, maths or markup."""
+    open_page(page, app_server, GATES,
+              "order=**bold**%20%24x%5E2%24&step=%3Cb%3E2%3C%2Fb%3E&reset=%3Cimg%20src%3Dx%3E")
+    assert_no_exception(page)
+    alerts = page.locator("[data-testid='stAlert']")
+    assert alerts.count() >= 3, "expected a note for each bad parameter"
+    for tag in ("strong", "em", "b", "img", ".katex"):
+        assert page.locator(f"[data-testid='stAlert'] {tag}").count() == 0, \
+            f"a URL value was rendered as markup ({tag}) in a note"
+    notes = " ".join(alerts.all_inner_texts())
+    assert "**bold**" in notes and "$x^2$" in notes and "<b>2</b>" in notes
