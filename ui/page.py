@@ -10,13 +10,16 @@ A page script is thin:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 import gru_core as gc
 
-from . import exports, plots, state
+from . import exports, lesson, plots, state
 from .compute import InputError, Run, get_run
 from .state import CHOICES, DEFAULTS, Settings, slider_bounds
 
@@ -92,40 +95,77 @@ def size_slider(label: str, key: str, bounds: dict, help: str) -> None:
         st.caption(f"{label} = {lo}: the only value this text allows.")
 
 
-def sidebar() -> None:
+SIZE_SLIDERS = (
+    ("Batch size B", "batch_size", "Sequences processed side by side (rows of every matrix)."),
+    ("Sequence length S", "seq_len",
+     "Time steps per sequence. B·S + 1 characters are needed for one batch."),
+    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h~ and h)."),
+)
+
+
+def sidebar(page_file: str = "app.py") -> None:
     s = st.session_state
     bounds = slider_bounds(s["text"], s["batch_size"])
+    hide = state.hidden()                  # the teacher's `hide` flags: controls left out
     with st.sidebar:
-        st.text_area("Text", key="text", max_chars=state.TEXT_LIMIT, height=80,
-                     help=f"Any characters (emoji, accents and right-to-left scripts work), up to "
-                          f"{state.TEXT_LIMIT:,}. The GRU learns to predict each next character.")
-        size_slider("Batch size B", "batch_size", bounds,
-                    "Sequences processed side by side (rows of every matrix).")
-        size_slider("Sequence length S", "seq_len", bounds,
-                    "Time steps per sequence. B·S + 1 characters are needed for one batch.")
-        size_slider("Hidden size H", "hidden_size", bounds,
-                    "Units in the hidden state h (columns of z, r, h~ and h).")
-        st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch", key="preset",
-                  help="Part 1's string, sizes, dictionary 'hatM' and published weights.")
-        with st.expander("Model and data options"):
-            st.radio("Weights", CHOICES["weights"], key="weights", horizontal=True,
-                     format_func={"tutorial": "tutorial", "random": "random (seed)",
-                                  "trained": "trained"}.get,
-                     help="The tutorial's published weights need its dictionary and H = 2.")
-            st.number_input("Seed", 0, state.MAX_SEED, key="seed", step=1)
-            st.radio("Reset gate applied", CHOICES["reset"], key="reset", horizontal=True,
-                     format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
-            st.radio("Update rule", CHOICES["update"], key="update", horizontal=True,
-                     format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (003)"}.get)
-            st.radio("Vocabulary order", CHOICES["order"], key="order", horizontal=True)
-            if s["order"] == "custom":
-                st.text_input("Custom order", key="custom_order",
-                              help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")
-            st.radio("Batch layout", CHOICES["layout"], key="layout", horizontal=True,
-                     help="tutorial: Part 1's batches; streams: row b of the next batch continues "
-                          "row b of this one.")
-        st.toggle("Numbers in cells", key="numbers",
-                  help="Print each value in small matrices (hover always shows the exact value).")
+        if "text" not in hide:
+            st.text_area("Text", key="text", max_chars=state.TEXT_LIMIT, height=80,
+                         help=f"Any characters (emoji, accents and right-to-left scripts work), "
+                              f"up to {state.TEXT_LIMIT:,}. The GRU learns to predict each next "
+                              "character.")
+        for label, key, help in SIZE_SLIDERS:
+            if key not in hide:
+                size_slider(label, key, bounds, help)
+        if "preset" not in hide:
+            st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch",
+                      key="preset",
+                      help="Part 1's string, sizes, dictionary 'hatM' and published weights.")
+        options = ("weights", "seed", "reset", "update", "order", "custom_order", "layout")
+        if "options" not in hide and not set(options) <= hide:
+            with st.expander("Model and data options"):
+                _options(s, hide)
+        if "numbers" not in hide:
+            st.toggle("Numbers in cells", key="numbers",
+                      help="Print each value in small matrices (hover always shows the exact "
+                           "value).")
+        if "lesson" not in hide:
+            lesson.sidebar_section(page_file, s.get(TRAINED_KEY))
+
+
+def _options(s, hide: set) -> None:
+    """The "Model and data options" controls not hidden by the `hide` flags."""
+    if "weights" not in hide:
+        st.radio("Weights", CHOICES["weights"], key="weights", horizontal=True,
+                 format_func={"tutorial": "tutorial", "random": "random (seed)",
+                              "trained": "trained"}.get,
+                 help="The tutorial's published weights need its dictionary and H = 2.")
+    if "seed" not in hide:
+        st.number_input("Seed", 0, state.MAX_SEED, key="seed", step=1)
+    if "reset" not in hide:
+        st.radio("Reset gate applied", CHOICES["reset"], key="reset", horizontal=True,
+                 format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
+    if "update" not in hide:
+        st.radio("Update rule", CHOICES["update"], key="update", horizontal=True,
+                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (003)"}.get)
+    if "order" not in hide:
+        st.radio("Vocabulary order", CHOICES["order"], key="order", horizontal=True)
+    if s["order"] == "custom" and "custom_order" not in hide:
+        st.text_input("Custom order", key="custom_order",
+                      help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")
+    if "layout" not in hide:
+        st.radio("Batch layout", CHOICES["layout"], key="layout", horizontal=True,
+                 help="tutorial: Part 1's batches; streams: row b of the next batch continues "
+                      "row b of this one.")
+
+
+def script_of(frame) -> str:
+    """The running page script relative to the app folder, e.g. "pages/2_Gates_z_and_r.py"."""
+    path = Path(frame.f_globals.get("__file__", "app.py")).resolve()
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
 
 
 def setup(title: str, *, needs_run: bool = True) -> Context | None:
@@ -135,9 +175,13 @@ def setup(title: str, *, needs_run: bool = True) -> Context | None:
     state.restore_from_url()
     state.keep_across_pages()
     state.clamp_sizes()
-    sidebar()
+    here = script_of(sys._getframe(1))
+    lesson.follow_goto(here)
+    sidebar(here)
     state.write_url()
     st.title(title)
+    lesson.presentation(title)
+    lesson.loaded_note()
     for note in state.take_notes():
         st.info(note)
     if not needs_run:
@@ -227,11 +271,20 @@ def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title:
     fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
                         y_title=y_title, numbers=st.session_state.get("numbers", True),
                         height=height, **kwargs)
-    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(_presented(fig), key=key, width="stretch", config={"displayModeBar": False})
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(_presented(fig), key=key, width="stretch", config={"displayModeBar": False})
+
+
+def _presented(fig):
+    """In presentation mode: larger fonts in the figure (axes, title, numbers in cells)."""
+    if lesson.presenting():
+        size = lesson.PLOT_FONT
+        fig.update_layout(font_size=size, title_font_size=size + 4)
+        fig.update_traces(textfont_size=size - 1, selector=dict(type="heatmap"))
+    return fig
 
 
 def look_at(text: str) -> None:
@@ -262,3 +315,35 @@ def matrix_in_column(values, title: str, *, numbers_fit: bool, x, y, kind: str =
                         y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
                         height=height, **kwargs)
     chart(fig, key)
+
+
+def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cell=None,
+                on_pick=None, x_title: str = "", y_title: str = "", height: int | None = None,
+                **kwargs) -> None:
+    """`matrix` whose cells can be clicked: a click selects the cell and calls on_pick(row, col)
+    (an on_select callback; plotly heatmaps cannot be selected themselves, so the figure carries
+    an invisible marker per cell). `cell` = (row, col) is outlined."""
+    exports.register(key, title, values, x, y)
+    fig = plots.pickable_heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind,
+                                 x_title=x_title, y_title=y_title, cell=cell,
+                                 numbers=st.session_state.get("numbers", True), height=height,
+                                 **kwargs)
+
+    cols = np.atleast_2d(np.asarray(values)).shape[1]
+
+    def picked():
+        cell_at = picked_cell(st.session_state.get(key), cols)
+        if cell_at is not None and on_pick is not None:
+            on_pick(*cell_at)
+
+    st.plotly_chart(_presented(fig), key=key, width="stretch", on_select=picked,
+                    selection_mode="points", config={"displayModeBar": False})
+
+
+def picked_cell(event, cols: int) -> tuple[int, int] | None:
+    """(row, col) of the clicked cell in a pickable heatmap's selection event, or None."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    index = points[0].get("point_index") if points else None
+    if index is None or points[0].get("curve_number", 1) != 1:
+        return None
+    return int(index) // cols, int(index) % cols

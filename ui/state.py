@@ -44,6 +44,12 @@ DEFAULTS = {
 INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
 # Page-level keys (also in the URL): which batch and time step is shown (1-based).
 PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
+# View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
+# list, like TensorFlow Playground's hide flags), and the cell the inspector shows.
+VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
+VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
+HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
+            "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
 NOTES_KEY = "_url_notes"
 RESTORED_KEY = "_restored"
 
@@ -100,11 +106,14 @@ def restore_from_url() -> None:
         return
     st.session_state[RESTORED_KEY] = True
     params = st.query_params
-    for key, default in {**DEFAULTS, **PAGE_DEFAULTS}.items():
+    choices = {**CHOICES, **VIEW_CHOICES}
+    for key, default in {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}.items():
         if key not in params:
             continue
         raw = params[key]
-        if key == "text":
+        if key == "hide":
+            st.session_state[key] = clean_hide(raw)
+        elif key == "text":
             if len(raw) > TEXT_LIMIT:
                 _note(f"The text in the link has {len(raw):,} characters; the limit is "
                       f"{TEXT_LIMIT:,}, so only the first {TEXT_LIMIT:,} are used.")
@@ -112,13 +121,13 @@ def restore_from_url() -> None:
             st.session_state[key] = raw
         elif key == "custom_order":
             st.session_state[key] = raw[:TEXT_LIMIT]
-        elif key in CHOICES:
-            if raw in CHOICES[key]:
+        elif key in choices:
+            if raw in choices[key]:
                 st.session_state[key] = raw
             else:
-                _note(f"`{key}` must be one of {', '.join(CHOICES[key])}; the link gave "
+                _note(f"`{key}` must be one of {', '.join(choices[key])}; the link gave "
                       f"{_shown(raw)}, so `{default}` is used.")
-        elif key == "numbers":
+        elif key in ("numbers", "present"):
             st.session_state[key] = raw not in ("0", "false", "off")
         else:
             try:
@@ -130,6 +139,21 @@ def restore_from_url() -> None:
             except (ValueError, OverflowError):
                 _note(f"`{key}` must be a whole number; the link gave {_shown(raw)}, so "
                       f"{default} is used.")
+
+
+def clean_hide(raw: str) -> str:
+    """The `hide` flag as a comma list of known control names (unknown names noted)."""
+    names = [n.strip() for n in str(raw).split(",") if n.strip()]
+    unknown = [n for n in names if n not in HIDEABLE]
+    if unknown:
+        _note(f"`hide` names controls; {_shown(', '.join(unknown))} is not one of them "
+              f"(known: {', '.join(HIDEABLE)}), so it is ignored.")
+    return ",".join(n for n in HIDEABLE if n in names)
+
+
+def hidden() -> set[str]:
+    """Sidebar controls the `hide` flag hides."""
+    return set(filter(None, str(st.session_state.get("hide", "")).split(",")))
 
 
 def clamp_sizes() -> None:
@@ -148,17 +172,17 @@ def clamp_sizes() -> None:
 def keep_across_pages() -> None:
     """Streamlit forgets a widget's value when another page draws a widget with the same key;
     re-assigning every control's value makes it session state that survives the switch."""
-    for key in list(DEFAULTS) + list(PAGE_DEFAULTS):
+    for key in list(DEFAULTS) + list(PAGE_DEFAULTS) + list(VIEW_DEFAULTS):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
         else:
-            st.session_state[key] = {**DEFAULTS, **PAGE_DEFAULTS}[key]
+            st.session_state[key] = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}[key]
 
 
 def write_url(extra: dict | None = None) -> None:
     """Mirror every non-default control (and page-level values) into the address bar."""
     wanted = {}
-    for key, default in {**DEFAULTS, **PAGE_DEFAULTS, **(extra or {})}.items():
+    for key, default in {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS, **(extra or {})}.items():
         value = st.session_state.get(key, default)
         if value != default:
             wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)

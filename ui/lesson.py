@@ -1,0 +1,342 @@
+"""Lesson files and presentation mode.
+
+A lesson is a JSON file with every sidebar setting, the page, batch and time step, the view flags
+(presentation mode, hidden controls, inspected cell) and, when the weights are trained or edited,
+the weights themselves as lists of floats (JSON numbers round-trip float64 exactly):
+
+    to_lesson(settings_dict, page, batch, step, params)  -> dict   (json.dumps-able)
+    from_lesson(dict) -> {"settings_dict", "page", "batch", "step", "params"}  (LessonError if bad)
+    to_lesson(**from_lesson(d)) == d  for every d that to_lesson made
+
+Presentation mode (`present=1` in the URL) enlarges the fonts with a constant CSS block of our own
+(no user text ever goes through unsafe_allow_html) and shows a short narrative per page; `hide`
+(e.g. `hide=text,options`) removes the named controls from the sidebar.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+import gru_core as gc
+
+from . import state
+
+FORMAT = "gru-matrix-lab-lesson"
+VERSION = 1
+ROOT = Path(__file__).resolve().parent.parent
+MAX_BYTES = 1_000_000
+UPLOAD_KEY = "lesson_file"
+ERROR_KEY = "_lesson_error"
+LOADED_KEY = "_lesson_loaded"
+GOTO_KEY = "_lesson_goto"
+HIDE_PICK_KEY = "_hide_pick"
+TOP_LEVEL = ("format", "version", "page", "batch", "step", "settings", "weights")
+
+
+class LessonError(ValueError):
+    """The lesson file cannot be used; the message says why, for the user."""
+
+
+def setting_defaults() -> dict:
+    return {**state.DEFAULTS, **state.VIEW_DEFAULTS}
+
+
+def settings_from_state(s) -> dict:
+    """The lesson's settings: every sidebar control and view flag, from session state."""
+    return {k: s.get(k, v) for k, v in setting_defaults().items()}
+
+
+def _plain(value):
+    """NumPy scalars -> Python values (JSON-able)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def to_lesson(settings_dict: dict, page: str, batch: int, step: int,
+              params: gc.Params | None = None) -> dict:
+    """Everything needed to restore a screen, as a JSON-able dict."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "page": str(page),
+        "batch": int(batch),
+        "step": int(step),
+        "settings": {k: _plain(v) for k, v in settings_dict.items()},
+        "weights": None if params is None else
+        {name: np.asarray(a, dtype=np.float64).tolist() for name, a in params.items()},
+    }
+
+
+def lesson_json(lesson: dict) -> str:
+    return json.dumps(lesson, ensure_ascii=False, indent=1, allow_nan=False)
+
+
+# ---------------------------------------------------------------- validation
+
+def _whole(name: str, value, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LessonError(f"`{name}` must be a whole number, not {type(value).__name__} "
+                          f"{_short(value)}.")
+    if value < lo or (hi is not None and value > hi):
+        raise LessonError(f"`{name}` = {value} is outside {lo}..{hi if hi is not None else '∞'}.")
+    return value
+
+
+def _short(value, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _check_setting(key: str, value):
+    default = setting_defaults()[key]
+    choices = {**state.CHOICES, **state.VIEW_CHOICES}
+    if key in choices:
+        if value not in choices[key]:
+            raise LessonError(f"setting `{key}` must be one of {', '.join(choices[key])}; the file "
+                              f"has {_short(value)}.")
+    elif isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise LessonError(f"setting `{key}` must be true or false; the file has {_short(value)}.")
+    elif isinstance(default, int):
+        limits = {"seed": state.MAX_SEED, "batch_size": state.MAX_BATCH,
+                  "seq_len": state.MAX_SEQ, "hidden_size": state.MAX_HIDDEN}
+        _whole(f"settings.{key}", value, 0 if key in ("seed", "cell_b", "cell_j") else 1,
+               limits.get(key))
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise LessonError(f"setting `{key}` must be text; the file has {_short(value)}.")
+        if len(value) > state.TEXT_LIMIT:
+            raise LessonError(f"setting `{key}` has {len(value):,} characters; the limit is "
+                              f"{state.TEXT_LIMIT:,}.")
+        if key == "hide":
+            unknown = [n for n in value.split(",") if n and n not in state.HIDEABLE]
+            if unknown:
+                raise LessonError(f"`hide` names unknown controls {_short(unknown)}; known: "
+                                  f"{', '.join(state.HIDEABLE)}.")
+    return value
+
+
+def _vocab_size(settings: dict) -> int:
+    chars = set(settings["text"])
+    if settings["order"] == "custom":
+        chars |= set(settings["custom_order"])
+    return len(chars)
+
+
+def _check_weights(weights, settings: dict) -> gc.Params:
+    if not isinstance(weights, dict):
+        raise LessonError("`weights` must be an object mapping parameter names to lists of "
+                          "numbers, or null.")
+    try:
+        params = gc.Params.from_dict({k: np.asarray(v, dtype=np.float64)
+                                      for k, v in weights.items()})
+    except (ValueError, TypeError) as err:
+        raise LessonError(f"The weights cannot be used: {err}.") from None
+    H, V = params.hidden_size, params.vocab_size
+    if H != settings["hidden_size"]:
+        raise LessonError(f"The weights have hidden size {H}, but the lesson's hidden_size is "
+                          f"{settings['hidden_size']}.")
+    if V != _vocab_size(settings):
+        raise LessonError(f"The weights have {V} vocabulary rows, but the lesson's text (and "
+                          f"custom order) has {_vocab_size(settings)} different characters.")
+    return params
+
+
+def _check_page(page) -> str:
+    if not isinstance(page, str) or not (page == "app.py" or (
+            page.startswith("pages/") and page.endswith(".py") and "/" not in page[6:])):
+        raise LessonError(f"`page` must be app.py or pages/<file>.py; the file has {_short(page)}.")
+    if not (ROOT / page).is_file():
+        raise LessonError(f"The lesson's page {_short(page)} does not exist in this app.")
+    return page
+
+
+def from_lesson(lesson) -> dict:
+    """A lesson dict (from to_lesson or a JSON file), checked -> the arguments of to_lesson.
+
+    Missing settings take their defaults; anything unusable raises LessonError with a message.
+    """
+    if not isinstance(lesson, dict):
+        raise LessonError("A lesson file is a JSON object (made by the Download lesson button).")
+    if lesson.get("format") != FORMAT:
+        raise LessonError(f"This is not a GRU Matrix Lab lesson (`format` should be {FORMAT!r}).")
+    if lesson.get("version") != VERSION:
+        raise LessonError(f"Lesson version {_short(lesson.get('version'))} is not supported; "
+                          f"this app reads version {VERSION}.")
+    unknown = sorted(set(lesson) - set(TOP_LEVEL))
+    if unknown:
+        raise LessonError(f"Unknown fields in the lesson: {_short(unknown)}.")
+    raw = lesson.get("settings", {})
+    if not isinstance(raw, dict):
+        raise LessonError("`settings` must be an object of setting names and values.")
+    extra = sorted(set(raw) - set(setting_defaults()))
+    if extra:
+        raise LessonError(f"Unknown settings {_short(extra)}; known: "
+                          f"{', '.join(setting_defaults())}.")
+    settings = {k: _check_setting(k, raw[k]) if k in raw else v
+                for k, v in setting_defaults().items()}
+    if len(set(settings["text"])) < 2:
+        raise LessonError("The lesson's text needs at least two different characters.")
+    weights = lesson.get("weights")
+    params = None if weights is None else _check_weights(weights, settings)
+    return {"settings_dict": settings, "page": _check_page(lesson.get("page", "app.py")),
+            "batch": _whole("batch", lesson.get("batch", 1), 1),
+            "step": _whole("step", lesson.get("step", 1), 1), "params": params}
+
+
+def _reject_constant(name: str):
+    raise LessonError(f"The file contains {name}; weights must be finite numbers.")
+
+
+def parse(data: bytes) -> dict:
+    """Bytes of an uploaded file -> from_lesson(...) (LessonError for anything unusable)."""
+    if len(data) > MAX_BYTES:
+        raise LessonError(f"The file has {len(data):,} bytes; a lesson is at most {MAX_BYTES:,}.")
+    try:
+        lesson = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise LessonError("The file is not UTF-8 text; choose a .json file made by this app.") from None
+    except json.JSONDecodeError as err:
+        raise LessonError(f"The file is not valid JSON (line {err.lineno}, column {err.colno}: "
+                          f"{err.msg}).") from None
+    return from_lesson(lesson)
+
+
+# ---------------------------------------------------------------- in the app
+
+def current(page_file: str, trained: gc.Params | None) -> dict:
+    """The lesson of what is on screen now."""
+    s = st.session_state
+    params = trained if s.get("weights") == "trained" else None
+    return to_lesson(settings_from_state(s), page_file, s.get("batch", 1), s.get("step", 1), params)
+
+
+def _load() -> None:
+    """on_change of the uploader: the file's settings and weights -> session state."""
+    from .page import TRAINED_KEY       # page imports this module
+    upload = st.session_state.get(UPLOAD_KEY)
+    st.session_state.pop(ERROR_KEY, None)
+    if upload is None:
+        return
+    try:
+        lesson = parse(upload.getvalue())
+    except LessonError as err:
+        st.session_state[ERROR_KEY] = str(err)
+        return
+    for key, value in lesson["settings_dict"].items():
+        st.session_state[key] = value
+    st.session_state[HIDE_PICK_KEY] = hide_list(lesson["settings_dict"]["hide"])
+    st.session_state["batch"], st.session_state["step"] = lesson["batch"], lesson["step"]
+    if lesson["params"] is not None:
+        st.session_state[TRAINED_KEY] = lesson["params"]
+    st.session_state[LOADED_KEY] = upload.name
+    st.session_state[GOTO_KEY] = lesson["page"]
+
+
+def hide_list(hide: str) -> list[str]:
+    return [n for n in state.HIDEABLE if n in set(str(hide).split(","))]
+
+
+def _pick_hide() -> None:
+    st.session_state["hide"] = ",".join(st.session_state.get(HIDE_PICK_KEY, []))
+
+
+def sidebar_section(page_file: str, trained: gc.Params | None) -> None:
+    """The "Lesson" expander: presentation mode, hidden controls, download and upload."""
+    if HIDE_PICK_KEY not in st.session_state or \
+            ",".join(st.session_state[HIDE_PICK_KEY]) != st.session_state.get("hide", ""):
+        st.session_state[HIDE_PICK_KEY] = hide_list(st.session_state.get("hide", ""))
+    with st.expander("Lesson"):
+        st.toggle("Presentation mode", key="present",
+                  help="Large fonts and a short narrative at the top of each page (URL: present=1).")
+        st.multiselect("Hide controls", state.HIDEABLE, key=HIDE_PICK_KEY, on_change=_pick_hide,
+                       help="Controls to remove from the sidebar, e.g. for a class (URL: hide=...). "
+                            "Hiding 'lesson' hides this box: remove hide= from the URL to undo.")
+        st.download_button("Download lesson (JSON)", lesson_json(current(page_file, trained)),
+                            "gru_lesson.json", "application/json", key="lesson_download",
+                            width="stretch",
+                            help="Every setting, this page, batch and step, and trained or "
+                                 "edited weights.")
+        st.file_uploader("Load a lesson", type=["json"], key=UPLOAD_KEY, on_change=_load,
+                         help="A .json file made by Download lesson.")
+    if st.session_state.get(ERROR_KEY):
+        st.error("Lesson not loaded: " + st.session_state[ERROR_KEY])
+
+
+def follow_goto(page_file: str) -> None:
+    """After a lesson was loaded: open its page (if it is another one)."""
+    goto = st.session_state.pop(GOTO_KEY, None)
+    if goto and goto != page_file:
+        try:
+            st.switch_page(goto)
+        except StreamlitAPIException:       # e.g. a test harness that runs one page alone
+            st.info(f"The lesson was made on the page {goto}; open it from the navigation.")
+
+
+# ---------------------------------------------------------------- presentation mode
+
+# Our own constant CSS: the only HTML this app sends with unsafe_allow_html.
+PRESENT_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stAppViewContainer"] .stMarkdown p, [data-testid="stAppViewContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p { font-size: 1.15rem !important; }
+[data-testid="stAppViewContainer"] h1 { font-size: 2.6rem !important; }
+[data-testid="stAppViewContainer"] h2, [data-testid="stAppViewContainer"] h3 { font-size: 1.8rem !important; }
+.katex { font-size: 1.45em !important; }
+[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+</style>"""
+PLOT_FONT = 18
+
+# A short narrative per page, in the tutorial's order (keyed by the page title).
+NARRATIVE = {
+    "GRU Matrix Lab": "A GRU reads a text one character at a time and keeps a small memory h. "
+                      "We follow every matrix it computes on the tutorial's string, step by step.",
+    "Data & batches": "1. Characters become numbers (the dictionary), numbers become one-hot rows, "
+                      "and the text is cut into batches of B sequences of S characters. "
+                      "The target is always the next character.",
+    "Gates z and r": "2. Two gates look at the character and the memory: the update gate z decides "
+                     "how much memory to keep, the reset gate r how much of it the candidate may use.",
+    "Candidate and new state": "3. The candidate h̃ is a proposal for the new memory; the new "
+                               "state h mixes the old memory and the candidate, unit by unit, "
+                               "in proportions set by z.",
+    "Output and softmax": "4. The memory h is turned into one score per character, and softmax "
+                          "turns the scores into probabilities for the next character.",
+    "Loss": "5. Cross-entropy: how surprised the model is by the true next character, averaged "
+            "over rows and time steps.",
+    "Backprop through time": "6. The gradient of the loss flows backwards through every step; "
+                             "z and r decide how much of it reaches the past.",
+    "Training and sampling": "7. Repeating forward, backward and a small weight update lowers the "
+                             "loss; then the model writes text one sampled character at a time.",
+    "Gate explorer": "8. After training, units specialise: watch which characters open and close "
+                     "each gate over a long text.",
+    "Cell inspector": "9. Why is this number what it is? Pick one cell and see its equation with "
+                      "the real numbers substituted.",
+    "What if": "10. Force a gate open or shut, or change one weight, and watch what changes "
+               "downstream.",
+    "Conventions": "11. The same weights under the four published GRU variants: which framework "
+                   "computes which, and how much the numbers differ.",
+}
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present"))
+
+
+def presentation(title: str) -> None:
+    """In presentation mode: our constant CSS and the page's narrative (st.info, plain text)."""
+    if not presenting():
+        return
+    st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+    if title in NARRATIVE:
+        st.info(NARRATIVE[title], icon="🧭")
+
+
+def loaded_note() -> None:
+    if st.session_state.pop(LOADED_KEY, None):
+        st.success("Lesson loaded: settings, page, batch, step and weights restored.")
+
