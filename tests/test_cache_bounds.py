@@ -1,0 +1,85 @@
+"""The app's caches are bounded, so a server's memory stays flat over many distinct inputs.
+
+- Every st.cache_data / st.cache_resource / functools cache in app.py, pages/ and ui/ has a
+  bound (max_entries / maxsize; or a ttl).
+- 1,000 distinct texts through ui.compute's cached run and gradients (a fresh process,
+  tests/cache_probe.py): RSS after 1,000 inputs is within a few MB of RSS after 100, far below
+  what 1,000 kept entries would take (measured pickled size of one entry x 1,000).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app_helpers import ROOT
+
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+
+
+def _decorators(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                yield node.name, dec
+
+
+def _name(expr) -> str:
+    if isinstance(expr, ast.Call):
+        expr = expr.func
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+def unbounded_caches() -> list[str]:
+    bad = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for func, dec in _decorators(tree):
+            name = _name(dec)
+            where = f"{path.relative_to(ROOT)}:{dec.lineno} {func}"
+            if name.endswith(("cache_data", "cache_resource")):
+                kw = {k.arg: k.value for k in dec.keywords} if isinstance(dec, ast.Call) else {}
+                if not ({"max_entries", "ttl"} & kw.keys()) or \
+                        (isinstance(kw.get("max_entries"), ast.Constant) and kw["max_entries"].value is None):
+                    bad.append(f"{where}: @{name} without max_entries / ttl")
+            elif name.endswith(("functools.cache", "lru_cache")) or name == "cache":
+                kw = {k.arg: k.value for k in dec.keywords} if isinstance(dec, ast.Call) else {}
+                size = kw.get("maxsize") or (dec.args[0] if isinstance(dec, ast.Call) and dec.args else None)
+                if not isinstance(dec, ast.Call) or (isinstance(size, ast.Constant) and size.value is None):
+                    bad.append(f"{where}: @{name} without maxsize")
+    return bad
+
+
+def test_every_cache_has_a_bound():
+    assert SOURCES
+    bad = unbounded_caches()
+    assert not bad, "unbounded caches:\n" + "\n".join(bad)
+
+
+def probe(*args: str, timeout: float = 240) -> dict:
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "cache_probe.py"), *args],
+                         capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.load
+def test_memory_stays_flat_over_1000_distinct_inputs():
+    r = probe("--inputs", "1000", "--length", "120", "--pages", "run", "grads")
+    points = dict((int(n), mb) for n, mb in r["checkpoints"])
+    start, after_100, after_1000 = points[0], points[100], points[1000]
+    unbounded_growth_mb = r["entry_bytes"] * 900 / 2**20
+    print(f"\ncache probe: RSS {start:.0f} MB at start, {after_100:.0f} MB after 100 inputs, "
+          f"{after_1000:.0f} MB after 1,000 (peak {r['peak_mb']:.0f} MB, {r['seconds']:.1f} s); "
+          f"one entry pickles to {r['entry_bytes'] / 1024:.0f} KB, so 900 more kept entries "
+          f"would add ~{unbounded_growth_mb:.0f} MB")
+    assert after_1000 - after_100 < min(30.0, 0.15 * unbounded_growth_mb), r["checkpoints"]
