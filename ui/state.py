@@ -8,6 +8,7 @@ is always a lesson link that reproduces the screen.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -96,8 +97,13 @@ def _note(msg: str) -> None:
     st.session_state.setdefault(NOTES_KEY, []).append(msg)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")   # as page.md_literal
+
+
 def _shown(raw: str, limit: int = 40) -> str:
-    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
+    """A URL value quoted for a note (st.info renders Markdown): its characters shown literally."""
+    text = repr(raw if len(raw) <= limit else raw[:limit] + "…")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def restore_from_url() -> None:
