@@ -313,3 +313,111 @@ def sample_text(params: gc.Params, vocab: gc.Vocab, config: gc.GRUConfig, primer
                        float(temperature), bool(greedy), int(seed))
     except ValueError as err:
         raise InputError(f"Cannot sample: {err}.") from None
+
+
+# ---------------------------------------------------------------- cell inspector, what-if, conventions
+
+def explain(run: Run, n: int, quantity: str, t: int, b: int, j: int) -> gc.Explanation:
+    """One cell of batch n as a scalar equation with its numbers (gru_core.explain_cell)."""
+    return gc.explain_cell(run.params, run.traces[n], quantity, t, b, j)
+
+
+@dataclass
+class WhatIf:
+    """The run again with gates forced and/or one weight changed, every batch, state carried."""
+
+    params: gc.Params
+    traces: list
+    ce: list
+
+
+def _clamp(values) -> np.ndarray | None:
+    """(H,) tuple with None for a free unit -> gru_core's clamp array (NaN = free)."""
+    if values is None:
+        return None
+    return np.array([np.nan if v is None else float(v) for v in values])
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _whatif(settings: Settings, trained_arrays: dict | None, clamp_z, clamp_r, edit,
+            start: tuple[int, int]) -> WhatIf:
+    run = _compute(settings, trained_arrays)
+    p = run.params
+    if edit is not None:
+        name, index, value = edit
+        arr = getattr(p, name).copy()
+        arr[index] = value
+        p = p.replace(**{name: arr})
+    traces = gc.run_batches_from(p, run.batches, run.config, start_batch=start[0],
+                                 start_step=start[1], clamp_z=_clamp(clamp_z),
+                                 clamp_r=_clamp(clamp_r))
+    ce = [gc.cross_entropy(tr.probs, Y) for tr, Y in zip(traces, run.batches.Y)]
+    return WhatIf(p, traces, ce)
+
+
+def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None, start: tuple[int, int] = (0, 0),
+               trained: gc.Params | None = None) -> WhatIf:
+    """clamp_z / clamp_r: tuples of length H (None = free, else the forced gate value), applied
+    from start = (batch, step) (0-based) on; edit: (parameter name, index tuple, new value) or
+    None, applied to the whole run (cached). Raises InputError for a bad edit."""
+    if edit is not None:
+        name, index, value = edit
+        shape = getattr(run.params, name).shape
+        if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
+            raise InputError(f"{name} has shape {shape}; index {index} is outside it.")
+        if not np.isfinite(value):
+            raise InputError("The new weight must be a finite number.")
+        edit = (name, tuple(int(i) for i in index), float(value))
+    return _whatif(run.settings, trained.as_dict() if trained is not None else None,
+                   None if clamp_z is None else tuple(clamp_z),
+                   None if clamp_r is None else tuple(clamp_r), edit,
+                   (int(start[0]), int(start[1])))
+
+
+def h_over_time(traces, b: int) -> np.ndarray:
+    """Row b's hidden state after every step of every batch, (N·S, H)."""
+    return np.concatenate([tr.h[:, b] for tr in traces], axis=0)
+
+
+CONVENTIONS = (("before", "keep"), ("before", "take"), ("after", "keep"), ("after", "take"))
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _conventions(settings: Settings, trained_arrays: dict | None) -> dict:
+    run = _compute(settings, trained_arrays)
+    out = {}
+    for reset, update in CONVENTIONS:
+        traces = gc.run_batches(run.params, run.batches, gc.GRUConfig(reset, update))
+        out[(reset, update)] = (traces, [gc.cross_entropy(tr.probs, Y).loss
+                                         for tr, Y in zip(traces, run.batches.Y)])
+    return out
+
+
+def get_conventions(run: Run, trained: gc.Params | None = None) -> dict:
+    """{(reset, update): (traces per batch, cross-entropy per batch)}: the same weights under
+    the four conventions (cached)."""
+    return _conventions(run.settings, trained.as_dict() if trained is not None else None)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _snippets(settings: Settings, trained_arrays: dict | None) -> tuple[str, str]:
+    from gru_core.snippets import numpy_snippet, torch_snippet
+    run = _compute(settings, trained_arrays)
+    args = (run.params, settings.text, run.vocab.chars, run.batches.batch_size,
+            run.batches.seq_len, run.config, settings.layout)
+    return numpy_snippet(*args), torch_snippet(*args)
+
+
+def get_snippets(run: Run, trained: gc.Params | None = None) -> tuple[str, str]:
+    """(NumPy source, PyTorch source) reproducing batch 1's h of this run (cached)."""
+    return _snippets(run.settings, trained.as_dict() if trained is not None else None)
+
+
+def torch_layout_npz(params: gc.Params) -> bytes:
+    """The weights in torch.nn.GRU's state-dict layout plus the output layer (Linear(H, V):
+    out.weight = W_y.T, out.bias = b_y), as an .npz file."""
+    import io
+    buf = io.BytesIO()
+    np.savez(buf, **gc.to_torch_state_dict(params), **{"out.weight": params.W_y.T,
+                                                       "out.bias": params.b_y})
+    return buf.getvalue()

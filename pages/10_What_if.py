@@ -1,0 +1,168 @@
+"""Page 10: what if a gate were forced open or shut, or one weight were different?"""
+import streamlit as st
+
+import gru_core as gc
+from ui import compute, page, plots
+
+ctx = page.setup("What if")
+keep = ctx.run.config.update == "keep"
+copy_z = 1 if keep else 0
+st.markdown(
+    "Force the update gate z or the reset gate r to 0 or 1, for some units or all, or change one "
+    "weight. The whole text is run again from h₀ = 0 with the change, and every heatmap below "
+    "shows the original, the what-if run and their difference (what-if − original), "
+    "at the batch and time step chosen further down.")
+
+H, V = ctx.H, ctx.V
+hid = ctx.hidden_labels
+GATE_CHOICES = ("free", "0", "1")
+st.session_state.setdefault("wi_z", "free")
+st.session_state.setdefault("wi_r", "free")
+c1, c2, c3 = st.columns([1, 1, 1.4])
+forced = {}
+for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
+    with col:
+        st.radio(f"Force the {name}", GATE_CHOICES, key=f"wi_{g}", horizontal=True,
+                 format_func={"free": "computed", "0": f"{g} ≡ 0", "1": f"{g} ≡ 1"}.get)
+        units_key = f"wi_{g}_units"
+        kept = [u for u in st.session_state.get(units_key, list(range(H))) if u < H]
+        st.session_state[units_key] = kept
+        st.multiselect("for the units", list(range(H)), key=units_key,
+                       format_func=lambda j: hid[j], disabled=st.session_state[f"wi_{g}"] == "free",
+                       help="Empty = no unit is forced.")
+        value = st.session_state[f"wi_{g}"]
+        if value != "free" and kept:
+            forced[g] = tuple(float(value) if u in kept else None for u in range(H))
+N, S = ctx.run.num_batches, ctx.S
+total = N * S
+if total > 1:
+    st.session_state["wi_from"] = min(int(st.session_state.get("wi_from", 2)), total)
+    st.select_slider("Force the gates from time step", list(range(1, total + 1)), key="wi_from",
+                     format_func=lambda k: f"batch {(k - 1) // S + 1}, t = {(k - 1) % S + 1}",
+                     help="Steps before this one run normally, so the state has something in it "
+                          "when a gate is forced (forcing z from the very first step would only "
+                          "copy h₀ = 0).")
+start_flat = int(st.session_state.get("wi_from", 1)) - 1 if total > 1 else 0
+start = (start_flat // S, start_flat % S)
+with c3:
+    edit_on = st.toggle("Edit one weight", key="wi_edit")
+    edit = None
+    if edit_on:
+        names = [n for n in gc.PARAM_NAMES if n != "b_hn" or ctx.run.config.reset == "after"]
+        if st.session_state.get("wi_param") not in names:
+            st.session_state["wi_param"] = "W_z"
+        name = st.selectbox("Parameter", names, key="wi_param")
+        shape = getattr(ctx.run.params, name).shape
+        cc = st.columns(2)
+        if len(shape) == 2:
+            st.session_state["wi_row"] = min(int(st.session_state.get("wi_row", 0)), shape[0] - 1)
+            row = cc[0].number_input(f"row (0..{shape[0] - 1})", 0, shape[0] - 1, key="wi_row")
+        else:
+            row = None
+        st.session_state["wi_col"] = min(int(st.session_state.get("wi_col", 0)), shape[-1] - 1)
+        col_i = cc[1].number_input(f"column (0..{shape[-1] - 1})", 0, shape[-1] - 1, key="wi_col")
+        index = (row, col_i) if row is not None else (col_i,)
+        old = float(getattr(ctx.run.params, name)[index])
+        new = st.number_input(f"new value (now {old:.4f})", -100.0, 100.0, value=old, step=0.1,
+                              key=f"wi_value_{name}_{'_'.join(map(str, index))}", format="%.4f")
+        edit = (name, index, new)
+
+trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+try:
+    wi = compute.get_whatif(ctx.run, forced.get("z"), forced.get("r"), edit, start, trained)
+except compute.InputError as err:
+    st.error(str(err))
+    st.stop()
+
+# The tutorial-002 intuitions, for what is set now.
+notes = []
+if "z" in forced:
+    zval = st.session_state["wi_z"]
+    if int(zval) == copy_z:
+        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h_(t-1) for the "
+                     "forced units — the old state is copied unchanged (h_t − h_(t-1) at the "
+                     "bottom is exactly 0 there, and the what-if lines go flat). This is how a "
+                     "GRU remembers across many steps.")
+    else:
+        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h̃_t for the forced "
+                     "units — the old state is thrown away and replaced by the candidate.")
+if "r" in forced:
+    if st.session_state["wi_r"] == "0":
+        notes.append("r ≡ 0: the candidate ignores the past, h̃_t = tanh(x_t W_h + b_h) for the "
+                     "forced units — it sees only the current character (a fresh start).")
+    else:
+        notes.append("r ≡ 1: the candidate uses the whole previous state, like a plain RNN cell.")
+if edit is not None and edit[2] != old:
+    notes.append(f"{edit[0]}{list(edit[1])} changed from {old:.4f} to {edit[2]:.4f}.")
+for note in notes:
+    st.info(note)
+if not notes:
+    st.caption("Nothing is forced or edited yet: the what-if run equals the original, so every "
+               "difference is 0. Choose z ≡ " + str(copy_z) + " to see the state being copied.")
+
+if edit is not None and edit[2] != old:
+    def use_everywhere(params=wi.params):
+        st.session_state[page.TRAINED_KEY] = params
+        st.session_state["weights"] = "trained"
+        st.session_state["wi_edit"] = False
+
+    st.button("Use the edited weights on every page", on_click=use_everywhere, key="wi_use",
+              help="They become the 'trained' weights (and go into a downloaded lesson).")
+
+
+row0 = ctx.row_labels(0)[0]
+series = {}
+before, after = compute.h_over_time(ctx.run.traces, 0), compute.h_over_time(wi.traces, 0)
+for j in range(min(H, 3)):
+    series[f"{hid[j]} original"] = before[:, j]
+    series[f"{hid[j]} what-if"] = after[:, j]
+page.chart(plots.line_chart(series, title="h of batch row 0 over the whole text (first units)",
+                            x_title="time step, counted across batches", y_title="h",
+                            x=list(range(1, total + 1)), height=300), key="h_lines")
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    tr, w = ctx.trace(n), wi.traces[n]
+    B = ctx.B
+    rows, voc = ctx.row_labels(n), ctx.vocab_labels
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Loss, batch {n + 1} (original)", f"{ctx.run.ce[n].loss:.4f}")
+    m2.metric("Loss (what-if)", f"{wi.ce[n].loss:.4f}",
+              delta=f"{wi.ce[n].loss - ctx.run.ce[n].loss:+.4f}", delta_color="inverse")
+    m3.metric("Largest change of h_t (this step)", f"{abs(w.h[t] - tr.h[t]).max():.4f}")
+    quantities = (("z", "z_t", "gate", hid), ("r", "r_t", "gate", hid),
+                  ("h_tilde", "h̃_t", "tanh", hid), ("h", "h_t", "tanh", hid),
+                  ("probs", "ŷ_t", "gate", voc))
+    for q, name, kind, x in quantities:
+        width = len(x)
+        cols = st.columns(3)
+        with cols[0]:
+            page.matrix(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x, y=rows,
+                        kind=kind, key=f"orig_{q}", x_title="unit" if q != "probs" else "character")
+        with cols[1]:
+            page.matrix(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows, kind=kind,
+                        key=f"new_{q}", x_title="unit" if q != "probs" else "character")
+        with cols[2]:
+            page.matrix(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x=x,
+                        y=rows, kind="signed", key=f"diff_{q}",
+                        x_title="unit" if q != "probs" else "character")
+    st.subheader("Did the state get copied?")
+    if forced and (n, t) < start:
+        st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
+                   f"t = {start[1] + 1} on. Step forward to see the effect.")
+    cols = st.columns(3)
+    with cols[0]:
+        page.matrix(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", x=hid, y=rows, kind="tanh",
+                    key="new_h_prev", x_title="unit")
+    with cols[1]:
+        page.matrix(w.h[t], f"h_t what-if  ({B}×{H})", x=hid, y=rows, kind="tanh", key="new_h_again",
+                    x_title="unit")
+    with cols[2]:
+        page.matrix(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x=hid, y=rows, kind="signed",
+                    key="new_step_change", x_title="unit")
+    page.look_at(
+        f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
+        "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "
+        "h_(t-1). Changing one weight of W changes only the rows that read that character at first, "
+        "then spreads through h to later steps.")

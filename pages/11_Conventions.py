@@ -1,0 +1,122 @@
+"""Page 11: the same weights under the four published GRU variants, and who computes which."""
+import pandas as pd
+import streamlit as st
+
+from gru_core import GRUConfig
+from ui import compute, equations, page
+
+ctx = page.setup("Conventions")
+st.markdown(
+    "GRU descriptions disagree on two details: whether the reset gate r multiplies h₍ₜ₋₁₎ "
+    "**before** the product with U_h or the product **after** it, and whether z **keeps** the old "
+    "state (h = z⊙h₍ₜ₋₁₎ + (1−z)⊙h̃) or **takes** the candidate (h = (1−z)⊙h₍ₜ₋₁₎ + z⊙h̃). "
+    "Below, the same weights run all four ways; the differences are measured against the "
+    "convention chosen in the sidebar.")
+
+trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+runs = compute.get_conventions(ctx.run, trained)
+ref = (ctx.run.config.reset, ctx.run.config.update)
+LABEL = {("before", "keep"): "before / keep", ("before", "take"): "before / take",
+         ("after", "keep"): "after / keep", ("after", "take"): "after / take"}
+WHO = {("before", "keep"): "tutorial code, Cho 2014 (v3), d2l",
+       ("before", "take"): "Chung 2014, 003's update",
+       ("after", "keep"): "torch.nn.GRU, Keras, cuDNN, tutorial figures",
+       ("after", "take"): "(rare)"}
+
+cols = st.columns(4)
+for col, conv in zip(cols, compute.CONVENTIONS):
+    with col:
+        cfg = GRUConfig(*conv)
+        st.markdown(f"**{LABEL[conv]}**" + ("  ← sidebar" if conv == ref else ""))
+        st.caption(WHO[conv])
+        st.latex(equations.candidate(cfg))
+        st.latex(equations.update(cfg))
+        st.metric("Loss, all batches (mean)", f"{sum(runs[conv][1]) / len(runs[conv][1]):.4f}")
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    B, H, V = ctx.B, ctx.H, ctx.V
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    base = runs[ref][0][n]
+    for q, name, kind, x, width in (("h", "h_t", "tanh", hid, H), ("probs", "ŷ_t", "gate", voc, V)):
+        st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
+        cols = st.columns(4)
+        for col, conv in zip(cols, compute.CONVENTIONS):
+            with col:
+                page.matrix(getattr(runs[conv][0][n], q)[t], f"{name}  {LABEL[conv]}  ({B}×{width})",
+                            x=x, y=rows, kind=kind, key=f"{q}_{conv[0]}_{conv[1]}",
+                            x_title="unit" if q == "h" else "character")
+        cols = st.columns(4)
+        for col, conv in zip(cols, compute.CONVENTIONS):
+            with col:
+                if conv == ref:
+                    st.caption(f"{LABEL[conv]} is the reference (sidebar): differences are "
+                               "measured against it.")
+                    continue
+                diff = getattr(runs[conv][0][n], q)[t] - getattr(base, q)[t]
+                page.matrix(diff, f"{name} {LABEL[conv]} − {LABEL[ref]}", x=x, y=rows,
+                            kind="signed", key=f"d{q}_{conv[0]}_{conv[1]}",
+                            x_title="unit" if q == "h" else "character")
+                st.caption(f"largest |difference| {abs(diff).max():.4f}")
+    page.look_at(
+        "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both recurrent terms are 0, "
+        "and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 on all four differ, and "
+        "the differences grow along the text: weights trained one way do not work the other way.")
+
+
+st.subheader("Who computes which")
+st.dataframe(pd.DataFrame([
+    ("torch.nn.GRU (PyTorch), cuDNN", "after", "keep",
+     "n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h = (1 − z) ⊙ n + z ⊙ h. Separate b_hn."),
+    ("Keras / TensorFlow GRU, reset_after=True (default in TF 2)", "after", "keep",
+     "h = z ⊙ h_prev + (1 − z) ⊙ h̃; reset_after=False gives 'before' (no cuDNN)."),
+    ("Cho et al. 2014 (arXiv v3)", "before", "keep",
+     "h = z h_prev + (1 − z) h̃; the first arXiv version had the reset after the product."),
+    ("Dive into Deep Learning (d2l.ai)", "before", "keep",
+     "H̃ = tanh(X W_xh + (R ⊙ H_prev) W_hh + b_h); H = Z ⊙ H_prev + (1 − Z) ⊙ H̃."),
+    ("Chung et al. 2014", "before", "take", "h = (1 − z) h_prev + z h̃."),
+    ("Tutorial Part 1, its code (001/002)", "before", "keep",
+     "(r * h) @ U_h inside tanh; h = z * h_prev + (1 - z) * h~ — this app's default."),
+    ("Tutorial Part 1, its written equations and figures", "after", "keep",
+     "r ⊙ (U_h h): contradicts its own code."),
+    ("Tutorial 003", "—", "take", "h = u * h~ + (1 - u) * h_prev: z is read the other way round."),
+], columns=["source", "reset", "update", "as written there"]), hide_index=True, width="stretch",
+    key="who")
+st.caption("torch.nn.GRU = this app's 'after / keep' exactly, with the output layer as a separate "
+           "Linear(H, V); the PyTorch snippet below checks it. Keras stores the same numbers in "
+           "another layout (kernel (V, 3H) with gates z, r, h).")
+
+st.subheader("Where the tutorials contradict themselves")
+st.markdown("""
+- Part 1's **code** applies the reset gate before the product with U_h; its **equations and
+  figures** apply it after (as PyTorch does). This app follows the code by default.
+- Part 1 and 002 let z near 1 **keep** the old state; 003 lets z near 1 **take** the candidate.
+- z is called "the reset gate" in places; the h̃ equation shows b_z where b_h belongs; the output
+  layer note says b_z for b_y; U's shape is given as 4×2 (it is H×H).
+- The input tensor is called rank 3 (it is rank 4: batch, time step, row, vocabulary); tanh is
+  said to squash to (0, 1) (it is (−1, 1)).
+- The softmax text says the sum needs the whole batch; it is per row.
+- Part 1's sampler never feeds the sampled character back; 003's sampler crashes.
+""")
+
+st.subheader("Take this run elsewhere")
+np_src, torch_src = compute.get_snippets(ctx.run, trained)
+c1, c2, c3 = st.columns(3)
+c1.download_button("Weights in torch.nn.GRU layout (.npz)", compute.torch_layout_npz(ctx.run.params),
+                   "gru_torch_layout.npz", "application/octet-stream", key="dl_torch_npz",
+                   width="stretch",
+                   help="weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (gates r, z, n) and "
+                        "out.weight / out.bias of the output Linear(H, V).")
+c2.download_button("NumPy snippet (.py)", np_src, "gru_numpy.py", "text/x-python",
+                   key="dl_numpy", width="stretch")
+c3.download_button("PyTorch snippet (.py)", torch_src, "gru_torch.py", "text/x-python",
+                   key="dl_torch", width="stretch")
+st.caption("Each snippet recomputes h of batch 1 (all steps, from h₀ = 0) with the current "
+           "weights and convention, without this app; running it prints the same numbers as the "
+           "h_t heatmaps of batch 1.")
+tab1, tab2 = st.tabs(["NumPy", "PyTorch"])
+with tab1:
+    st.code(np_src, language="python")
+with tab2:
+    st.code(torch_src, language="python")

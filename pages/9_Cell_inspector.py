@@ -1,0 +1,115 @@
+"""Page 9: why is this number what it is? One cell of z, r, h~, h or ŷ with its numbers plugged in."""
+import pandas as pd
+import streamlit as st
+
+from ui import compute, equations, page
+
+ctx = page.setup("Cell inspector")
+st.markdown(
+    "Pick a cell (click it in the heatmap, or use the selectors) and read its equation with the "
+    "real numbers substituted, term by term. Indices are NumPy's: row b and unit j start at 0 "
+    "(unit j is the column labelled h(j+1)).")
+
+NAMES = {"z": "z  update gate", "r": "r  reset gate", "h_tilde": "h̃  candidate",
+         "h": "h  new state", "probs": "ŷ  output probabilities"}
+SHORT = {"z": "z_t", "r": "r_t", "h_tilde": "h̃_t", "h": "h_t", "probs": "ŷ_t"}
+st.radio("Quantity", list(NAMES), key="cell_q", format_func=NAMES.get, horizontal=True)
+
+
+def pick(row: int, col: int) -> None:
+    """on_select of the clickable heatmap: the clicked cell becomes the inspected one."""
+    st.session_state["cell_b"], st.session_state["cell_j"] = row, col
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    q = st.session_state["cell_q"]
+    tr, p = ctx.trace(n), ctx.run.params
+    B, V, H = ctx.B, ctx.V, ctx.H
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    width = V if q == "probs" else H
+    s = st.session_state
+    s["cell_b"] = min(max(int(s.get("cell_b", 0)), 0), B - 1)
+    s["cell_j"] = min(max(int(s.get("cell_j", 0)), 0), width - 1)
+    c1, c2 = st.columns(2)
+    c1.selectbox("Batch row b", range(B), key="cell_b", format_func=lambda b: rows[b])
+    if q == "probs":
+        c2.selectbox("Vocabulary index v", range(V), key="cell_j",
+                     format_func=lambda v: f"{v}: {voc[v]}")
+    else:
+        c2.selectbox("Unit j", range(H), key="cell_j",
+                     format_func=lambda j: f"{j}  (column {hid[j]})")
+    b, j = s["cell_b"], s["cell_j"]
+
+    left, right = st.columns([3, 2])
+    with left:
+        page.matrix_pick(getattr(tr, q)[t], f"{SHORT[q]}  ({B}×{width})  — click a cell",
+                         x=voc if q == "probs" else hid, y=rows,
+                         kind="tanh" if q in ("h", "h_tilde") else "gate", key="pick",
+                         cell=(b, j), on_pick=pick, x_title="character" if q == "probs" else "unit",
+                         y_title="row")
+    ex = compute.explain(ctx.run, n, q, t, b, j)
+    with right:
+        st.metric(f"{SHORT[q]}[{b}, {j}] at time step {t + 1}", f"{ex.result:.4f}",
+                  help=f"Exact value {ex.result!r}")
+        if ex.char_index is not None:
+            st.caption(f"Row {b} reads {page.md_literal(repr(ctx.char_at(n, t, b)))} at this step: "
+                       f"vocabulary index {ex.char_index}, so x_t is one-hot at {ex.char_index}.")
+    st.latex(ex.latex)
+    rule = {"sigmoid": "σ(sum of the terms)", "tanh": "tanh(sum of the terms)",
+            "sum": "sum of the terms", "ratio": "first term ÷ second term",
+            "forced": "forced by the What-if page"}[ex.rule]
+    table = pd.DataFrame(
+        [("term", label, value) for label, value in ex.terms]
+        + [("detail", label, value) for label, value in ex.details],
+        columns=["part", "symbol", "value"])
+    st.caption(f"The value is the {rule}; the terms add up exactly to the plotted number "
+               "(full precision below).")
+    st.dataframe(table, key="terms", hide_index=True, width="stretch",
+                 column_config={"value": st.column_config.NumberColumn(format="%.10f")})
+
+    st.subheader("Where the numbers come from")
+    if q in ("z", "r", "h_tilde"):
+        g = "h" if q == "h_tilde" else q
+        i = ex.char_index
+        cols = st.columns([2, 2, 2])
+        with cols[0]:
+            page.matrix(getattr(p, f"W_{g}"), f"W_{g}  ({V}×{H}): row {i} is read", x=hid, y=voc,
+                        key="W", x_title="unit", y_title="character",
+                        highlight_rows=[i] if i is not None else [])
+        with cols[1]:
+            page.matrix(getattr(p, f"U_{g}"), f"U_{g}  ({H}×{H}): column {j} is used", x=hid, y=hid,
+                        key="U", x_title="unit", y_title="unit of h_{t-1}", highlight_cols=[j])
+        with cols[2]:
+            gated = q == "h_tilde" and ctx.run.config.reset == "before"
+            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_{t-1}") if gated else (tr.h_prev[t], "h_{t-1}")
+            page.matrix(vec, f"{name}  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
+                        key="hprev", x_title="unit", highlight_rows=[b])
+        look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
+                f"of U (outlined); add the bias b[{j}] and squash.")
+        if q == "h_tilde":
+            st.latex(equations.candidate(ctx.run.config))
+    elif q == "h":
+        cols = st.columns(3)
+        for col, (name, values, kind, key) in zip(cols, (
+                ("z_t", tr.z[t], "gate", "z"), ("h_{t-1}", tr.h_prev[t], "tanh", "hp"),
+                ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
+            with col:
+                page.matrix(values, f"{name}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
+                            x_title="unit", highlight_rows=[b], highlight_cols=[j])
+        st.latex(equations.update(ctx.run.config))
+        look = (f"The new state mixes the old state and the candidate at the crossing of row {b} "
+                f"and unit {j}, in proportions z and 1 − z.")
+    else:
+        cols = st.columns([2, 3])
+        with cols[0]:
+            page.matrix(tr.h[t], f"h_t  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
+                        key="h_row", x_title="unit", highlight_rows=[b])
+        with cols[1]:
+            page.matrix(p.W_y, f"W_y  ({H}×{V}): column {j} is used", x=voc, y=hid, key="W_y",
+                        x_title="character", y_title="unit", highlight_cols=[j])
+        page.matrix(tr.logits[t], f"logits ℓ = h_t W_y + b_y  ({B}×{V})", x=voc, y=rows,
+                    key="logits", x_title="character", highlight_rows=[b], highlight_cols=[j])
+        look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
+                "it with the other scores of the same row only.")
+    page.look_at(look + " Click another cell of the top heatmap to follow a different number.")
