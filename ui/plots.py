@@ -148,11 +148,13 @@ def _text_axis(positions, ticks) -> dict:
 
 
 def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = "gate",
-                 y_title: str = "unit", height: int | None = None) -> go.Figure:
+                 y_title: str = "unit", height: int | None = None,
+                 show_position: bool = True) -> go.Figure:
     """Rows (hidden units) over the characters of a text (columns), one column per character.
 
     x is the character's position in the text (so repeated characters are separate columns); the
-    tick label is the character; hover shows position, character, row and value."""
+    tick label is the character, every one shown; hover shows position, character, row and value.
+    show_position=False: columns are not text positions (e.g. one per vocabulary character)."""
     z = np.atleast_2d(np.asarray(values, dtype=float))
     rows, cols = z.shape
     positions = [int(p) for p in positions]
@@ -164,8 +166,9 @@ def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = 
     custom = np.broadcast_to(np.asarray(ticks, dtype=str), (rows, cols))
     trace = go.Heatmap(z=z, x=positions, y=_ticks(y_labels), customdata=custom,
                        xgap=1 if cols <= 120 else 0, ygap=1,
-                       hovertemplate=f"position %{{x}}<br>character %{{customdata}}<br>"
-                                     f"{y_title} %{{y}}<br>value %{{z:.4f}}<extra></extra>",
+                       hovertemplate=("position %{x}<br>" if show_position else "")
+                                     + f"character %{{customdata}}<br>{y_title} %{{y}}<br>"
+                                       "value %{z:.4f}<extra></extra>",
                        colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
     cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
     layout = dict(
@@ -194,26 +197,6 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
                   yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb",
                              zerolinecolor="#9ca3af"),
                   legend=dict(orientation="h", y=-0.2), hovermode="x unified")
-    return go.Figure(traces, layout=layout)
-
-
-def text_overview(series: dict, *, title: str, window: tuple[int, int], y_title: str,
-                  height: int = 220, y_range=None) -> go.Figure:
-    """Lines over a whole text (x = position 1..L, no character ticks), the shown window shaded."""
-    traces = []
-    colors = ("#b91c1c", "#1d4ed8", "#d97706")
-    for i, (name, ys) in enumerate(series.items()):
-        ys = np.asarray(ys, dtype=float)
-        traces.append(go.Scatter(x=np.arange(1, len(ys) + 1), y=ys, name=name, mode="lines",
-                                 line=dict(width=1, color=colors[i % len(colors)]),
-                                 hovertemplate="position %{x}: %{y:.4f}<extra>" + name + "</extra>"))
-    shade = dict(type="rect", xref="x", yref="paper", x0=window[0] - 0.5, x1=window[1] + 0.5, y0=0,
-                 y1=1, fillcolor="rgba(29,78,216,0.15)", line=dict(width=0), layer="below")
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
-                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
-                  xaxis=dict(title="position in the text", automargin=True),
-                  yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb"),
-                  shapes=[shade], legend=dict(orientation="h", y=-0.35))
     return go.Figure(traces, layout=layout)
 
 
