@@ -10,6 +10,13 @@ Going back from t = S-1 to 0, with dh = dL/dh_t (from the output at t plus what 
     da_z = dz ⊙ z(1 - z);  da_r = dr ⊙ r(1 - r)               (σ'; zero for forced units)
     dL/dh_{t-1} = direct + da_z U_zᵀ + da_r U_rᵀ + via_h
 
+The factors that do not depend on dh are formed for all steps before the loop, so that each
+step is a few element-wise products and one matrix product:
+
+    da_z = dh ⊙ c_z    c_z = ∓(h~ - h_{t-1}) ⊙ z(1 - z)      (sign: keep -, take +)
+    da_h = dh ⊙ c_h    c_h = (1 - z or z) ⊙ (1 - h~²)
+    da_r = dr_in ⊙ c_r c_r = (q or h_{t-1}) ⊙ r(1 - r)       (dr_in = da_h after, d(r⊙h) before)
+
 Weight gradients are sums over time of outer products, e.g. dW_z = Σ_t x_tᵀ da_z,t and
 dU_z = Σ_t h_{t-1}ᵀ da_z,t; they are formed after the loop, one product over all steps.
 The gradient stops at the batch boundary: h0 is treated as a constant input (dh0 is reported,
@@ -17,27 +24,58 @@ but it does not flow into the previous batch), as in truncated BPTT.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
-from .gru import Trace
+from .gru import Trace, empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
 
 
 class Grads:
-    """Summed gradients named like the parameters, plus the per-step pieces they come from."""
+    """Summed gradients named like the parameters, plus the per-step pieces they come from.
 
-    def __init__(self, trace: Trace, da_z, da_r, da_h, dq, dlogits, dh, dh0, dh_prev_parts, dx):
-        self._trace = trace
+    `dh_prev_parts` and `dx` are computed the first time they are read (training never reads
+    them); pass them in to fix them.
+    """
+
+    def __init__(self, trace: Trace, da_z, da_r, da_h, dq, dlogits, dh, dh0, dh_prev_parts=None, dx=None,
+                 *, params: Params | None = None, sums: dict | None = None):
+        self._trace, self._params = trace, params
         self.da_z, self.da_r, self.da_h, self.dq = da_z, da_r, da_h, dq  # (S, B, H)
         self.dlogits = dlogits          # (S, B, V)
         self.dh = dh                    # (S, B, H)  total dL/dh_t
         self.dh0 = dh0                  # (B, H)
-        self.dh_prev_parts = dh_prev_parts  # {"direct", "via_z", "via_r", "via_h"}: (S, B, H)
-        self.dx = dx                    # (S, B, V)
+        if dh_prev_parts is not None:   # {"direct", "via_z", "via_r", "via_h"}: (S, B, H)
+            self.dh_prev_parts = dh_prev_parts
+        if dx is not None:              # (S, B, V)
+            self.dx = dx
+        sums = sums or {}
         for name in PARAM_NAMES:
-            setattr(self, name, self._summed(name))
+            setattr(self, name, sums[name] if name in sums else self._summed(name))
 
+    def _require_params(self) -> Params:
+        if self._params is None:
+            raise ValueError("Grads needs params= (or dh_prev_parts= and dx=) to form these")
+        return self._params
+
+    @cached_property
+    def dh_prev_parts(self) -> dict[str, np.ndarray]:
+        """dL/dh_{t-1} flowing back from step t, split by path (they sum to it), each (S, B, H)."""
+        p, tr = self._require_params(), self._trace
+        keep, after = tr.config.update == "keep", tr.config.reset == "after"
+        via_h = self.dq @ p.U_h.T if after else (self.da_h @ p.U_h.T) * tr.r
+        return {"direct": self.dh * (tr.z if keep else tr.one_minus_z),
+                "via_z": self.da_z @ p.U_z.T, "via_r": self.da_r @ p.U_r.T, "via_h": via_h}
+
+
+    @cached_property
+    def dx(self) -> np.ndarray:
+        """dL/dx_t (S, B, V) = da_z W_zᵀ + da_r W_rᵀ + da_h W_hᵀ."""
+        p = self._require_params()
+        W_zrh_T = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).T        # (3H, V)
+        return np.concatenate([self.da_z, self.da_r, self.da_h], axis=-1) @ W_zrh_T
     # Each parameter's gradient is Σ_t left_tᵀ right_t (a weight) or Σ_t Σ_b right_t (a bias).
     def _factors(self, name):
         tr = self._trace
@@ -74,6 +112,26 @@ class Grads:
         return Params(**dict(self.items()))
 
 
+def sum_rows_by_id(ids, rows, n: int) -> np.ndarray:
+    """out[v] = Σ of rows[i] with ids[i] == v, shape (n, width): x_oneᵀ @ rows without the zeros.
+
+    Small inputs use np.add.at; large ones group the rows by a stable sort and sum each group
+    in order (the same sums in the same order, several times faster than np.add.at on
+    thousands of rows).
+    """
+    out = np.zeros((n, rows.shape[1]), rows.dtype)
+    if rows.size <= 4096:
+        np.add.at(out, ids, rows)
+        return out
+    order = np.argsort(ids, kind="stable")
+    sorted_ids, sorted_rows = ids[order], rows[order]
+    starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
+    ends = np.append(starts[1:], len(ids))
+    for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
+        np.sum(sorted_rows[a:b], axis=0, out=out[v])
+    return out
+
+
 def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> Grads:
     """Gradients of the batch loss (cross-entropy "ce" or L2 "l2") by BPTT; see module docstring."""
     p, tr = params, trace
@@ -83,41 +141,71 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     S, B, V, H = tr.shape
     keep, after = cfg.update == "keep", cfg.reset == "after"
     dlogits = loss_dlogits(tr.probs, Y, loss)                       # (S, B, V)
-    dh_out = dlogits @ p.W_y.T                                       # (S, B, H) from the outputs
+    dt = p.dtype
+    dh_out, c_z, c_h, c_r, dgates, dh = empty_arrays(
+        dt, *[(S, B, H)] * 4, (S, B, 4 * H), (S, B, H))
+    np.matmul(dlogits, p.W_y.T, out=dh_out)                          # (S, B, H) from the outputs
 
-    z_grad = tr.z * (1.0 - tr.z)                                     # σ'(a_z), (S, B, H)
-    r_grad = tr.r * (1.0 - tr.r)
-    if tr.z_forced is not None:
-        z_grad[..., tr.z_forced] = 0.0
+    # The factors that do not depend on dh, for all steps at once (module docstring).  (S, B, H)
+    np.subtract(tr.h_prev, tr.h_tilde, out=c_z) if keep else np.subtract(tr.h_tilde, tr.h_prev, out=c_z)
+    c_z *= tr.z                                                      # ⊙ σ'(a_z) = z(1 - z)
+    c_z *= tr.one_minus_z
+    np.multiply(tr.h_tilde, tr.h_tilde, out=c_h)                     # tanh'(a_h) = 1 - h~²
+    np.subtract(1.0, c_h, out=c_h)
+    c_h *= tr.one_minus_z if keep else tr.z                          # ⊙ ∂h/∂h~
+    np.subtract(1.0, tr.r, out=c_r)                                  # σ'(a_r) = r(1 - r)
+    c_r *= tr.r
+    c_r *= tr.h_prev_U_h if after else tr.h_prev
+    if tr.z_forced is not None:                                      # forced gates pass nothing
+        c_z[..., tr.z_forced] = 0.0
     if tr.r_forced is not None:
-        r_grad[..., tr.r_forced] = 0.0
-    tanh_grad = 1.0 - tr.h_tilde ** 2
+        c_r[..., tr.r_forced] = 0.0
+    c_direct = tr.z if keep else tr.one_minus_z                      # ∂h/∂h_{t-1}, direct path
 
-    da_z, da_r, da_h, dq, dh = (np.zeros((S, B, H), p.dtype) for _ in range(5))
-    parts = {k: np.zeros((S, B, H), p.dtype) for k in ("direct", "via_z", "via_r", "via_h")}
-    dh_next = np.zeros((B, H), p.dtype)
+    # The pre-activation gradients side by side, [da_z | da_r | dq | da_h] (S, B, 4H), so that
+    # one product sends the first two (three for reset "after") back through U, and the weight
+    # gradients below are a few products over all steps. dq stays 0 for reset "before".
+    da_z, da_r, dq, da_h = (dgates[..., k * H:(k + 1) * H] for k in range(4))
+    if not after:
+        dq[...] = 0.0
+    n_rec = 3 * H if after else 2 * H
+    U_rec_T = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1).T.copy()  # (2H|3H, H)
+    U_h_T = p.U_h.T.copy()                                          # (H, H)
+    d_rh, via_h, direct = np.empty((3, B, H), dt)
+    dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
-        dh[t] = dh_out[t] + dh_next
-        h_prev, z, h_tilde = tr.h_prev[t], tr.z[t], tr.h_tilde[t]
-        if keep:
-            dz, dh_tilde, parts["direct"][t] = dh[t] * (h_prev - h_tilde), dh[t] * (1.0 - z), dh[t] * z
-        else:
-            dz, dh_tilde, parts["direct"][t] = dh[t] * (h_tilde - h_prev), dh[t] * z, dh[t] * (1.0 - z)
-        da_h[t] = dh_tilde * tanh_grad[t]
+        dh_t = dh[t]
+        np.add(dh_out[t], dh_next, out=dh_t)                        # dL/dh_t  (B, H)
+        np.multiply(dh_t, c_z[t], out=da_z[t])
+        np.multiply(dh_t, c_h[t], out=da_h[t])
         if after:
-            dq[t] = da_h[t] * tr.r[t]
-            dr = da_h[t] * tr.h_prev_U_h[t]
-            parts["via_h"][t] = dq[t] @ p.U_h.T
+            np.multiply(da_h[t], tr.r[t], out=dq[t])
+            np.multiply(da_h[t], c_r[t], out=da_r[t])
         else:
-            d_rh = da_h[t] @ p.U_h.T
-            dr = d_rh * h_prev
-            parts["via_h"][t] = d_rh * tr.r[t]
-        da_z[t] = dz * z_grad[t]
-        da_r[t] = dr * r_grad[t]
-        np.matmul(da_z[t], p.U_z.T, out=parts["via_z"][t])
-        np.matmul(da_r[t], p.U_r.T, out=parts["via_r"][t])
-        dh_next = parts["direct"][t] + parts["via_z"][t] + parts["via_r"][t] + parts["via_h"][t]
+            np.matmul(da_h[t], U_h_T, out=d_rh)                    # d(r ⊙ h_{t-1})
+            np.multiply(d_rh, c_r[t], out=da_r[t])
+            np.multiply(d_rh, tr.r[t], out=via_h)
+        # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h for "before")
+        np.matmul(dgates[t, :, :n_rec], U_rec_T, out=dh_next)
+        np.multiply(dh_t, c_direct[t], out=direct)
+        dh_next += direct
+        if not after:
+            dh_next += via_h
 
-    W_zrh_T = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).T        # (3H, V)
-    dx = np.concatenate([da_z, da_r, da_h], axis=-1) @ W_zrh_T        # (S, B, V)
-    return Grads(tr, da_z, da_r, da_h, dq, dlogits, dh, dh_next, parts, dx)
+    # Weight gradients: Σ over all steps and rows, one product per group of parameters.
+    rows = dgates.reshape(S * B, 4 * H)
+    if tr.x_ids is not None:                                         # one-hot x: sum rows per id
+        dW = sum_rows_by_id(tr.x_ids.ravel(), rows, V)               # (V, 4H)
+    else:
+        dW = tr.x.reshape(S * B, V).T @ rows
+    dU = tr.h_prev.reshape(S * B, H).T @ rows[:, :n_rec]             # (H, 2H|3H)
+    db = dgates.sum(axis=(0, 1))                                     # (4H,)
+    block = lambda a, k: np.ascontiguousarray(a[..., k * H:(k + 1) * H])  # noqa: E731
+    sums = {
+        "W_z": block(dW, 0), "W_r": block(dW, 1), "W_h": block(dW, 3),
+        "U_z": block(dU, 0), "U_r": block(dU, 1),
+        "U_h": block(dU, 2) if after else tr.r_h_prev.reshape(S * B, H).T @ da_h.reshape(S * B, H),
+        "b_z": db[:H], "b_r": db[H:2 * H], "b_hn": db[2 * H:3 * H], "b_h": db[3 * H:],
+        "W_y": tr.h.reshape(S * B, H).T @ dlogits.reshape(S * B, V), "b_y": dlogits.sum(axis=(0, 1)),
+    }
+    return Grads(tr, da_z, da_r, da_h, dq, dlogits, dh, dh_next, params=p, sums=sums)

@@ -12,6 +12,9 @@ Row vectors, as in the tutorial's code (x_t: (B, V), h: (B, H)):
 """
 from __future__ import annotations
 
+import math
+import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,21 +44,79 @@ TUTORIAL_CONFIG = GRUConfig("before", "keep")
 TORCH_CONFIG = GRUConfig("after", "keep")
 
 
-def sigmoid(a):
-    """σ(a) = 1 / (1 + e^-a), written with tanh so that no value of a overflows."""
-    return 0.5 + 0.5 * np.tanh(0.5 * a)
+def sigmoid(a, out=None):
+    """σ(a) = 1 / (1 + e^-a), written with tanh so that no value of a overflows.
+
+    With `out`, written in place there: 0.5 + 0.5 tanh(a / 2) in four in-place steps.
+    """
+    if out is None:
+        return 0.5 + 0.5 * np.tanh(0.5 * a)
+    np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
-def softmax_parts(logits):
-    """Softmax per row with the max trick; returns (max, exp(logits - max), row sums, probs)."""
-    m = logits.max(axis=-1)                        # (S, B)
-    e = np.exp(logits - m[..., None])              # (S, B, V)
-    s = e.sum(axis=-1)                             # (S, B)
-    return m, e, s, e / s[..., None]
+def softmax_parts(logits, out=None):
+    """Softmax per row with the max trick; returns (max, exp(logits - max), row sums, probs).
+
+    out: optional arrays (max, exp, sums, probs) to write the four results into.
+    """
+    if out is None:
+        out = (None,) * 4
+    m = logits.max(axis=-1, out=out[0])                          # (S, B)
+    e = np.subtract(logits, m[..., None], out=out[1])           # (S, B, V)
+    np.exp(e, out=e)
+    s = e.sum(axis=-1, out=out[2])                               # (S, B)
+    return m, e, s, np.divide(e, s[..., None], out=out[3])
 
 
 def softmax(logits):
     return softmax_parts(logits)[3]
+
+
+# Memory for the arrays of forward and backward runs (see empty_arrays).
+POOL_BYTES = 192 * 2**20        # at most this much memory of finished runs is kept for reuse
+_pool: list[np.ndarray] = []    # 1-D blocks, most recently used last
+_pool_lock = threading.Lock()
+_CAN_POOL = getattr(sys, "_is_gil_enabled", lambda: True)()  # refcounts are exact with the GIL
+
+
+def _block(size: int, dtype) -> np.ndarray:
+    """A 1-D array of `size` elements: a pooled block that no array uses any more, or a new one."""
+    dtype = np.dtype(dtype)
+    with _pool_lock:
+        for i in range(len(_pool)):
+            # refcount 2 = the pool's reference + getrefcount's argument: no view of it is alive
+            if _pool[i].size == size and _pool[i].dtype == dtype and sys.getrefcount(_pool[i]) == 2:
+                block = _pool.pop(i)
+                break
+        else:
+            block = np.empty(size, dtype)
+        if _CAN_POOL and block.nbytes <= POOL_BYTES:
+            _pool.append(block)
+            while sum(b.nbytes for b in _pool) > POOL_BYTES:
+                _pool.pop(0)
+        return block
+
+
+def empty_arrays(dtype, *shapes) -> list[np.ndarray]:
+    """New uninitialised arrays of the given shapes, all views of one block of memory.
+
+    Why: a run at B=32, S=64, H=128 fills ~40 MB of arrays. Fresh memory costs a page fault per
+    4 KB (the kernel zeroes each page), which took a third of the time of forward + backward.
+    So the arrays share one block: NumPy asks for huge pages (2 MB) for blocks of 4 MB and more,
+    and the block is kept in a small pool when the run is dropped (once no view of it is alive),
+    so the next run of the same size (training: the next batch) reuses warm memory.
+    """
+    sizes = [math.prod(shape) for shape in shapes]
+    block = _block(sum(sizes), dtype)
+    arrays, start = [], 0
+    for shape, size in zip(shapes, sizes):
+        arrays.append(block[start:start + size].reshape(shape))
+        start += size
+    return arrays
 
 
 @dataclass(eq=False)
@@ -119,8 +180,7 @@ def as_inputs(X, V: int):
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X needs at least one time step and one row; got shape {X.shape}")
     ids = X.argmax(axis=-1)
-    is_one_hot = np.array_equal(np.take_along_axis(X, ids[..., None], -1), np.ones(ids.shape + (1,))) \
-        and X.sum() == ids.size and (X >= 0).all()
+    is_one_hot = bool((X == np.eye(V, dtype=X.dtype)[ids]).all())   # each row = e_{its argmax}
     return (ids if is_one_hot else None), X
 
 
@@ -151,56 +211,72 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
     z_mask, z_val = _forced(clamp_z, H)
     r_mask, r_val = _forced(clamp_r, H)
 
+    after, keep = cfg.reset == "after", cfg.update == "keep"
+    dt, shape, n_rec = p.dtype, (S, B, H), (3 if after else 2) * H
+    # Every output array, filled in place below (see empty_arrays for why one block).
+    # z and r live side by side in one (S, B, 2H) array (one add and one sigmoid per step for
+    # both gates); h_prev and h are two views of one (S+1, B, H) array, so h_{t-1} needs no copy.
+    (xW, xW_b), rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
+        dt, (2, S, B, 3 * H), (S, B, n_rec), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
+        (3, S, B, V), (2, S, B))
+    r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde, one_minus_z, h_from_prev, h_from_tilde = eight
+
     # Input terms of all three gates for all steps at once: a row gather when x is one-hot.
     W_zrh = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)           # (V, 3H)
-    xW = W_zrh[ids] if ids is not None else x @ W_zrh                 # (S, B, 3H)
+    b_zrh = np.concatenate([p.b_z, p.b_r, p.b_h])                    # (3H,)
+    if ids is not None:   # (mode "clip" lets np.take write straight into out; ids are valid)
+        np.take(W_zrh, ids, axis=0, out=xW, mode="clip")             # (S, B, 3H)  x W
+        np.take(W_zrh + b_zrh, ids, axis=0, out=xW_b, mode="clip")   # (S, B, 3H)  x W + b
+    else:
+        np.matmul(x, W_zrh, out=xW)
+        np.add(xW, b_zrh, out=xW_b)
     z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]
-    after = cfg.reset == "after"
-    U_fused = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1)  # (H, 2H|3H)
+    U_fused = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)  # (H, 2H|3H)
 
-    shape = (S, B, H)
-    h_prev, rec = np.empty(shape, p.dtype), np.empty((S, B, U_fused.shape[1]), p.dtype)
-    z_pre, z, r_pre, r = (np.empty(shape, p.dtype) for _ in range(4))
-    h_rec, h_pre, h_tilde, h = (np.empty(shape, p.dtype) for _ in range(4))
-    r_h_prev = np.empty(shape, p.dtype)
-    h_t = h0
+    z_pre, r_pre, z, r = zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], zr[..., H:]
+    h_prev, h = hs[:-1], hs[1:]                                       # (S, B, H) each
+    hs[0] = h0
     for t in range(S):
-        h_prev[t] = h_t
-        np.matmul(h_t, U_fused, out=rec[t])                           # (B, 2H|3H)
-        z_pre[t] = z_in[t] + rec[t, :, :H] + p.b_z
-        z[t] = sigmoid(z_pre[t])
+        h_prev_t, z_t, r_t, h_tilde_t = h_prev[t], z[t], r[t], h_tilde[t]
+        np.matmul(h_prev_t, U_fused, out=rec[t])                      # (B, 2H|3H)
+        np.add(xW_b[t, :, :2 * H], rec[t, :, :2 * H], out=zr_pre[t])  # (B, 2H)  [a_z | a_r]
+        sigmoid(zr_pre[t], out=zr[t])
         if z_mask is not None:
-            z[t][:, z_mask] = z_val[z_mask]
-        r_pre[t] = r_in[t] + rec[t, :, H:2 * H] + p.b_r
-        r[t] = sigmoid(r_pre[t])
+            z_t[:, z_mask] = z_val[z_mask]
         if r_mask is not None:
-            r[t][:, r_mask] = r_val[r_mask]
-        np.multiply(r[t], h_t, out=r_h_prev[t])
+            r_t[:, r_mask] = r_val[r_mask]
         if after:
-            h_rec[t] = r[t] * (rec[t, :, 2 * H:] + p.b_hn)
+            np.add(rec[t, :, 2 * H:], p.b_hn, out=h_prev_U_h[t])     # h_{t-1} U_h + b_hn
+            np.multiply(r_t, h_prev_U_h[t], out=h_rec[t])
         else:
+            np.multiply(r_t, h_prev_t, out=r_h_prev[t])
             np.matmul(r_h_prev[t], p.U_h, out=h_rec[t])
-        h_pre[t] = h_in[t] + h_rec[t] + p.b_h
-        np.tanh(h_pre[t], out=h_tilde[t])
-        if cfg.update == "keep":
-            h[t] = z[t] * h_t + (1.0 - z[t]) * h_tilde[t]
+        np.add(xW_b[t, :, 2 * H:], h_rec[t], out=h_pre[t])
+        np.tanh(h_pre[t], out=h_tilde_t)
+        np.subtract(1.0, z_t, out=one_minus_z[t])
+        if keep:
+            np.multiply(z_t, h_prev_t, out=h_from_prev[t])
+            np.multiply(one_minus_z[t], h_tilde_t, out=h_from_tilde[t])
         else:
-            h[t] = (1.0 - z[t]) * h_t + z[t] * h_tilde[t]
-        h_t = h[t]
+            np.multiply(one_minus_z[t], h_prev_t, out=h_from_prev[t])
+            np.multiply(z_t, h_tilde_t, out=h_from_tilde[t])
+        np.add(h_from_prev[t], h_from_tilde[t], out=h[t])
 
-    one_minus_z = 1.0 - z
-    keep = cfg.update == "keep"
-    h_from_prev = (z if keep else one_minus_z) * h_prev
-    h_from_tilde = (one_minus_z if keep else z) * h_tilde
-    h_prev_U_h = (rec[..., 2 * H:] + p.b_hn) if after else h_prev @ p.U_h + p.b_hn
-    logits = h @ p.W_y + p.b_y                                        # (S, B, V)
-    logits_max, e, e_sum, probs = softmax_parts(logits)
+    if after:
+        np.multiply(r, h_prev, out=r_h_prev)                          # (S, B, H) for display
+    else:
+        np.matmul(h_prev, p.U_h, out=h_prev_U_h)
+        h_prev_U_h += p.b_hn
+    np.matmul(h, p.W_y, out=logits)                                   # (S, B, V)
+    logits += p.b_y
+    softmax_parts(logits, out=(logits_max, e, e_sum, probs))
+    bias = np.broadcast_to(b_zrh, (S, B, 3 * H))                      # read-only views of b
     return Trace(
         config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
-        z_in=z_in, z_rec=rec[..., :H], z_bias=np.broadcast_to(p.b_z, shape), z_pre=z_pre, z=z,
-        r_in=r_in, r_rec=rec[..., H:2 * H], r_bias=np.broadcast_to(p.b_r, shape), r_pre=r_pre, r=r,
+        z_in=z_in, z_rec=rec[..., :H], z_bias=bias[..., :H], z_pre=z_pre, z=z,
+        r_in=r_in, r_rec=rec[..., H:2 * H], r_bias=bias[..., H:2 * H], r_pre=r_pre, r=r,
         r_h_prev=r_h_prev, h_prev_U_h=h_prev_U_h,
-        h_in=h_in, h_rec=h_rec, h_bias=np.broadcast_to(p.b_h, shape), h_pre=h_pre, h_tilde=h_tilde,
+        h_in=h_in, h_rec=h_rec, h_bias=bias[..., 2 * H:], h_pre=h_pre, h_tilde=h_tilde,
         one_minus_z=one_minus_z, h_from_prev=h_from_prev, h_from_tilde=h_from_tilde, h=h,
         logits=logits, logits_max=logits_max, exp=e, exp_sum=e_sum, probs=probs,
         z_forced=z_mask, r_forced=r_mask)
