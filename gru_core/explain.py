@@ -88,9 +88,11 @@ def num(v: float, digits: int = 4) -> str:
     if v == 0:
         return "0"
     if abs(v) >= 10 ** -digits:
-        return f"{v:.{digits}f}"
-    mant, exp = f"{v:.2e}".split("e")
-    return rf"{mant}\times 10^{{{int(exp)}}}"
+        text = f"{v:.{digits}f}"
+    else:
+        mant, exp = f"{v:.2e}".split("e")
+        text = rf"{mant}\times 10^{{{int(exp)}}}"
+    return f"{{{text}}}" if v < 0 else text        # braces: a unary minus, set tight
 
 
 def _par(v: float) -> str:

@@ -110,15 +110,14 @@ if edit is not None and edit[2] != old:
               help="They become the 'trained' weights (and go into a downloaded lesson).")
 
 
-row0 = ctx.row_labels(0)[0]
-series = {}
 before, after = compute.h_over_time(ctx.run.traces, 0), compute.h_over_time(wi.traces, 0)
-for j in range(min(H, 3)):
-    series[f"{hid[j]} original"] = before[:, j]
-    series[f"{hid[j]} what-if"] = after[:, j]
-page.chart(plots.line_chart(series, title="h of batch row 0 over the whole text (first units)",
-                            x_title="time step, counted across batches", y_title="h",
-                            x=list(range(1, total + 1)), height=300), key="h_lines")
+units = range(min(H, 4))
+page.chart(plots.compare_lines(
+    {hid[j]: before[:, j] for j in units}, {hid[j]: after[:, j] for j in units},
+    title="h of batch row 0 over the whole text: original (dashed) and what-if (solid)",
+    x=list(range(1, total + 1)), x_title="time step, counted across batches", y_title="h",
+    mark_x=start_flat + 1 if forced else None, mark_label="forcing starts" if forced else ""),
+    key="h_lines")
 
 
 @page.stepped(ctx)
@@ -136,17 +135,17 @@ def body(n: int, t: int):
                   ("probs", "ŷ_t", "gate", voc))
     for q, name, kind, x in quantities:
         width = len(x)
+        fit = width <= 3                     # numbers in the cells only where a third is enough
         cols = st.columns(3)
         with cols[0]:
-            page.matrix(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x, y=rows,
-                        kind=kind, key=f"orig_{q}", x_title="unit" if q != "probs" else "character")
+            page.matrix_in_column(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x,
+                                  y=rows, kind=kind, key=f"orig_{q}", numbers_fit=fit)
         with cols[1]:
-            page.matrix(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows, kind=kind,
-                        key=f"new_{q}", x_title="unit" if q != "probs" else "character")
+            page.matrix_in_column(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows,
+                                  kind=kind, key=f"new_{q}", numbers_fit=fit)
         with cols[2]:
-            page.matrix(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x=x,
-                        y=rows, kind="signed", key=f"diff_{q}",
-                        x_title="unit" if q != "probs" else "character")
+            page.matrix_in_column(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
+                                  x=x, y=rows, kind="signed", key=f"diff_{q}", numbers_fit=fit)
     st.subheader("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
@@ -154,13 +153,12 @@ def body(n: int, t: int):
     cols = st.columns(3)
     with cols[0]:
         page.matrix(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", x=hid, y=rows, kind="tanh",
-                    key="new_h_prev", x_title="unit")
+                    key="new_h_prev")
     with cols[1]:
-        page.matrix(w.h[t], f"h_t what-if  ({B}×{H})", x=hid, y=rows, kind="tanh", key="new_h_again",
-                    x_title="unit")
+        page.matrix(w.h[t], f"h_t what-if  ({B}×{H})", x=hid, y=rows, kind="tanh", key="new_h_again")
     with cols[2]:
         page.matrix(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x=hid, y=rows, kind="signed",
-                    key="new_step_change", x_title="unit")
+                    key="new_step_change")
     page.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "

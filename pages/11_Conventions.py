@@ -23,15 +23,28 @@ WHO = {("before", "keep"): "tutorial code, Cho 2014 (v3), d2l",
        ("after", "keep"): "torch.nn.GRU, Keras, cuDNN, tutorial figures",
        ("after", "take"): "(rare)"}
 
-cols = st.columns(4)
-for col, conv in zip(cols, compute.CONVENTIONS):
-    with col:
-        cfg = GRUConfig(*conv)
-        st.markdown(f"**{LABEL[conv]}**" + ("  ← sidebar" if conv == ref else ""))
-        st.caption(WHO[conv])
-        st.latex(equations.candidate(cfg))
-        st.latex(equations.update(cfg))
-        st.metric("Loss, all batches (mean)", f"{sum(runs[conv][1]) / len(runs[conv][1]):.4f}")
+for conv in compute.CONVENTIONS:
+    cfg = GRUConfig(*conv)
+    c1, c2, c3 = st.columns([1.4, 5, 1.1], vertical_alignment="center")
+    c1.markdown(f"**{LABEL[conv]}**" + ("  \n*(sidebar)*" if conv == ref else ""))
+    c1.caption(WHO[conv])
+    with c2:
+        st.latex(r"\begin{gathered}" + equations.candidate(cfg) + r" \\ " + equations.update(cfg)
+                 + r"\end{gathered}")
+    c3.metric("mean loss", f"{sum(runs[conv][1]) / len(runs[conv][1]):.4f}",
+              help="Cross-entropy averaged over all batches, same weights.")
+
+
+def grid(items, q: str, kind: str, x, rows, width: int) -> None:
+    """Four matrices in a 2 × 2 grid (wide enough for numbers in the cells)."""
+    for pair in (items[:2], items[2:]):
+        cols = st.columns(2)
+        for col, (title, values, key) in zip(cols, pair):
+            with col:
+                if values is None:
+                    st.caption(title)
+                    continue
+                page.matrix(values, title, x=x, y=rows, kind=kind, key=key)
 
 
 @page.stepped(ctx)
@@ -41,34 +54,31 @@ def body(n: int, t: int):
     base = runs[ref][0][n]
     for q, name, kind, x, width in (("h", "h_t", "tanh", hid, H), ("probs", "ŷ_t", "gate", voc, V)):
         st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
-        cols = st.columns(4)
-        for col, conv in zip(cols, compute.CONVENTIONS):
-            with col:
-                page.matrix(getattr(runs[conv][0][n], q)[t], f"{name}  {LABEL[conv]}  ({B}×{width})",
-                            x=x, y=rows, kind=kind, key=f"{q}_{conv[0]}_{conv[1]}",
-                            x_title="unit" if q == "h" else "character")
-        cols = st.columns(4)
-        for col, conv in zip(cols, compute.CONVENTIONS):
-            with col:
-                if conv == ref:
-                    st.caption(f"{LABEL[conv]} is the reference (sidebar): differences are "
-                               "measured against it.")
-                    continue
-                diff = getattr(runs[conv][0][n], q)[t] - getattr(base, q)[t]
-                page.matrix(diff, f"{name} {LABEL[conv]} − {LABEL[ref]}", x=x, y=rows,
-                            kind="signed", key=f"d{q}_{conv[0]}_{conv[1]}",
-                            x_title="unit" if q == "h" else "character")
-                st.caption(f"largest |difference| {abs(diff).max():.4f}")
+        grid([(f"{name}  {LABEL[c]}{'  (sidebar)' if c == ref else ''}  ({B}×{width})",
+               getattr(runs[c][0][n], q)[t], f"{q}_{c[0]}_{c[1]}") for c in compute.CONVENTIONS],
+             q, kind, x, rows, width)
+        diffs = []
+        for c in compute.CONVENTIONS:
+            if c == ref:
+                continue
+            diff = getattr(runs[c][0][n], q)[t] - getattr(base, q)[t]
+            diffs.append((f"{name}  {LABEL[c]} − {LABEL[ref]}   (largest |Δ| "
+                          f"{abs(diff).max():.4f})", diff, f"d{q}_{c[0]}_{c[1]}"))
+        diffs.append((f"{LABEL[ref]} is the reference (the sidebar's convention): the other three "
+                      "are compared with it.", None, None))
+        st.markdown(f"**Differences from {LABEL[ref]}** (red: larger, blue: smaller)")
+        grid(diffs, q, "signed", x, rows, width)
     page.look_at(
-        "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both recurrent terms are 0, "
-        "and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 on all four differ, and "
-        "the differences grow along the text: weights trained one way do not work the other way.")
+        "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both "
+        "recurrent terms are 0, and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 "
+        "on all four differ, and the differences grow along the text: weights trained one way do "
+        "not work the other way.")
 
 
 st.subheader("Who computes which")
 st.dataframe(pd.DataFrame([
     ("torch.nn.GRU (PyTorch), cuDNN", "after", "keep",
-     "n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h = (1 − z) ⊙ n + z ⊙ h. Separate b_hn."),
+     "n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h = (1 − z) ⊙ n + z ⊙ h"),
     ("Keras / TensorFlow GRU, reset_after=True (default in TF 2)", "after", "keep",
      "h = z ⊙ h_prev + (1 − z) ⊙ h̃; reset_after=False gives 'before' (no cuDNN)."),
     ("Cho et al. 2014 (arXiv v3)", "before", "keep",

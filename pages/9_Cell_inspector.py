@@ -46,8 +46,7 @@ def body(n: int, t: int):
         page.matrix_pick(getattr(tr, q)[t], f"{SHORT[q]}  ({B}×{width})  — click a cell",
                          x=voc if q == "probs" else hid, y=rows,
                          kind="tanh" if q in ("h", "h_tilde") else "gate", key="pick",
-                         cell=(b, j), on_pick=pick, x_title="character" if q == "probs" else "unit",
-                         y_title="row")
+                         cell=(b, j), on_pick=pick)
     ex = compute.explain(ctx.run, n, q, t, b, j)
     with right:
         st.metric(f"{SHORT[q]}[{b}, {j}] at time step {t + 1}", f"{ex.result:.4f}",
@@ -63,8 +62,8 @@ def body(n: int, t: int):
         [("term", label, value) for label, value in ex.terms]
         + [("detail", label, value) for label, value in ex.details],
         columns=["part", "symbol", "value"])
-    st.caption(f"The value is the {rule}; the terms add up exactly to the plotted number "
-               "(full precision below).")
+    st.caption(f"The value is the {rule}: computed from the terms below (full precision) it "
+               "gives exactly the plotted number.")
     st.dataframe(table, key="terms", hide_index=True, width="stretch",
                  column_config={"value": st.column_config.NumberColumn(format="%.10f")})
 
@@ -75,16 +74,16 @@ def body(n: int, t: int):
         cols = st.columns([2, 2, 2])
         with cols[0]:
             page.matrix(getattr(p, f"W_{g}"), f"W_{g}  ({V}×{H}): row {i} is read", x=hid, y=voc,
-                        key="W", x_title="unit", y_title="character",
+                        key="W",
                         highlight_rows=[i] if i is not None else [])
         with cols[1]:
             page.matrix(getattr(p, f"U_{g}"), f"U_{g}  ({H}×{H}): column {j} is used", x=hid, y=hid,
-                        key="U", x_title="unit", y_title="unit of h_{t-1}", highlight_cols=[j])
+                        key="U", y_title="unit of h_(t-1)", highlight_cols=[j])
         with cols[2]:
             gated = q == "h_tilde" and ctx.run.config.reset == "before"
-            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_{t-1}") if gated else (tr.h_prev[t], "h_{t-1}")
+            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t-1)") if gated else (tr.h_prev[t], "h_(t-1)")
             page.matrix(vec, f"{name}  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
-                        key="hprev", x_title="unit", highlight_rows=[b])
+                        key="hprev", highlight_rows=[b])
         look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
                 f"of U (outlined); add the bias b[{j}] and squash.")
         if q == "h_tilde":
@@ -92,11 +91,11 @@ def body(n: int, t: int):
     elif q == "h":
         cols = st.columns(3)
         for col, (name, values, kind, key) in zip(cols, (
-                ("z_t", tr.z[t], "gate", "z"), ("h_{t-1}", tr.h_prev[t], "tanh", "hp"),
+                ("z_t", tr.z[t], "gate", "z"), ("h_(t-1)", tr.h_prev[t], "tanh", "hp"),
                 ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
             with col:
                 page.matrix(values, f"{name}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
-                            x_title="unit", highlight_rows=[b], highlight_cols=[j])
+                            highlight_rows=[b], highlight_cols=[j])
         st.latex(equations.update(ctx.run.config))
         look = (f"The new state mixes the old state and the candidate at the crossing of row {b} "
                 f"and unit {j}, in proportions z and 1 − z.")
@@ -104,12 +103,12 @@ def body(n: int, t: int):
         cols = st.columns([2, 3])
         with cols[0]:
             page.matrix(tr.h[t], f"h_t  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
-                        key="h_row", x_title="unit", highlight_rows=[b])
+                        key="h_row", highlight_rows=[b])
         with cols[1]:
             page.matrix(p.W_y, f"W_y  ({H}×{V}): column {j} is used", x=voc, y=hid, key="W_y",
-                        x_title="character", y_title="unit", highlight_cols=[j])
+                        highlight_cols=[j])
         page.matrix(tr.logits[t], f"logits ℓ = h_t W_y + b_y  ({B}×{V})", x=voc, y=rows,
-                    key="logits", x_title="character", highlight_rows=[b], highlight_cols=[j])
+                    key="logits", highlight_rows=[b], highlight_cols=[j])
         look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
                 "it with the other scores of the same row only.")
     page.look_at(look + " Click another cell of the top heatmap to follow a different number.")

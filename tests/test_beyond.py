@@ -244,7 +244,7 @@ def test_a_bad_lesson_file_gives_a_message_and_changes_nothing():
 # ---------------------------------------------------------------- the pages (AppTest)
 
 def number(text: str) -> float:
-    m = re.fullmatch(r"\(?(-?\d+(?:\.\d+)?)(?:\\times 10\^\{(-?\d+)\})?\)?", text.strip())
+    m = re.fullmatch(r"\(?\{?(-?\d+(?:\.\d+)?)(?:\\times 10\^\{(-?\d+)\})?\}?\)?", text.strip())
     assert m, text
     return float(m.group(1)) * (10.0 ** int(m.group(2)) if m.group(2) else 1.0)
 
@@ -268,7 +268,7 @@ def recompute_from_latex(q: str, latex: str) -> float:
     if q == "h":
         line = latex.split(r"\\")[2]                    # "&= a + (b) = value"
         return sum(number(p) for p in line.split("=")[1].split(" + "))
-    num, den = re.findall(r"\\frac\{([-\d.]+)\}\{([-\d.]+)\}", latex)[-1]
+    num, den = re.findall(r"\\frac\{\{?([-\d.]+)\}?\}\{\{?([-\d.]+)\}?\}", latex)[-1]
     return number(num) / number(den)
 
 
@@ -387,7 +387,8 @@ def test_presentation_and_hide_flags():
     assert any("<style>" in m.value for m in at.markdown)
     assert any("Two gates" in i.value for i in at.info)         # the page's narrative
     assert any("bogus" in i.value for i in at.info)              # unknown hide name noted
-    assert charts(at)["z_t"]["layout"]["font"]["size"] == 18
+    from ui.lesson import PLOT_FONT
+    assert charts(at)["z_t"]["layout"]["font"]["size"] == PLOT_FONT
     plain = run_page(GATES)
     assert not any("<style>" in m.value for m in plain.markdown)
     assert {"text", "batch_size"} <= {w.key for w in plain.sidebar.get("text_area")} | \

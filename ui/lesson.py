@@ -101,7 +101,8 @@ def _check_setting(key: str, value):
                               f"has {_short(value)}.")
     elif isinstance(default, bool):
         if not isinstance(value, bool):
-            raise LessonError(f"setting `{key}` must be true or false; the file has {_short(value)}.")
+            raise LessonError(f"setting `{key}` must be true or false; the file has "
+                              f"{_short(value)}.")
     elif isinstance(default, int):
         limits = {"seed": state.MAX_SEED, "batch_size": state.MAX_BATCH,
                   "seq_len": state.MAX_SEQ, "hidden_size": state.MAX_HIDDEN}
@@ -200,7 +201,8 @@ def parse(data: bytes) -> dict:
     try:
         lesson = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
-        raise LessonError("The file is not UTF-8 text; choose a .json file made by this app.") from None
+        raise LessonError("The file is not UTF-8 text; choose a .json file made by this "
+                          "app.") from None
     except json.JSONDecodeError as err:
         raise LessonError(f"The file is not valid JSON (line {err.lineno}, column {err.colno}: "
                           f"{err.msg}).") from None
@@ -253,10 +255,12 @@ def sidebar_section(page_file: str, trained: gc.Params | None) -> None:
         st.session_state[HIDE_PICK_KEY] = hide_list(st.session_state.get("hide", ""))
     with st.expander("Lesson"):
         st.toggle("Presentation mode", key="present",
-                  help="Large fonts and a short narrative at the top of each page (URL: present=1).")
+                  help="Large fonts and a short narrative at the top of each page "
+                       "(URL: present=1).")
         st.multiselect("Hide controls", state.HIDEABLE, key=HIDE_PICK_KEY, on_change=_pick_hide,
-                       help="Controls to remove from the sidebar, e.g. for a class (URL: hide=...). "
-                            "Hiding 'lesson' hides this box: remove hide= from the URL to undo.")
+                       help="Controls to remove from the sidebar, e.g. for a class "
+                            "(URL: hide=...). Hiding 'lesson' hides this box: remove hide= from "
+                            "the URL to undo.")
         st.download_button("Download lesson (JSON)", lesson_json(current(page_file, trained)),
                             "gru_lesson.json", "application/json", key="lesson_download",
                             width="stretch",
@@ -282,44 +286,54 @@ def follow_goto(page_file: str) -> None:
 
 # Our own constant CSS: the only HTML this app sends with unsafe_allow_html.
 PRESENT_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stAppViewContainer"] .stMarkdown p, [data-testid="stAppViewContainer"] li,
-[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p { font-size: 1.15rem !important; }
-[data-testid="stAppViewContainer"] h1 { font-size: 2.6rem !important; }
-[data-testid="stAppViewContainer"] h2, [data-testid="stAppViewContainer"] h3 { font-size: 1.8rem !important; }
-.katex { font-size: 1.45em !important; }
-[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+html { font-size: 18px; }
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] li { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+[data-testid="stMain"] h1 { font-size: 2.6rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
+[data-testid="stMain"] .katex { font-size: 1.35em; }
 </style>"""
-PLOT_FONT = 18
+PLOT_FONT = 16              # axis labels in presentation mode (cell numbers keep their size)
 
 # A short narrative per page, in the tutorial's order (keyed by the page title).
 NARRATIVE = {
-    "GRU Matrix Lab": "A GRU reads a text one character at a time and keeps a small memory h. "
-                      "We follow every matrix it computes on the tutorial's string, step by step.",
-    "Data & batches": "1. Characters become numbers (the dictionary), numbers become one-hot rows, "
-                      "and the text is cut into batches of B sequences of S characters. "
-                      "The target is always the next character.",
-    "Gates z and r": "2. Two gates look at the character and the memory: the update gate z decides "
-                     "how much memory to keep, the reset gate r how much of it the candidate may use.",
-    "Candidate and new state": "3. The candidate h̃ is a proposal for the new memory; the new "
-                               "state h mixes the old memory and the candidate, unit by unit, "
-                               "in proportions set by z.",
-    "Output and softmax": "4. The memory h is turned into one score per character, and softmax "
-                          "turns the scores into probabilities for the next character.",
-    "Loss": "5. Cross-entropy: how surprised the model is by the true next character, averaged "
-            "over rows and time steps.",
-    "Backprop through time": "6. The gradient of the loss flows backwards through every step; "
-                             "z and r decide how much of it reaches the past.",
-    "Training and sampling": "7. Repeating forward, backward and a small weight update lowers the "
-                             "loss; then the model writes text one sampled character at a time.",
-    "Gate explorer": "8. After training, units specialise: watch which characters open and close "
-                     "each gate over a long text.",
-    "Cell inspector": "9. Why is this number what it is? Pick one cell and see its equation with "
-                      "the real numbers substituted.",
-    "What if": "10. Force a gate open or shut, or change one weight, and watch what changes "
-               "downstream.",
-    "Conventions": "11. The same weights under the four published GRU variants: which framework "
-                   "computes which, and how much the numbers differ.",
+    'GRU Matrix Lab': (
+        'A GRU reads a text one character at a time and keeps a small memory h. We follow '
+        "every matrix it computes on the tutorial's string, step by step."),
+    'Data & batches': (
+        'Step 1 · Characters become numbers (the dictionary), numbers become one-hot rows, '
+        'and the text is cut into batches of B sequences of S characters. The target is '
+        'always the next character.'),
+    'Gates z and r': (
+        'Step 2 · Two gates look at the character and the memory: the update gate z decides '
+        'how much memory to keep, the reset gate r how much of it the candidate may use.'),
+    'Candidate and new state': (
+        'Step 3 · The candidate h̃ is a proposal for the new memory; the new state h mixes '
+        'the old memory and the candidate, unit by unit, in proportions set by z.'),
+    'Output and softmax': (
+        'Step 4 · The memory h is turned into one score per character, and softmax turns the '
+        'scores into probabilities for the next character.'),
+    'Loss': (
+        'Step 5 · Cross-entropy: how surprised the model is by the true next character, '
+        'averaged over rows and time steps.'),
+    'Backprop through time': (
+        'Step 6 · The gradient of the loss flows backwards through every step; z and r decide '
+        'how much of it reaches the past.'),
+    'Training and sampling': (
+        'Step 7 · Repeating forward, backward and a small weight update lowers the loss; then '
+        'the model writes text one sampled character at a time.'),
+    'Gate explorer': (
+        'Step 8 · After training, units specialise: watch which characters open and close '
+        'each gate over a long text.'),
+    'Cell inspector': (
+        'Step 9 · Why is this number what it is? Pick one cell and see its equation with the '
+        'real numbers substituted.'),
+    'What if': (
+        'Step 10 · Force a gate open or shut, or change one weight, and watch what changes '
+        'downstream.'),
+    'Conventions': (
+        'Step 11 · The same weights under the four published GRU variants: which framework '
+        'computes which, and how much the numbers differ.'),
 }
 
 
@@ -333,7 +347,7 @@ def presentation(title: str) -> None:
         return
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     if title in NARRATIVE:
-        st.info(NARRATIVE[title], icon="🧭")
+        st.info(NARRATIVE[title], icon=":material/co_present:")
 
 
 def loaded_note() -> None:

@@ -279,11 +279,11 @@ def chart(fig, key: str) -> None:
 
 
 def _presented(fig):
-    """In presentation mode: larger fonts in the figure (axes, title, numbers in cells)."""
+    """In presentation mode: larger axis labels and titles (numbers in cells keep their size, so
+    they still fit narrow cells)."""
     if lesson.presenting():
         size = lesson.PLOT_FONT
-        fig.update_layout(font_size=size, title_font_size=size + 4)
-        fig.update_traces(textfont_size=size - 1, selector=dict(type="heatmap"))
+        fig.update_layout(font_size=size, title_font_size=size + 3)
     return fig
 
 

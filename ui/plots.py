@@ -279,3 +279,32 @@ def pickable_heatmap(values, *, title: str, x_labels, y_labels, kind: str = "sig
             dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, xref="x", yref="y",
                  line=dict(color="#ff00ff", width=4), fillcolor="rgba(0,0,0,0)")]
     return go.Figure([go.Heatmap(hm), picker], layout=layout)
+
+
+def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str, y_title: str,
+                  mark_x=None, mark_label: str = "", height: int = 320) -> go.Figure:
+    """Pairs of lines over a shared x: each original series dashed, its changed twin solid in the
+    same colour; an optional dotted vertical line at mark_x (mark_label is the page's own text)."""
+    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#d97706", "#0f766e")
+    traces = []
+    for k, name in enumerate(original):
+        color = colors[k % len(colors)]
+        for series, dash, suffix in ((original, "dash", " original"), (changed, "solid", " what-if")):
+            traces.append(go.Scatter(
+                x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
+                mode="lines+markers" if len(x) <= 60 else "lines",
+                line=dict(color=color, dash=dash, width=2 if dash == "solid" else 1.5),
+                hovertemplate="%{x}: %{y:.4f}<extra>" + name + suffix + "</extra>"))
+    shapes, notes = [], []
+    if mark_x is not None:
+        shapes.append(dict(type="line", x0=mark_x, x1=mark_x, y0=0, y1=1, xref="x", yref="paper",
+                           line=dict(color="black", width=1.5, dash="dot")))
+        if mark_label:
+            notes.append(dict(x=mark_x, y=1, xref="x", yref="paper", text=mark_label,
+                              showarrow=False, xanchor="left", yanchor="bottom"))
+    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
+                  margin=dict(l=10, r=10, t=56, b=10), font=FONT, plot_bgcolor="white",
+                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
+                  yaxis=dict(title=y_title, automargin=True, gridcolor="#e5e7eb"),
+                  legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes)
+    return go.Figure(traces, layout=layout)
