@@ -15,7 +15,7 @@ from .backward import Grads, backward
 from .batches import LAYOUTS, Batches, check_sizes, make_batches, min_text_length
 from .gradcheck import gradient_check, numeric_gradient
 from .gru import (RESETS, TORCH_CONFIG, TUTORIAL_CONFIG, UPDATES, GRUConfig, Trace, forward,
-                  run_batches, sigmoid, softmax)
+                  run_batches, sigmoid, softmax, forward_all, split_batches)
 from .losses import LOSSES, batch_loss, cross_entropy, l2_loss
 from .params import (PARAM_NAMES, TUTORIAL_ORDER, TUTORIAL_SIZES, TUTORIAL_TEXT, NonFiniteError,
                      Params, from_torch_state_dict, init_params, param_shapes, to_torch_state_dict,

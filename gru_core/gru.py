@@ -12,6 +12,7 @@ Row vectors, as in the tutorial's code (x_t: (B, V), h: (B, H)):
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import threading
@@ -167,6 +168,18 @@ class Trace:
         S, B, V = self.x.shape
         return S, B, V, self.h.shape[-1]
 
+    def window(self, start: int, stop: int) -> "Trace":
+        """Time steps start..stop-1 as a Trace of their own (views, no copies); its h0 is the
+        state entering step `start`. A run over S·N steps cut into windows of S equals the
+        tutorial's N batches with the state carried."""
+        fields = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            per_step = isinstance(value, np.ndarray) and f.name not in ("h0", "z_forced", "r_forced")
+            fields[f.name] = value[start:stop] if per_step else value
+        fields["h0"] = self.h_prev[start]
+        return Trace(**fields)
+
 
 def as_inputs(X, V: int):
     """X as (ids or None, one-hot/float x). One-hot rows let x_t W be a row gather."""
@@ -285,10 +298,18 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
 def run_batches(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, h0=None,
                 **clamps) -> list[Trace]:
     """Forward over every batch as the tutorial does: h starts at zeros once, then each batch
-    starts from the previous batch's last state."""
-    traces = []
-    h = h0
-    for X in batches.X:
-        traces.append(forward(params, X, h, config, **clamps))
-        h = traces[-1].h_last
-    return traces
+    starts from the previous batch's last state. That is one run over all N·S steps, cut into
+    batches (`Trace.window`)."""
+    return split_batches(forward_all(params, batches, config, h0, **clamps), batches.seq_len)
+
+
+def forward_all(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, h0=None,
+                **clamps) -> Trace:
+    """One Trace over the N·S steps of every batch, the state carried (X: (N·S, B, V))."""
+    N, S, B, V = batches.X.shape
+    return forward(params, batches.X.reshape(N * S, B, V), h0, config, **clamps)
+
+
+def split_batches(trace: Trace, seq_len: int) -> list[Trace]:
+    """A run over N·S steps -> the N batch Traces (views)."""
+    return [trace.window(a, a + seq_len) for a in range(0, trace.shape[0], seq_len)]
