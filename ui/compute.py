@@ -6,6 +6,7 @@ user; pages show it with `st.error` and stop.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,23 +24,63 @@ class InputError(ValueError):
     """Something the user typed or chose cannot run; the message says what would work."""
 
 
+class PerBatch(Sequence):
+    """A read-only list whose item n is made on demand from arrays computed over all batches."""
+
+    def __init__(self, count: int, item: Callable[[int], object]):
+        self._count, self._item = count, item
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(self._count))]
+        if not -self._count <= n < self._count:
+            raise IndexError(f"batch {n} of {self._count}")
+        return self._item(n % self._count)
+
+
 @dataclass
 class Run:
+    """The run over every batch, kept as a few large arrays (one Trace over all N·S steps and
+    the losses of all batches), so the cache pickles arrays, not thousands of small objects."""
+
     settings: Settings
     vocab: gc.Vocab
     ids: np.ndarray
     batches: gc.Batches
     params: gc.Params
     config: gc.GRUConfig
-    traces: list                       # one gru_core.Trace per batch, state carried
-    ce: list                           # gru_core CrossEntropy per batch
-    l2: list                           # gru_core L2Loss per batch
+    trace_all: gc.Trace                # (N·S, B, ...) the state carried from batch to batch
+    ce_all: gc.losses.CrossEntropy     # term1 (N, S, B, V), term2 (N, S, B), term3 (N, S)
+    l2_all: gc.losses.L2Loss           # per_position (N, S, B), per_step (N, S)
     notes: list[str] = field(default_factory=list)   # what was adjusted, shown to the user
     weights_source: str = "random"
 
     @property
     def num_batches(self) -> int:
         return self.batches.num_batches
+
+    @property
+    def traces(self) -> PerBatch:
+        """gru_core.Trace of each batch (views into trace_all)."""
+        S = self.batches.seq_len
+        return PerBatch(self.num_batches, lambda n: self.trace_all.window(n * S, (n + 1) * S))
+
+    @property
+    def ce(self) -> PerBatch:
+        """gru_core CrossEntropy of each batch."""
+        c = self.ce_all
+        return PerBatch(self.num_batches, lambda n: gc.losses.CrossEntropy(
+            c.term1[n], c.term2[n], c.term3[n], float(c.term3[n].mean())))
+
+    @property
+    def l2(self) -> PerBatch:
+        """gru_core L2Loss of each batch."""
+        c = self.l2_all
+        return PerBatch(self.num_batches, lambda n: gc.losses.L2Loss(
+            c.per_position[n], c.per_step[n], float(c.per_step[n].mean())))
 
 
 def effective_order(settings: Settings) -> tuple[str | None, list[str]]:
@@ -98,10 +139,10 @@ def _compute(settings: Settings, trained_arrays: dict | None) -> Run:
         params, source, more = choose_params(settings, vocab, trained)
     except ValueError as err:
         raise InputError(f"This input cannot run: {err}.") from None
-    traces = gc.run_batches(params, batches, config)
-    ce = [gc.cross_entropy(tr.probs, Y) for tr, Y in zip(traces, batches.Y)]
-    l2 = [gc.l2_loss(tr.probs, Y) for tr, Y in zip(traces, batches.Y)]
-    return Run(settings, vocab, ids, batches, params, config, traces, ce, l2, notes + more, source)
+    trace = gc.forward_all(params, batches, config)                  # (N·S, B, ...)
+    probs = trace.probs.reshape(batches.Y.shape)                     # (N, S, B, V)
+    ce, l2 = gc.cross_entropy(probs, batches.Y), gc.l2_loss(probs, batches.Y)
+    return Run(settings, vocab, ids, batches, params, config, trace, ce, l2, notes + more, source)
 
 
 def get_run(settings: Settings, trained: gc.Params | None = None) -> Run:
