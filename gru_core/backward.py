@@ -10,13 +10,6 @@ Going back from t = S-1 to 0, with dh = dL/dh_t (from the output at t plus what 
     da_z = dz ⊙ z(1 - z);  da_r = dr ⊙ r(1 - r)               (σ'; zero for forced units)
     dL/dh_{t-1} = direct + da_z U_zᵀ + da_r U_rᵀ + via_h
 
-The factors that do not depend on dh are formed for all steps before the loop, so that each
-step is a few element-wise products and one matrix product:
-
-    da_z = dh ⊙ c_z    c_z = ∓(h~ - h_{t-1}) ⊙ z(1 - z)      (sign: keep -, take +)
-    da_h = dh ⊙ c_h    c_h = (1 - z or z) ⊙ (1 - h~²)
-    da_r = dr_in ⊙ c_r c_r = (q or h_{t-1}) ⊙ r(1 - r)       (dr_in = da_h after, d(r⊙h) before)
-
 Weight gradients are sums over time of outer products, e.g. dW_z = Σ_t x_tᵀ da_z,t and
 dU_z = Σ_t h_{t-1}ᵀ da_z,t; they are formed after the loop, one product over all steps.
 The gradient stops at the batch boundary: h0 is treated as a constant input (dh0 is reported,
@@ -142,52 +135,53 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     keep, after = cfg.update == "keep", cfg.reset == "after"
     dlogits = loss_dlogits(tr.probs, Y, loss)                       # (S, B, V)
     dt = p.dtype
-    dh_out, c_z, c_h, c_r, dgates, dh = empty_arrays(
-        dt, *[(S, B, H)] * 4, (S, B, 4 * H), (S, B, H))
-    np.matmul(dlogits, p.W_y.T, out=dh_out)                          # (S, B, H) from the outputs
-
-    # The factors that do not depend on dh, for all steps at once (module docstring).  (S, B, H)
-    np.subtract(tr.h_prev, tr.h_tilde, out=c_z) if keep else np.subtract(tr.h_tilde, tr.h_prev, out=c_z)
-    c_z *= tr.z                                                      # ⊙ σ'(a_z) = z(1 - z)
-    c_z *= tr.one_minus_z
-    np.multiply(tr.h_tilde, tr.h_tilde, out=c_h)                     # tanh'(a_h) = 1 - h~²
-    np.subtract(1.0, c_h, out=c_h)
-    c_h *= tr.one_minus_z if keep else tr.z                          # ⊙ ∂h/∂h~
-    np.subtract(1.0, tr.r, out=c_r)                                  # σ'(a_r) = r(1 - r)
-    c_r *= tr.r
-    c_r *= tr.h_prev_U_h if after else tr.h_prev
-    if tr.z_forced is not None:                                      # forced gates pass nothing
-        c_z[..., tr.z_forced] = 0.0
-    if tr.r_forced is not None:
-        c_r[..., tr.r_forced] = 0.0
-    c_direct = tr.z if keep else tr.one_minus_z                      # ∂h/∂h_{t-1}, direct path
-
-    # The pre-activation gradients side by side, [da_z | da_r | dq | da_h] (S, B, 4H), so that
-    # one product sends the first two (three for reset "after") back through U, and the weight
-    # gradients below are a few products over all steps. dq stays 0 for reset "before".
-    da_z, da_r, dq, da_h = (dgates[..., k * H:(k + 1) * H] for k in range(4))
+    # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
+    # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
+    # loop the weight gradients are a few products over all steps. dq stays 0 for "before".
+    dh_out, dh, dgates = empty_arrays(dt, (S, B, H), (S, B, H), (S, B, 4 * H))
+    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
     if not after:
         dq[...] = 0.0
-    n_rec = 3 * H if after else 2 * H
-    U_rec_T = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1).T.copy()  # (2H|3H, H)
+    back = dgates[..., H:(4 if after else 3) * H]                   # (S, B, 3H|2H) through U
+    U_back_T = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1).T.copy()
     U_h_T = p.U_h.T.copy()                                          # (H, H)
-    d_rh, via_h, direct = np.empty((3, B, H), dt)
+    np.matmul(dlogits, p.W_y.T, out=dh_out)                          # (S, B, H) from the outputs
+
+    g, d_rh, via_h, direct = np.empty((4, B, H), dt)                 # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
+        z, one_minus_z, r, h_prev, h_tilde = tr.z[t], tr.one_minus_z[t], tr.r[t], tr.h_prev[t], tr.h_tilde[t]
         dh_t = dh[t]
         np.add(dh_out[t], dh_next, out=dh_t)                        # dL/dh_t  (B, H)
-        np.multiply(dh_t, c_z[t], out=da_z[t])
-        np.multiply(dh_t, c_h[t], out=da_h[t])
+        # through z:  da_z = dh ⊙ ∂h/∂z ⊙ z(1 - z)
+        np.subtract(h_prev, h_tilde, out=g) if keep else np.subtract(h_tilde, h_prev, out=g)
+        g *= dh_t
+        g *= z
+        np.multiply(g, one_minus_z, out=da_z[t])
+        # through h~: da_h = dh ⊙ ∂h/∂h~ ⊙ (1 - h~²)
+        np.multiply(h_tilde, h_tilde, out=g)
+        np.subtract(1.0, g, out=g)
+        g *= dh_t
+        np.multiply(g, one_minus_z if keep else z, out=da_h[t])
+        # through r:  da_r = dr ⊙ r(1 - r),  dr = da_h ⊙ q (after) or d(r ⊙ h_{t-1}) ⊙ h_{t-1} (before)
+        np.subtract(1.0, r, out=g)
+        g *= r
         if after:
-            np.multiply(da_h[t], tr.r[t], out=dq[t])
-            np.multiply(da_h[t], c_r[t], out=da_r[t])
+            np.multiply(da_h[t], r, out=dq[t])                      # dq = da_h ⊙ r
+            g *= tr.h_prev_U_h[t]
+            np.multiply(g, da_h[t], out=da_r[t])
         else:
             np.matmul(da_h[t], U_h_T, out=d_rh)                    # d(r ⊙ h_{t-1})
-            np.multiply(d_rh, c_r[t], out=da_r[t])
-            np.multiply(d_rh, tr.r[t], out=via_h)
+            g *= h_prev
+            np.multiply(g, d_rh, out=da_r[t])
+            np.multiply(d_rh, r, out=via_h)
+        if tr.z_forced is not None:                                  # forced gates pass nothing
+            da_z[t][:, tr.z_forced] = 0.0
+        if tr.r_forced is not None:
+            da_r[t][:, tr.r_forced] = 0.0
         # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h for "before")
-        np.matmul(dgates[t, :, :n_rec], U_rec_T, out=dh_next)
-        np.multiply(dh_t, c_direct[t], out=direct)
+        np.matmul(back[t], U_back_T, out=dh_next)
+        np.multiply(dh_t, z if keep else one_minus_z, out=direct)
         dh_next += direct
         if not after:
             dh_next += via_h
@@ -195,17 +189,17 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # Weight gradients: Σ over all steps and rows, one product per group of parameters.
     rows = dgates.reshape(S * B, 4 * H)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
-        dW = sum_rows_by_id(tr.x_ids.ravel(), rows, V)               # (V, 4H)
+        dW = sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V)    # (V, 3H) [W_h | W_z | W_r]
     else:
-        dW = tr.x.reshape(S * B, V).T @ rows
-    dU = tr.h_prev.reshape(S * B, H).T @ rows[:, :n_rec]             # (H, 2H|3H)
-    db = dgates.sum(axis=(0, 1))                                     # (4H,)
+        dW = tr.x.reshape(S * B, V).T @ rows[:, :3 * H]
+    dU = tr.h_prev.reshape(S * B, H).T @ back.reshape(S * B, -1)     # (H, 2H|3H) [U_z | U_r (| U_h)]
+    db = dgates.sum(axis=(0, 1))                                     # (4H,) [b_h | b_z | b_r | b_hn]
     block = lambda a, k: np.ascontiguousarray(a[..., k * H:(k + 1) * H])  # noqa: E731
     sums = {
-        "W_z": block(dW, 0), "W_r": block(dW, 1), "W_h": block(dW, 3),
+        "W_h": block(dW, 0), "W_z": block(dW, 1), "W_r": block(dW, 2),
         "U_z": block(dU, 0), "U_r": block(dU, 1),
         "U_h": block(dU, 2) if after else tr.r_h_prev.reshape(S * B, H).T @ da_h.reshape(S * B, H),
-        "b_z": db[:H], "b_r": db[H:2 * H], "b_hn": db[2 * H:3 * H], "b_h": db[3 * H:],
+        "b_h": db[:H], "b_z": db[H:2 * H], "b_r": db[2 * H:3 * H], "b_hn": db[3 * H:],
         "W_y": tr.h.reshape(S * B, H).T @ dlogits.reshape(S * B, V), "b_y": dlogits.sum(axis=(0, 1)),
     }
     return Grads(tr, da_z, da_r, da_h, dq, dlogits, dh, dh_next, params=p, sums=sums)

@@ -229,21 +229,21 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
     # Every output array, filled in place below (see empty_arrays for why one block).
     # z and r live side by side in one (S, B, 2H) array (one add and one sigmoid per step for
     # both gates); h_prev and h are two views of one (S+1, B, H) array, so h_{t-1} needs no copy.
-    (xW, xW_b), rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
-        dt, (2, S, B, 3 * H), (S, B, n_rec), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
+    xW, rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
+        dt, (S, B, 3 * H), (S, B, n_rec), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
         (3, S, B, V), (2, S, B))
     r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde, one_minus_z, h_from_prev, h_from_tilde = eight
 
     # Input terms of all three gates for all steps at once: a row gather when x is one-hot.
     W_zrh = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)           # (V, 3H)
     b_zrh = np.concatenate([p.b_z, p.b_r, p.b_h])                    # (3H,)
+    W_zrh_b = W_zrh + b_zrh                                          # (V, 3H) rows: e_v W + b
     if ids is not None:   # (mode "clip" lets np.take write straight into out; ids are valid)
         np.take(W_zrh, ids, axis=0, out=xW, mode="clip")             # (S, B, 3H)  x W
-        np.take(W_zrh + b_zrh, ids, axis=0, out=xW_b, mode="clip")   # (S, B, 3H)  x W + b
     else:
         np.matmul(x, W_zrh, out=xW)
-        np.add(xW, b_zrh, out=xW_b)
     z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]
+    xW_b = np.empty((B, 3 * H), dt)                                  # x_t W + b of one step
     U_fused = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)  # (H, 2H|3H)
 
     z_pre, r_pre, z, r = zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], zr[..., H:]
@@ -251,8 +251,12 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
     hs[0] = h0
     for t in range(S):
         h_prev_t, z_t, r_t, h_tilde_t = h_prev[t], z[t], r[t], h_tilde[t]
+        if ids is not None:
+            np.take(W_zrh_b, ids[t], axis=0, out=xW_b, mode="clip")  # (B, 3H)
+        else:
+            np.add(xW[t], b_zrh, out=xW_b)
         np.matmul(h_prev_t, U_fused, out=rec[t])                      # (B, 2H|3H)
-        np.add(xW_b[t, :, :2 * H], rec[t, :, :2 * H], out=zr_pre[t])  # (B, 2H)  [a_z | a_r]
+        np.add(xW_b[:, :2 * H], rec[t, :, :2 * H], out=zr_pre[t])     # (B, 2H)  [a_z | a_r]
         sigmoid(zr_pre[t], out=zr[t])
         if z_mask is not None:
             z_t[:, z_mask] = z_val[z_mask]
@@ -264,7 +268,7 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         else:
             np.multiply(r_t, h_prev_t, out=r_h_prev[t])
             np.matmul(r_h_prev[t], p.U_h, out=h_rec[t])
-        np.add(xW_b[t, :, 2 * H:], h_rec[t], out=h_pre[t])
+        np.add(xW_b[:, 2 * H:], h_rec[t], out=h_pre[t])
         np.tanh(h_pre[t], out=h_tilde_t)
         np.subtract(1.0, z_t, out=one_minus_z[t])
         if keep:
