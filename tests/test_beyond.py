@@ -239,6 +239,11 @@ def test_a_bad_lesson_file_gives_a_message_and_changes_nothing():
     assert not at.exception
     assert any("Lesson not loaded" in e.value for e in at.error)
     assert at.session_state["text"] == gc.TUTORIAL_TEXT
+    bad = b'{"format": "gru-matrix-lab-lesson", "version": 1, "settings": {"reset": "**x** $y$"}}'
+    at.file_uploader(key=lesson.UPLOAD_KEY).upload("l2.json", bad, "application/json").run()
+    [message] = [e.value for e in at.error]
+    assert r"\*\*x\*\* \$y\$" in message          # the file's text shown literally
+    assert at.session_state["reset"] == "before"
 
 
 # ---------------------------------------------------------------- the pages (AppTest)

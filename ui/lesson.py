@@ -8,9 +8,9 @@ the weights themselves as lists of floats (JSON numbers round-trip float64 exact
     from_lesson(dict) -> {"settings_dict", "page", "batch", "step", "params"}  (LessonError if bad)
     to_lesson(**from_lesson(d)) == d  for every d that to_lesson made
 
-Presentation mode (`present=1` in the URL) enlarges the fonts with a constant CSS block of our own
-(no user text ever goes through unsafe_allow_html) and shows a short narrative per page; `hide`
-(e.g. `hide=text,options`) removes the named controls from the sidebar.
+Presentation mode ('present=1' in the URL) enlarges the fonts with a constant CSS block of our own
+(no user text ever goes through unsafe_allow_html) and shows a short narrative per page; 'hide'
+(e.g. 'hide=text,options') removes the named controls from the sidebar.
 """
 from __future__ import annotations
 
@@ -80,10 +80,10 @@ def lesson_json(lesson: dict) -> str:
 
 def _whole(name: str, value, lo: int, hi: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise LessonError(f"`{name}` must be a whole number, not {type(value).__name__} "
+        raise LessonError(f"'{name}' must be a whole number, not {type(value).__name__} "
                           f"{_short(value)}.")
     if value < lo or (hi is not None and value > hi):
-        raise LessonError(f"`{name}` = {value} is outside {lo}..{hi if hi is not None else '∞'}.")
+        raise LessonError(f"'{name}' = {value} is outside {lo}..{hi if hi is not None else '∞'}.")
     return value
 
 
@@ -97,11 +97,11 @@ def _check_setting(key: str, value):
     choices = {**state.CHOICES, **state.VIEW_CHOICES}
     if key in choices:
         if value not in choices[key]:
-            raise LessonError(f"setting `{key}` must be one of {', '.join(choices[key])}; the file "
+            raise LessonError(f"setting '{key}' must be one of {', '.join(choices[key])}; the file "
                               f"has {_short(value)}.")
     elif isinstance(default, bool):
         if not isinstance(value, bool):
-            raise LessonError(f"setting `{key}` must be true or false; the file has "
+            raise LessonError(f"setting '{key}' must be true or false; the file has "
                               f"{_short(value)}.")
     elif isinstance(default, int):
         limits = {"seed": state.MAX_SEED, "batch_size": state.MAX_BATCH,
@@ -110,14 +110,14 @@ def _check_setting(key: str, value):
                limits.get(key))
     elif isinstance(default, str):
         if not isinstance(value, str):
-            raise LessonError(f"setting `{key}` must be text; the file has {_short(value)}.")
+            raise LessonError(f"setting '{key}' must be text; the file has {_short(value)}.")
         if len(value) > state.TEXT_LIMIT:
-            raise LessonError(f"setting `{key}` has {len(value):,} characters; the limit is "
+            raise LessonError(f"setting '{key}' has {len(value):,} characters; the limit is "
                               f"{state.TEXT_LIMIT:,}.")
         if key == "hide":
             unknown = [n for n in value.split(",") if n and n not in state.HIDEABLE]
             if unknown:
-                raise LessonError(f"`hide` names unknown controls {_short(unknown)}; known: "
+                raise LessonError(f"'hide' names unknown controls {_short(unknown)}; known: "
                                   f"{', '.join(state.HIDEABLE)}.")
     return value
 
@@ -131,7 +131,7 @@ def _vocab_size(settings: dict) -> int:
 
 def _check_weights(weights, settings: dict) -> gc.Params:
     if not isinstance(weights, dict):
-        raise LessonError("`weights` must be an object mapping parameter names to lists of "
+        raise LessonError("'weights' must be an object mapping parameter names to lists of "
                           "numbers, or null.")
     try:
         params = gc.Params.from_dict({k: np.asarray(v, dtype=np.float64)
@@ -151,7 +151,7 @@ def _check_weights(weights, settings: dict) -> gc.Params:
 def _check_page(page) -> str:
     if not isinstance(page, str) or not (page == "app.py" or (
             page.startswith("pages/") and page.endswith(".py") and "/" not in page[6:])):
-        raise LessonError(f"`page` must be app.py or pages/<file>.py; the file has {_short(page)}.")
+        raise LessonError(f"'page' must be app.py or pages/<file>.py; the file has {_short(page)}.")
     if not (ROOT / page).is_file():
         raise LessonError(f"The lesson's page {_short(page)} does not exist in this app.")
     return page
@@ -165,7 +165,7 @@ def from_lesson(lesson) -> dict:
     if not isinstance(lesson, dict):
         raise LessonError("A lesson file is a JSON object (made by the Download lesson button).")
     if lesson.get("format") != FORMAT:
-        raise LessonError(f"This is not a GRU Matrix Lab lesson (`format` should be {FORMAT!r}).")
+        raise LessonError(f"This is not a GRU Matrix Lab lesson ('format' should be {FORMAT!r}).")
     if lesson.get("version") != VERSION:
         raise LessonError(f"Lesson version {_short(lesson.get('version'))} is not supported; "
                           f"this app reads version {VERSION}.")
@@ -174,7 +174,7 @@ def from_lesson(lesson) -> dict:
         raise LessonError(f"Unknown fields in the lesson: {_short(unknown)}.")
     raw = lesson.get("settings", {})
     if not isinstance(raw, dict):
-        raise LessonError("`settings` must be an object of setting names and values.")
+        raise LessonError("'settings' must be an object of setting names and values.")
     extra = sorted(set(raw) - set(setting_defaults()))
     if extra:
         raise LessonError(f"Unknown settings {_short(extra)}; known: "
@@ -269,7 +269,9 @@ def sidebar_section(page_file: str, trained: gc.Params | None) -> None:
         st.file_uploader("Load a lesson", type=["json"], key=UPLOAD_KEY, on_change=_load,
                          help="A .json file made by Download lesson.")
     if st.session_state.get(ERROR_KEY):
-        st.error("Lesson not loaded: " + st.session_state[ERROR_KEY])
+        # the message quotes values from the file: shown literally, never as Markdown
+        text = state._MD_SPECIAL.sub(r"\\\1", st.session_state[ERROR_KEY]).replace("\n", " ")
+        st.error("Lesson not loaded: " + text)
 
 
 def follow_goto(page_file: str) -> None:
