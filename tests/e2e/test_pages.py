@@ -298,9 +298,6 @@ def test_url_reproduces_the_screen(app_server, browser, page, path):
         other.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG ui/state.py _shown(): notes about bad URL values echo "
-                   "the raw value into st.info, which renders its Markdown and LaTeX. Remove this "
-                   "xfail when the value is escaped (e.g. with page.md_literal).")
 def test_bad_url_values_are_shown_literally(app_server, page):
     """A link with Markdown / LaTeX / HTML in choice and number parameters: the notes about them
     must show the characters, not bold text, maths or markup."""
