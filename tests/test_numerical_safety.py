@@ -255,9 +255,6 @@ def test_training_page_at_its_largest_learning_rate_shows_no_nan(optimizer, clip
 
 
 @pytest.mark.skipif(not TRAINING_PAGES, reason="no Training page yet")
-@pytest.mark.xfail(strict=True, reason="BUG (pages/7_Training_and_sampling.py, live progress line): "
-                   "before the first step it shows 'loss nan' (formats float('nan') when no loss "
-                   "is recorded yet). Remove this xfail when fixed.")
 def test_live_progress_before_the_first_step_shows_no_nan(held_training):
     at = train_on_page("sgd", "value")
     at.button(key="train_go").click().run()
