@@ -10,6 +10,7 @@
 
 Usage: python benchmarks/bench_train.py [--repeats 5] [--chars 10000] [--reset before|after]
            [--update keep|take] [--layout tutorial|streams] [--dtype float64|float32] [--pseudo]
+           [--threads N]
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import gru_core  # noqa: E402
+from bench_engine import numpy_threads  # noqa: E402  (benchmarks/ is on sys.path as the script's folder)
 
 GOAL_SECONDS = 2.0
 SONNETS = ROOT / "data" / "sonnets.txt"
@@ -62,7 +64,9 @@ def main(argv=None) -> int:
     ap.add_argument("--layout", choices=gru_core.LAYOUTS, default="tutorial")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     ap.add_argument("--pseudo", action="store_true", help="use the pseudo-text even if data/sonnets.txt exists")
+    ap.add_argument("--threads", type=int, default=None, help="NumPy BLAS threads (default: unchanged)")
     args = ap.parse_args(argv)
+    blas_threads = numpy_threads(args.threads)
 
     text, source = training_text(args.chars, args.pseudo)
     vocab = gru_core.Vocab.from_text(text)
@@ -83,7 +87,7 @@ def main(argv=None) -> int:
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
 
-    print(f"numpy {np.__version__}; text: {source}; V={vocab.size}, H={args.hidden}, "
+    print(f"numpy {np.__version__} (BLAS threads {blas_threads}); text: {source}; V={vocab.size}, H={args.hidden}, "
           f"S={args.seq_len}, B={args.batch_size}, {batches.num_batches} batches ({args.layout} layout)")
     print(f"config {config}; Adam lr 0.01; clip by value 5; cross-entropy; {args.dtype}")
     print(f"epoch seconds: median {median:.3f} (min {min(times):.3f}, max {max(times):.3f}, "
