@@ -437,3 +437,16 @@ def test_every_page_runs_in_presentation_mode():
         at = run_page(path, query={"present": "1", "hide": "options"})
         assert not at.exception, (path, at.exception)
         assert Path(ROOT / path).is_file()
+
+
+def test_every_page_has_a_narrative_in_the_tutorials_order():
+    from app_helpers import ROOT
+    from ui.lesson import NARRATIVE
+    titles = []
+    for path in sorted((ROOT / "pages").glob("*.py"), key=lambda p: int(p.name.split("_")[0])):
+        m = re.search(r'page\.setup\("([^"]+)"', path.read_text(encoding="utf-8"))
+        assert m, path
+        titles.append(m.group(1))
+    assert all(t in NARRATIVE for t in titles), [t for t in titles if t not in NARRATIVE]
+    steps = [int(re.match(r"Step (\d+)", NARRATIVE[t]).group(1)) for t in titles]
+    assert steps == sorted(steps)
