@@ -67,7 +67,7 @@ with c3:
                               key=f"wi_value_{name}_{'_'.join(map(str, index))}", format="%.4f")
         edit = (name, index, new)
 
-trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+trained = ctx.trained
 try:
     wi = compute.get_whatif(ctx.run, forced.get("z"), forced.get("r"), edit, start, trained)
 except compute.InputError as err:
@@ -101,8 +101,8 @@ if not notes:
                "difference is 0. Choose z ≡ " + str(copy_z) + " to see the state being copied.")
 
 if edit is not None and edit[2] != old:
-    def use_everywhere(params=wi.params):
-        st.session_state[page.TRAINED_KEY] = params
+    def use_everywhere(params=wi.params, chars=ctx.run.vocab.chars):
+        page.keep_trained(params, chars)
         st.session_state["weights"] = "trained"
         st.session_state["wi_edit"] = False
 

@@ -13,7 +13,7 @@ st.markdown(
     "Below, the same weights run all four ways; the differences are measured against the "
     "convention chosen in the sidebar.")
 
-trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+trained = ctx.trained
 runs = compute.get_conventions(ctx.run, trained)
 ref = (ctx.run.config.reset, ctx.run.config.update)
 LABEL = {("before", "keep"): "before / keep", ("before", "take"): "before / take",

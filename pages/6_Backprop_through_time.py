@@ -29,7 +29,7 @@ st.markdown(
     "The loss is pushed back from the outputs through every step of the batch, newest first. "
     "Each step hands dL/dh to the step before it; each weight collects one contribution per step, "
     "and its gradient is their sum. Below, δX means dL/dX, a matrix shaped like X.")
-trained = st.session_state.get(page.TRAINED_KEY) if ctx.settings.weights == "trained" else None
+trained = ctx.trained
 cfg = ctx.run.config
 params = [p for p in GRID if p != "b_hn" or cfg.reset == "after"]    # b_hn exists for "after" only
 if st.session_state["bptt_param"] not in params:                      # b_hn, then reset -> before

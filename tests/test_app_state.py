@@ -134,3 +134,18 @@ def test_html_and_markdown_in_the_text_are_shown_literally():
     assert "<b>" not in rendered and "<script>" not in rendered
     ticks = charts(at)["x_t"]["data"][0]["x"]
     assert "&lt;" in ticks and "<" not in ticks
+
+
+def test_trained_weights_of_another_vocabulary_of_the_same_size_are_not_shown():
+    """Rows of W belong to characters: weights trained on 'abcd' must not be drawn under the
+    characters of 'hatM' just because both vocabularies have 4 characters."""
+    import gru_core as gc
+    from ui.page import TRAINED_CHARS_KEY, TRAINED_KEY
+    trained = gc.init_params(4, 2, seed=123)
+    state = {"weights": "trained", TRAINED_KEY: trained, TRAINED_CHARS_KEY: tuple("abcd")}
+    at = run_page(GATES, state=state)
+    assert not at.exception
+    assert not np.allclose(heatmap_z(charts(at)["W_z"]), trained.W_z)
+    assert any("another vocabulary" in m for m in messages(at)), messages(at)
+    at = run_page(GATES, state={**state, TRAINED_CHARS_KEY: tuple("hatM")})
+    np.testing.assert_allclose(heatmap_z(charts(at)["W_z"]), trained.W_z)

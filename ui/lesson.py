@@ -220,7 +220,7 @@ def current(page_file: str, trained: gc.Params | None) -> dict:
 
 def _load() -> None:
     """on_change of the uploader: the file's settings and weights -> session state."""
-    from .page import TRAINED_KEY       # page imports this module
+    from .page import keep_trained       # page imports this module
     upload = st.session_state.get(UPLOAD_KEY)
     st.session_state.pop(ERROR_KEY, None)
     if upload is None:
@@ -235,9 +235,20 @@ def _load() -> None:
     st.session_state[HIDE_PICK_KEY] = hide_list(lesson["settings_dict"]["hide"])
     st.session_state["batch"], st.session_state["step"] = lesson["batch"], lesson["step"]
     if lesson["params"] is not None:
-        st.session_state[TRAINED_KEY] = lesson["params"]
+        keep_trained(lesson["params"], lesson_vocabulary(lesson["settings_dict"]))
     st.session_state[LOADED_KEY] = upload.name
     st.session_state[GOTO_KEY] = lesson["page"]
+
+
+def lesson_vocabulary(settings_dict: dict) -> tuple[str, ...]:
+    """The vocabulary (row order of the weights) of a lesson's text and order; None if that
+    text cannot run (the page then says what is wrong with it)."""
+    from .compute import effective_order
+    settings = state.Settings.from_state(settings_dict)
+    try:
+        return gc.Vocab.from_text(settings.text, effective_order(settings)[0]).chars
+    except ValueError:
+        return None
 
 
 def hide_list(hide: str) -> list[str]:

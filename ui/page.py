@@ -9,6 +9,7 @@ A page script is thin:
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ import streamlit as st
 import gru_core as gc
 
 from . import exports, lesson, plots, state
-from .compute import InputError, Run, get_run
+from .compute import InputError, Run, effective_order, get_run
 from .state import CHOICES, DEFAULTS, Settings, slider_bounds
 
 PLAY_SECONDS = 1.2
 TRAINED_KEY = "trained_params"
+TRAINED_CHARS_KEY = "trained_chars"   # the vocabulary (row order) the trained weights belong to
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -37,6 +39,7 @@ def md_literal(text: str) -> str:
 class Context:
     settings: Settings
     run: Run
+    trained: gc.Params | None = None   # the trained weights this run shows, if any
 
     def trace(self, n: int) -> gc.Trace:
         return self.run.traces[n]
@@ -187,7 +190,9 @@ def setup(title: str, *, needs_run: bool = True) -> Context | None:
     if not needs_run:
         return None
     settings = Settings.from_state(st.session_state)
-    trained = st.session_state.get(TRAINED_KEY) if settings.weights == "trained" else None
+    trained, settings, note = usable_trained(settings)
+    if note:
+        st.info(note)
     try:
         run = get_run(settings, trained)
     except InputError as err:
@@ -195,7 +200,35 @@ def setup(title: str, *, needs_run: bool = True) -> Context | None:
         st.stop()
     for note in run.notes:
         st.info(note)
-    return Context(settings, run)
+    return Context(settings, run, trained)
+
+
+def keep_trained(params: gc.Params, chars) -> None:
+    """Make `params` the session's trained weights; `chars` is their vocabulary, in row order
+    (None: unknown, then only the sizes are checked)."""
+    st.session_state[TRAINED_KEY] = params
+    st.session_state[TRAINED_CHARS_KEY] = tuple(chars) if chars is not None else None
+
+
+def usable_trained(settings: Settings) -> tuple[gc.Params | None, Settings, str | None]:
+    """The session's trained weights if the sidebar asks for them and they were trained on this
+    text's vocabulary; otherwise (None, settings showing random weights, a note saying why).
+    Equal sizes are not enough: another vocabulary of the same size would put rows of W under
+    the wrong characters."""
+    params = st.session_state.get(TRAINED_KEY)
+    if settings.weights != "trained" or params is None:
+        return None, settings, None
+    chars = st.session_state.get(TRAINED_CHARS_KEY)
+    try:
+        vocab = gc.Vocab.from_text(settings.text, effective_order(settings)[0])
+    except ValueError:
+        return params, settings, None            # get_run reports what is wrong with the text
+    if chars is not None and tuple(chars) != vocab.chars:
+        return None, dataclasses.replace(settings, weights="random"), (
+            f"The trained weights belong to another vocabulary ({len(chars)} characters, trained "
+            f"on another text or order); this text has {vocab.size}. Showing random weights "
+            f"(seed {settings.seed}); train on this text on the Training page.")
+    return params, settings, None
 
 
 # ---------------------------------------------------------------- stepping through time

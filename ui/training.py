@@ -26,7 +26,7 @@ import streamlit as st
 import gru_core as gc
 
 from .compute import choose_params
-from .page import TRAINED_KEY
+from .page import keep_trained
 from .state import Settings
 
 JOB_KEY = "train_job"
@@ -249,7 +249,7 @@ def collect(wait: float = 5.0) -> TrainedModel | None:
     model = job.model()
     del st.session_state[JOB_KEY]
     if model.run_steps:
-        st.session_state[TRAINED_KEY] = model.params
+        keep_trained(model.params, model.chars)
         st.session_state[INFO_KEY] = model
     st.session_state["_train_outcome"] = model     # what the last click of Train did
     return model
