@@ -21,7 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .gru import Trace, empty_arrays
+from .gru import Trace
+from .memory import empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
 

@@ -13,13 +13,11 @@ Row vectors, as in the tutorial's code (x_t: (B, V), h: (B, H)):
 from __future__ import annotations
 
 import dataclasses
-import math
-import sys
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from .memory import POOL_BYTES, empty_arrays  # noqa: F401  (POOL_BYTES: gru_core.gru.POOL_BYTES)
 from .params import Params
 from .vocab import one_hot
 
@@ -75,49 +73,6 @@ def softmax_parts(logits, out=None):
 
 def softmax(logits):
     return softmax_parts(logits)[3]
-
-
-# Memory for the arrays of forward and backward runs (see empty_arrays).
-POOL_BYTES = 192 * 2**20        # at most this much memory of finished runs is kept for reuse
-_pool: list[np.ndarray] = []    # 1-D blocks, most recently used last
-_pool_lock = threading.Lock()
-_CAN_POOL = getattr(sys, "_is_gil_enabled", lambda: True)()  # refcounts are exact with the GIL
-
-
-def _block(size: int, dtype) -> np.ndarray:
-    """A 1-D array of `size` elements: a pooled block that no array uses any more, or a new one."""
-    dtype = np.dtype(dtype)
-    with _pool_lock:
-        for i in range(len(_pool)):
-            # refcount 2 = the pool's reference + getrefcount's argument: no view of it is alive
-            if _pool[i].size == size and _pool[i].dtype == dtype and sys.getrefcount(_pool[i]) == 2:
-                block = _pool.pop(i)
-                break
-        else:
-            block = np.empty(size, dtype)
-        if _CAN_POOL and block.nbytes <= POOL_BYTES:
-            _pool.append(block)
-            while sum(b.nbytes for b in _pool) > POOL_BYTES:
-                _pool.pop(0)
-        return block
-
-
-def empty_arrays(dtype, *shapes) -> list[np.ndarray]:
-    """New uninitialised arrays of the given shapes, all views of one block of memory.
-
-    Why: a run at B=32, S=64, H=128 fills ~40 MB of arrays. Fresh memory costs a page fault per
-    4 KB (the kernel zeroes each page), which took a third of the time of forward + backward.
-    So the arrays share one block: NumPy asks for huge pages (2 MB) for blocks of 4 MB and more,
-    and the block is kept in a small pool when the run is dropped (once no view of it is alive),
-    so the next run of the same size (training: the next batch) reuses warm memory.
-    """
-    sizes = [math.prod(shape) for shape in shapes]
-    block = _block(sum(sizes), dtype)
-    arrays, start = [], 0
-    for shape, size in zip(shapes, sizes):
-        arrays.append(block[start:start + size].reshape(shape))
-        start += size
-    return arrays
 
 
 @dataclass(eq=False)
@@ -226,7 +181,7 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
 
     after, keep = cfg.reset == "after", cfg.update == "keep"
     dt, shape, n_rec = p.dtype, (S, B, H), (3 if after else 2) * H
-    # Every output array, filled in place below (see empty_arrays for why one block).
+    # Every output array, filled in place below (one pooled block: see gru_core.memory).
     # z and r live side by side in one (S, B, 2H) array (one add and one sigmoid per step for
     # both gates); h_prev and h are two views of one (S+1, B, H) array, so h_{t-1} needs no copy.
     xW, rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
