@@ -138,14 +138,14 @@ def body(n: int, t: int):
         fit = width <= 3                     # numbers in the cells only where a third is enough
         cols = st.columns(3)
         with cols[0]:
-            page.matrix_in_column(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x,
-                                  y=rows, kind=kind, key=f"orig_{q}", numbers_fit=fit)
+            page.matrix(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x,
+                        y=rows, kind=kind, key=f"orig_{q}", numbers_fit=fit)
         with cols[1]:
-            page.matrix_in_column(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows,
-                                  kind=kind, key=f"new_{q}", numbers_fit=fit)
+            page.matrix(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows,
+                        kind=kind, key=f"new_{q}", numbers_fit=fit)
         with cols[2]:
-            page.matrix_in_column(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
-                                  x=x, y=rows, kind="signed", key=f"diff_{q}", numbers_fit=fit)
+            page.matrix(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
+                        x=x, y=rows, kind="signed", key=f"diff_{q}", numbers_fit=fit)
     st.subheader("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "

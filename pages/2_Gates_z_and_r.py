@@ -23,24 +23,26 @@ def body(n: int, t: int):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
         W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
-        c1, c2, c3 = st.columns([2, 2, 2])
+        c1, c2, c3 = st.columns(3)
         with c1:
             page.matrix(W, f"W_{g}  ({V}×{H})", x=hid, y=voc, key=f"W_{g}",
                         x_title="unit", y_title="character")
         with c2:
             page.matrix(U, f"U_{g}  ({H}×{H})", x=hid, y=hid, key=f"U_{g}",
-                        x_title="unit", y_title="unit of h_{t-1}")
+                        x_title="unit", y_title="unit of h_(t−1)")
         with c3:
             page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit")
-        terms = [("in", f"x_t W_{g}"), ("rec", f"h_(t-1) U_{g}"), ("bias", f"b_{g}"), ("pre", "sum")]
-        cols = st.columns(len(terms) + 1)
-        for col, (part, title) in zip(cols, terms):
-            with col:
+        terms = [("in", f"x_t W_{g}"), ("rec", f"h_(t-1) U_{g}"), ("bias", f"b_{g}"),
+                 ("pre", "sum of the three")]
+        fit = H <= 4                       # numbers fit in cells three charts to a row
+        cells = [c for _ in range(2) for c in st.columns(3)]       # two rows of three
+        for cell, (part, title) in zip(cells, terms):
+            with cell:
                 page.matrix(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", x=hid, y=rows,
-                            key=f"{g}_{part}", x_title="unit")
-        with cols[-1]:
+                            key=f"{g}_{part}", x_title="unit", numbers_fit=fit)
+        with cells[4]:
             page.matrix(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", x=hid, y=rows, kind="gate",
-                        key=f"{g}_t", x_title="unit")
+                        key=f"{g}_t", x_title="unit", numbers_fit=fit)
     page.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

@@ -62,7 +62,7 @@ def side_by_side(items, n_per_row: int) -> None:
 
 def batch_matrix(values, title: str, key: str, rows, n_per_row: int, kind: str = "signed"):
     """A (B×H) matrix in a row of n_per_row charts."""
-    return lambda: page.matrix_in_column(
+    return lambda: page.matrix(
         values, f"{title}  ({values.shape[0]}×{values.shape[1]})", key=key, kind=kind,
         x=ctx.hidden_labels, y=short(rows), x_title="unit",
         numbers_fit=values.shape[1] <= NUMBER_COLUMNS[n_per_row])
@@ -85,7 +85,7 @@ def axes(name: str) -> dict:
 def grad_matrix(values, name: str, what: str, key: str, n_per_row: int = 2):
     """A parameter's gradient (a bias as a 1-row matrix) in a row of n_per_row charts."""
     m = values if values.ndim == 2 else values[None, :]
-    return lambda: page.matrix_in_column(
+    return lambda: page.matrix(
         m, f"δ{name}  {what}  ({m.shape[0]}×{m.shape[1]})", key=key,
         numbers_fit=m.shape[1] <= NUMBER_COLUMNS[n_per_row], **axes(name))
 

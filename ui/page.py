@@ -297,14 +297,16 @@ def stepped(ctx: Context, *, steps: bool = True):
 # ---------------------------------------------------------------- drawing
 
 def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
-           y_title: str = "", height: int | None = None, **kwargs) -> None:
+           y_title: str = "", height: int | None = None, numbers_fit: bool = True, **kwargs) -> None:
     """Draw one matrix with the project's heatmap; every chart is keyed, and every matrix drawn
-    is offered for download by `downloads()` (labelled CSV and NPZ)."""
+    is offered for download by `downloads()` (labelled CSV and NPZ). Numbers are printed in the
+    cells when the "Numbers in cells" toggle is on and the page says they fit (`numbers_fit`:
+    False for narrow columns)."""
     exports.register(key, title, values, x, y)
     fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
-                        y_title=y_title, numbers=st.session_state.get("numbers", True),
+                        y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
                         height=height, **kwargs)
-    st.plotly_chart(_presented(fig), key=key, width="stretch", config={"displayModeBar": False})
+    chart(fig, key)
 
 
 def chart(fig, key: str) -> None:
@@ -337,17 +339,6 @@ def downloads() -> None:
                            "application/zip", key="download_csv", width="stretch")
         c2.download_button("NumPy arrays (npz)", lambda: exports.npz(items), "gru_matrices.npz",
                            "application/octet-stream", key="download_npz", width="stretch")
-
-
-def matrix_in_column(values, title: str, *, numbers_fit: bool, x, y, kind: str = "signed", key: str,
-                     x_title: str = "", y_title: str = "", height: int | None = None, **kwargs) -> None:
-    """`matrix` for a narrow column: numbers in cells only where the page says they fit (and the
-    "Numbers in cells" toggle is on); otherwise the same chart, registered for download."""
-    exports.register(key, title, values, x, y)
-    fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
-                        y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
-                        height=height, **kwargs)
-    chart(fig, key)
 
 
 def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cell=None,

@@ -83,11 +83,15 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
              [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5) for j in highlight_cols]
     cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
     layout = dict(
-        title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
-        height=height or min(900, 110 + cell * rows),
-        margin=dict(l=10, r=10, t=44, b=10),
+        # The title at the very top of the figure, the column ticks below it: never overlapping.
+        title=dict(text=title, font=dict(size=16), x=0, xanchor="left", y=1, yanchor="top",
+                   yref="container", pad=dict(t=6)),
+        height=height or min(900, 130 + cell * rows),
+        margin=dict(l=10, r=10, t=62, b=10),
         font=FONT,
-        xaxis=dict(title=x_title, type="category", side="top", tickangle=0, automargin=True),
+        # The x axis sits on top, where a title would collide with the chart's own title; its
+        # name is in the hover text instead (the tick labels say what the columns are).
+        xaxis=dict(type="category", side="top", tickangle=0, automargin=True),
         yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
         shapes=shapes,
         plot_bgcolor="white",
