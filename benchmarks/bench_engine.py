@@ -1,9 +1,11 @@
 """Time one training step of gru_core against torch.nn.GRU on the CPU (issue: engine speed).
 
 One step = GRU forward over S steps + output layer + cross-entropy (mean over the S*B
-positions) + backward through time, on one batch of one-hot inputs starting from h0 = 0:
+positions) + backward through time, on one batch of one-hot inputs starting from h0 = 0.
+The numpy side = the training path (what gru_core.train runs each step: a training Trace that
+keeps only what backward needs, not the app's full Trace):
 
-    numpy:  trace = gru_core.forward(params, X, None, TORCH_CONFIG)        # reset "after", keep
+    numpy:  trace = gru_core.forward(params, X, None, TORCH_CONFIG, record="train")  # "after", keep
             loss  = gru_core.batch_loss(trace.probs, Y, "ce")
             grads = gru_core.backward(params, trace, Y, TORCH_CONFIG, "ce")
     torch:  out, _ = nn.GRU(V, H)(X, h0);  logits = nn.Linear(H, V)(out)
@@ -119,7 +121,7 @@ def make_case(B, S, V, H, dtype, seed=0):
 
 
 def numpy_step(params, X, Y):
-    trace = gru_core.forward(params, X, None, TORCH_CONFIG)          # GRU + output layer + softmax
+    trace = gru_core.forward(params, X, None, TORCH_CONFIG, record="train")  # the training path
     loss = gru_core.batch_loss(trace.probs, Y, "ce")
     grads = gru_core.backward(params, trace, Y, TORCH_CONFIG, "ce")
     return loss, grads
@@ -246,7 +248,9 @@ def main(argv=None) -> int:
         print(f"torch {torch.__version__}: torch.get_num_threads() = {torch.get_num_threads()}, "
               f"interop threads {torch.get_num_interop_threads()}")
     print(f"dtype {args.dtype}; config {TORCH_CONFIG} on both sides; median of {args.repeats} "
-          f"interleaved runs; times are per step (forward + output + cross-entropy + backward)\n")
+          f"interleaved runs; times are per step (forward + output + cross-entropy + backward)")
+    print("numpy side = the training path (gru_core.train's step: forward(..., record=\"train\"), "
+          "batch_loss, backward)\n")
 
     header = (f"{'size':<18}{'numpy ms':>10}{'torch ms':>10}{'numpy/torch':>13}  {'goal':<12}"
               f"{'max |diff|':>10}  calls/run (numpy/torch)")

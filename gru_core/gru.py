@@ -23,6 +23,7 @@ from .vocab import one_hot
 
 RESETS = ("before", "after")
 UPDATES = ("keep", "take")
+RECORDS = ("all", "train")      # what forward keeps: every Trace field, or what backward needs
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,12 @@ def softmax(logits):
 
 @dataclass(eq=False)
 class Trace:
-    """Every quantity of a forward run over S steps; arrays are stacked over time (S, B, ...)."""
+    """Every quantity of a forward run over S steps; arrays are stacked over time (S, B, ...).
+
+    A training trace (`forward(..., record="train")`, `forward_train`) holds only what
+    `backward` needs: x, x_ids, h0, h_prev, z, r, one_minus_z, h_tilde, h, probs, and
+    h_prev_U_h (reset "after") or r_h_prev ("before"); every other array field is None.
+    """
 
     config: GRUConfig
     x: np.ndarray            # (S, B, V)
@@ -162,12 +168,16 @@ def _forced(clamp, H):
 
 
 def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
-            clamp_z=None, clamp_r=None) -> Trace:
+            clamp_z=None, clamp_r=None, record: str = "all") -> Trace:
     """Run the GRU over X (S, B, V), starting from h0 (B, H) (zeros by default).
 
     clamp_z / clamp_r: (H,) arrays, NaN for a free unit, a value to force that unit's gate to
     (what-if: z ≡ 1 copies the old state, r ≡ 0 ignores it in the candidate).
+    record: "all" (default) fills every Trace field; "train" keeps only what `backward` needs
+    (see `forward_train`): the same values, the display-only fields None.
     """
+    if record not in RECORDS:
+        raise ValueError(f"record must be one of {RECORDS}, got {record!r}")
     p, cfg = params, config
     V, H = p.vocab_size, p.hidden_size
     ids, x = as_inputs(X, V)
@@ -178,6 +188,8 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         raise ValueError(f"h0 must have shape (B={B}, H={H}); got {h0.shape}")
     z_mask, z_val = _forced(clamp_z, H)
     r_mask, r_val = _forced(clamp_r, H)
+    if record == "train":
+        return _forward_train(p, cfg, x, ids, h0, z_mask, z_val, r_mask, r_val)
 
     after, keep = cfg.reset == "after", cfg.update == "keep"
     dt, shape, n_rec = p.dtype, (S, B, H), (3 if after else 2) * H
@@ -251,6 +263,85 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         h_in=h_in, h_rec=h_rec, h_bias=bias[..., 2 * H:], h_pre=h_pre, h_tilde=h_tilde,
         one_minus_z=one_minus_z, h_from_prev=h_from_prev, h_from_tilde=h_from_tilde, h=h,
         logits=logits, logits_max=logits_max, exp=e, exp_sum=e_sum, probs=probs,
+        z_forced=z_mask, r_forced=r_mask)
+
+
+def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, **clamps) -> Trace:
+    """forward(..., record="train"): the training path (only what backward needs; see Trace)."""
+    return forward(params, X, h0, config, record="train", **clamps)
+
+
+def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
+    """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
+
+    The other intermediates of a step live in a scratch buffer of one step that stays in
+    cache, and two steps are folded without changing a bit of the result:
+    - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (columns of U_z, U_r
+      and rows of W_z + b_z, W_r + b_r times ½, exact in floating point), so a step's gates are
+      [z | r] = ½ + ½ tanh(x_t W' + h_{t-1} U'), three operations for both;
+    - the output layer's softmax is computed in place in probs.
+    """
+    after, keep = cfg.reset == "after", cfg.update == "keep"
+    S, B, V = x.shape
+    H, dt = p.hidden_size, p.dtype
+    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), [z | r], 1 - z, h~, probs and
+    # h_{t-1} U_h + b_hn (reset "after") or r ⊙ h_{t-1} ("before").
+    xW_b, hs, zr, (one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
+        dt, (S, B, 3 * H), (S + 1, B, H), (S, B, 2 * H), (3, S, B, H), (S, B, V), (2, S, B))
+    half = np.array([0.5] * (2 * H) + [1.0] * H, dt)                 # (3H,) ½ on the gate columns
+    W_b = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1) + np.concatenate([p.b_z, p.b_r, p.b_h])
+    W_b *= half                                                      # (V, 3H) rows: (e_v W + b)·half
+    if ids is not None:
+        np.take(W_b, ids, axis=0, out=xW_b, mode="clip")             # (S, B, 3H)
+    else:
+        np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1), out=xW_b)
+        xW_b += np.concatenate([p.b_z, p.b_r, p.b_h])
+        xW_b *= half
+    U = np.concatenate([p.U_z, p.U_r, p.U_h][:3 if after else 2], axis=1) * half[:(3 if after else 2) * H]
+    rec, a = np.empty((2, B, 3 * H), dt)                             # scratch of one step
+    a_zr, a_h, tmp = a[:, :2 * H], a[:, 2 * H:], rec[:, 2 * H:]
+    z, r = zr[..., :H], zr[..., H:]
+    h_prev, h = hs[:-1], hs[1:]
+    hs[0] = h0
+    for t in range(S):
+        h_prev_t, z_t, r_t, h_tilde_t = h_prev[t], z[t], r[t], h_tilde[t]
+        np.matmul(h_prev_t, U, out=rec[:, :U.shape[1]])              # h_{t-1} [U_z | U_r (| U_h)]·half
+        np.add(xW_b[t, :, :2 * H], rec[:, :2 * H], out=a_zr)         # [a_z | a_r] / 2
+        np.tanh(a_zr, out=zr[t])                                     # [z | r] = ½ + ½ tanh(a / 2)
+        zr[t] *= 0.5
+        zr[t] += 0.5
+        if z_mask is not None:
+            z_t[:, z_mask] = z_val[z_mask]
+        if r_mask is not None:
+            r_t[:, r_mask] = r_val[r_mask]
+        if after:
+            np.add(rec[:, 2 * H:], p.b_hn, out=q_or_rh[t])           # q = h_{t-1} U_h + b_hn
+            np.multiply(r_t, q_or_rh[t], out=a_h)                    # r ⊙ q
+        else:
+            np.multiply(r_t, h_prev_t, out=q_or_rh[t])              # r ⊙ h_{t-1}
+            np.matmul(q_or_rh[t], p.U_h, out=a_h)                   # (r ⊙ h_{t-1}) U_h
+        np.add(xW_b[t, :, 2 * H:], a_h, out=a_h)                     # h_pre
+        np.tanh(a_h, out=h_tilde_t)
+        np.subtract(1.0, z_t, out=one_minus_z[t])
+        if keep:                                                     # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
+            np.multiply(z_t, h_prev_t, out=tmp)
+            np.multiply(one_minus_z[t], h_tilde_t, out=a_h)
+        else:                                                        # h = (1 - z) ⊙ h_{t-1} + z ⊙ h~
+            np.multiply(one_minus_z[t], h_prev_t, out=tmp)
+            np.multiply(z_t, h_tilde_t, out=a_h)
+        np.add(tmp, a_h, out=h[t])
+
+    np.matmul(h, p.W_y, out=probs)                                   # logits (S, B, V)
+    probs += p.b_y
+    softmax_parts(probs, out=(sums[0], probs, sums[1], probs))       # in place: probs
+    return Trace(
+        config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
+        z_in=None, z_rec=None, z_bias=None, z_pre=None, z=z,
+        r_in=None, r_rec=None, r_bias=None, r_pre=None, r=r,
+        r_h_prev=None if after else q_or_rh, h_prev_U_h=q_or_rh if after else None,
+        h_in=None, h_rec=None, h_bias=None, h_pre=None, h_tilde=h_tilde,
+        one_minus_z=one_minus_z, h_from_prev=None, h_from_tilde=None, h=h,
+        logits=None, logits_max=None, exp=None, exp_sum=None, probs=probs,
         z_forced=z_mask, r_forced=r_mask)
 
 

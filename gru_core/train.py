@@ -151,7 +151,7 @@ def train(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, *, optim
             if should_stop is not None and should_stop():
                 result.stopped = True
                 return result
-            trace = forward(result.params, batches.X[n], h, config)
+            trace = forward(result.params, batches.X[n], h, config, record="train")  # backward's fields only
             step_loss = batch_loss(trace.probs, batches.Y[n], loss)
             try:
                 with np.errstate(over="raise", invalid="raise"):
