@@ -15,8 +15,6 @@ Usage: python benchmarks/bench_learning.py [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import ctypes
-import glob
 import pathlib
 import statistics
 import sys
@@ -35,21 +33,8 @@ from ui.compute import explore_text  # noqa: E402
 SONNETS = (ROOT / "data" / "sonnets.txt").read_text(encoding="utf-8")
 
 
-def blas_threads(set_to: int | None = None) -> int | None:
-    """Threads of NumPy's bundled OpenBLAS (optionally set first); None if it cannot be reached.
-    On a small, busy machine several BLAS threads make these tiny matrix products much slower."""
-    libs = pathlib.Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(glob.glob(str(libs / "*openblas*"))):
-        lib = ctypes.CDLL(path)
-        for prefix in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    if set_to is not None:
-                        set_(int(set_to))
-                    return int(get())
-    return None
+# NumPy's BLAS thread count (read / set), shared with the other benchmarks.
+from bench_engine import numpy_threads as blas_threads  # noqa: E402  (benchmarks/ is the script's folder)
 
 
 def cycled(n: int) -> str:
