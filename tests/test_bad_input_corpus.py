@@ -10,8 +10,9 @@ pages/*.py. Each run must:
     labels, metrics) contains a raw payload tag or marker, no markdown element with user text
     has allow_html, no st.latex contains a user marker, and no Plotly string (tick labels,
     titles, cell text, legend names, annotations) contains a raw payload tag.
-Uploads (binary, non-UTF-8, ...) are tested through ui/texts.decode_upload and through the
-file uploader of the pages that have one.
+Uploads (binary, non-UTF-8, ...) are tested through ui/texts.decode_upload and the text
+uploader of the pages that have one; lesson files through ui/lesson.parse and the sidebar's
+lesson uploader.
 """
 from __future__ import annotations
 
@@ -383,7 +384,9 @@ def test_uploads_through_the_page(page, name, data, fragment, refused):
     at.session_state[texts.SOURCE_KEY] = "upload"
     at.run()
     assert not at.exception
-    at.get("file_uploader")[0].upload(name, data, "text/plain").run()
+    uploader = [u for u in at.get("file_uploader") if u.proto.id.endswith("-" + texts.UPLOAD_KEY)]
+    assert uploader, "no text uploader on the page"
+    uploader[0].upload(name, data, "text/plain").run()
     case = Case(f"upload-{name}", state={"name": name, "data": data.decode("utf-8", "replace")},
                 message=fragment)
     check_run(at, case, page)
@@ -391,3 +394,67 @@ def test_uploads_through_the_page(page, name, data, fragment, refused):
         assert at.error, "a refused upload shows no error"
     else:
         assert texts.STORED_KEY in at.session_state, "a good upload was not kept"
+
+
+# ------------------------------------------------------------------ lesson files (ui/lesson.py)
+
+lesson = pytest.importorskip("ui.lesson") if (ROOT / "ui" / "lesson.py").exists() else None
+LESSON_HEAD = b'{"format": "gru-matrix-lab-lesson", "version": 1, '
+PARSER_BUG = ("BUG ui/lesson.py parse(): json.loads raises RecursionError (deeply nested arrays) "
+              "and ValueError (integers over 4,300 digits) within MAX_BYTES; only "
+              "UnicodeDecodeError / JSONDecodeError are turned into LessonError, so the upload "
+              "callback shows a traceback. Catch (RecursionError, ValueError) too.")
+
+
+def lesson_files():
+    cases = [
+        ("binary", bytes(range(256)) * 4, None),
+        ("latin-1", '{"format": "café"}'.encode("latin-1"), None),
+        ("utf-16", '{"format": "gru-matrix-lab-lesson"}'.encode("utf-16"), None),
+        ("not-json", b"hello <b>world</b>", None),
+        ("nan-weights", LESSON_HEAD + b'"weights": {"W_z": NaN}}', None),
+        ("infinity", LESSON_HEAD + b'"settings": {"seed": Infinity}}', None),
+        ("overflow-float", LESSON_HEAD + b'"weights": {"W_z": [[1e400]]}}', None),
+        ("float-batch", LESSON_HEAD + b'"batch": 1.5}', None),
+        ("page-traversal", LESSON_HEAD + b'"page": "pages/../../etc/passwd.py"}', None),
+        ("page-absolute", LESSON_HEAD + b'"page": "/etc/passwd"}', None),
+        ("wrong-format", b'{"format": "<script>alert(1)</script>"}', None),
+        ("bad-choice-html", LESSON_HEAD + b'"settings": {"reset": "<b>x</b> **md** $x$"}}', None),
+        ("text-too-long", LESSON_HEAD + b'"settings": {"text": "' + b"ab" * 3000 + b'"}}', None),
+        ("over-limit", b" " * (1_000_001), None),
+        ("deeply-nested", b"[" * 100_000 + b"]" * 100_000, PARSER_BUG),
+        ("huge-integer", LESSON_HEAD + b'"step": ' + b"9" * 5000 + b"}", PARSER_BUG),
+    ]
+    return [pytest.param(data, id=name,
+                         marks=[pytest.mark.xfail(strict=True, reason=bug)] if bug else [])
+            for name, data, bug in cases]
+
+
+@pytest.mark.skipif(lesson is None, reason="ui/lesson.py not present")
+@pytest.mark.parametrize("data", lesson_files())
+def test_lesson_parse_refuses_bad_files_with_a_message(data):
+    try:
+        lesson.parse(data)
+    except lesson.LessonError as err:
+        assert str(err)
+    else:
+        pytest.fail("a bad lesson file was accepted")
+
+
+@pytest.mark.skipif(lesson is None, reason="ui/lesson.py not present")
+@pytest.mark.parametrize("data", [
+    pytest.param(b"<script>alert(1)</script> not json", id="html-not-json"),
+    pytest.param(LESSON_HEAD + b'"settings": {"order": "<b>x</b> **BOLDMARK**"}}', id="html-value"),
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, id="deeply-nested",
+                 marks=pytest.mark.xfail(strict=True, reason=PARSER_BUG)),
+])
+def test_lesson_upload_through_a_page_shows_a_message(data):
+    page = PAGES[min(2, len(PAGES) - 1)]
+    at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT).run()
+    uploader = [u for u in at.get("file_uploader") if u.proto.id.endswith("-" + lesson.UPLOAD_KEY)]
+    if not uploader:
+        pytest.skip("no lesson uploader in the sidebar")
+    uploader[0].upload("lesson.json", data, "application/json").run()
+    case = Case("lesson-upload", state={"data": data[:200].decode("utf-8", "replace")},
+                message="lesson not loaded")
+    check_run(at, case, page)
