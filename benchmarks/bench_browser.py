@@ -89,8 +89,9 @@ def measure(page, key: str, direction: str) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", nargs="*", help=f"URL paths (default: those of {FORWARD} that exist)")
-    ap.add_argument("--slider", choices=("batch_size", "seq_len", "hidden_size"),
-                    help="slider to move (default: hidden_size; batch_size on Data_and_batches)")
+    ap.add_argument("--slider", choices=("batch_size", "seq_len", "hidden_size", "step"),
+                    help="slider to move (default: hidden_size; batch_size on Data_and_batches; "
+                         "step = the time-step slider, a fragment rerun)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--query", default="", help="URL parameters for every page, e.g. numbers=0")
     args = ap.parse_args()
