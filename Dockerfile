@@ -3,8 +3,12 @@
 #   docker run --rm -p 8501:8501 gru-matrix-lab
 FROM python:3.11-slim
 
+# One BLAS thread per product: the app's matrices are small and a server has many sessions;
+# two threads per product mostly wait for each other (benchmarks/README.md: 1.7 s -> 0.14 s
+# for a training epoch on a busy 2-core machine).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
