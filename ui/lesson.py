@@ -206,6 +206,12 @@ def parse(data: bytes) -> dict:
     except json.JSONDecodeError as err:
         raise LessonError(f"The file is not valid JSON (line {err.lineno}, column {err.colno}: "
                           f"{err.msg}).") from None
+    except RecursionError:
+        raise LessonError("The file nests lists or objects too deeply to be a lesson; choose a "
+                          ".json file made by this app.") from None
+    except ValueError:          # e.g. an integer of more digits than Python converts
+        raise LessonError("The file holds a number too long to read; choose a .json file made "
+                          "by this app.") from None
     return from_lesson(lesson)
 
 
