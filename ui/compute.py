@@ -119,10 +119,12 @@ def choose_params(settings: Settings, vocab: gc.Vocab, trained) -> tuple[gc.Para
     if settings.weights == "tutorial":
         if vocab.chars == tuple(TUTORIAL_ORDER) and H == 2:
             return gc.tutorial_params(), "tutorial", []
+        differences = ([f"this dictionary has {V} characters" + (" in another order" if V == 4 else "")]
+                       if vocab.chars != tuple(TUTORIAL_ORDER) else []) + ([f"H = {H}"] if H != 2 else [])
         return (gc.init_params(V, H, seed=settings.seed), "random",
                 [f"The tutorial's published weights fit its dictionary ('hatM') and hidden size 2; "
-                 f"this text has {V} characters in another order and H={H}, so random weights "
-                 f"(seed {settings.seed}) are shown."])
+                 f"here {' and '.join(differences)}, so random weights (seed {settings.seed}) "
+                 "are shown."])
     return gc.init_params(V, H, seed=settings.seed), "random", []
 
 

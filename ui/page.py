@@ -20,7 +20,7 @@ import streamlit as st
 
 import gru_core as gc
 
-from . import exports, lesson, plots, state
+from . import exports, lesson, nav, plots, state
 from .compute import InputError, Run, effective_order, get_run
 from .state import CHOICES, DEFAULTS, Settings, slider_bounds
 
@@ -111,6 +111,8 @@ def sidebar(page_file: str = "app.py") -> None:
     bounds = slider_bounds(s["text"], s["batch_size"])
     hide = state.hidden()                  # the teacher's `hide` flags: controls left out
     with st.sidebar:
+        nav.sidebar_nav()
+        st.divider()
         if "text" not in hide:
             st.text_area("Text", key="text", max_chars=state.TEXT_LIMIT, height=80,
                          help=f"Any characters (emoji, accents and right-to-left scripts work), "

@@ -191,10 +191,17 @@ def open_page(page, base: str, path: str, qs: str = "") -> None:
     goto_app(page, f"{base}/{path}{'?' + qs if qs else ''}", timeout=LOAD_TIMEOUT)
 
 
+NAV_LINKS = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"
+
+
 def active_nav(page) -> str:
-    """URL path of the sidebar-nav link marked as the current page."""
-    href = page.locator("[data-testid='stSidebarNav'] a[aria-current='page']").first.get_attribute("href")
-    return urlparse(href).path.strip("/")
+    """URL path of the sidebar-nav link shown as the current page (ui/nav.py draws the nav with
+    st.page_link, which marks the current page by its highlighted background only)."""
+    hrefs = page.locator(NAV_LINKS).evaluate_all(
+        "links => links.filter(a => getComputedStyle(a).backgroundColor !== 'rgba(0, 0, 0, 0)')"
+        ".map(a => a.getAttribute('href'))")
+    assert len(hrefs) == 1, f"expected one highlighted nav link, got {hrefs}"
+    return urlparse(hrefs[0]).path.strip("/")
 
 
 # ------------------------------------------------------------------ tests
@@ -263,7 +270,7 @@ def test_page_switches_keep_the_values(app_server, page):
     batch = press_right(page, "batch_size")                         # 3
     order = [p for p in PATHS if p != GATES] + [GATES]
     for path in order:
-        page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+        page.locator(f"{NAV_LINKS}[href='{path}']").first.click()
         page.wait_for_function("p => location.pathname.replace(/^\\/+|\\/+$/g, '') === p",
                                arg=path, timeout=LOAD_TIMEOUT)
         wait_for_app(page, timeout=LOAD_TIMEOUT)
