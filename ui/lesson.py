@@ -206,6 +206,8 @@ def parse(data: bytes) -> dict:
     except json.JSONDecodeError as err:
         raise LessonError(f"The file is not valid JSON (line {err.lineno}, column {err.colno}: "
                           f"{err.msg}).") from None
+    except LessonError:         # from _reject_constant: NaN or Infinity in the file
+        raise
     except RecursionError:
         raise LessonError("The file nests lists or objects too deeply to be a lesson; choose a "
                           ".json file made by this app.") from None

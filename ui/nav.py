@@ -4,6 +4,7 @@ Streamlit's own page list (hidden in .streamlit/config.toml) names the home page
 file ("app") and cannot group pages; this one says "Home" and follows the tutorial's sections.
 """
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 HOME = "app.py"
 SECTIONS = {
@@ -28,8 +29,14 @@ SECTIONS = {
 
 
 def sidebar_nav() -> None:
-    """Links to every page, grouped; drawn at the top of the sidebar by every page."""
-    st.page_link(HOME, label="Home", icon=":material/home:")
+    """Links to every page, grouped; drawn at the top of the sidebar by every page.
+
+    Under `streamlit run app.py` every page resolves. A page script run as the entry point
+    (Streamlit's AppTest.from_file("pages/...")) cannot link to app.py: no nav there."""
+    try:
+        st.page_link(HOME, label="Home", icon=":material/home:")
+    except StreamlitPageNotFoundError:
+        return
     for section, links in SECTIONS.items():
         st.caption(section)
         for path, label, _ in links:
