@@ -147,9 +147,14 @@ def _compute(settings: Settings, trained_arrays: dict | None) -> Run:
     return Run(settings, vocab, ids, batches, params, config, trace, ce, l2, notes + more, source)
 
 
+def _arrays(trained: gc.Params | None) -> dict | None:
+    """Trained weights as the cache key the cached functions take (arrays hash by content)."""
+    return trained.as_dict() if trained is not None else None
+
+
 def get_run(settings: Settings, trained: gc.Params | None = None) -> Run:
     """The whole forward run for these settings (cached). Raises InputError for bad input."""
-    return _compute(settings, trained.as_dict() if trained is not None else None)
+    return _compute(settings, _arrays(trained))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -160,7 +165,7 @@ def _grads(settings: Settings, trained_arrays: dict | None, n: int, loss: str):
 
 def get_grads(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> gc.Grads:
     """BPTT gradients of batch n's loss (cached)."""
-    return _grads(run.settings, trained.as_dict() if trained is not None else None, n, loss)
+    return _grads(run.settings, _arrays(trained), n, loss)
 
 
 # ---------------------------------------------------------------- backprop through time page
@@ -187,7 +192,7 @@ def _bptt(settings: Settings, trained_arrays: dict | None, n: int, loss: str) ->
 
 def get_bptt(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> BPTT:
     """Batch n's gradients, each step's contribution, and dL/dh_{t-1} per step (cached)."""
-    return _bptt(run.settings, trained.as_dict() if trained is not None else None, n, loss)
+    return _bptt(run.settings, _arrays(trained), n, loss)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -213,7 +218,7 @@ def get_norms_back(run: Run, n: int, loss: str = "ce", u_scale: float = 1.0,
                    trained: gc.Params | None = None) -> dict[str, np.ndarray]:
     """‖dL/dh_t‖ (mean over the batch rows) for t = 1..S, with U_z, U_r, U_h scaled by u_scale:
     "every" for the loss at every step, "last" for the loss at the last step only (cached)."""
-    return _norms_back(run.settings, trained.as_dict() if trained is not None else None, n, loss,
+    return _norms_back(run.settings, _arrays(trained), n, loss,
                        float(u_scale))
 
 
@@ -268,7 +273,7 @@ def get_gradient_check(run: Run, n: int, loss: str = "ce",
                        trained: gc.Params | None = None) -> dict[str, float]:
     """Max relative error (analytic vs. central differences) per parameter, batch n (cached)."""
     max_checks, _, _ = gradient_check_plan(run)
-    return _gradient_check(run.settings, trained.as_dict() if trained is not None else None, n,
+    return _gradient_check(run.settings, _arrays(trained), n,
                            loss, max_checks)
 
 
@@ -411,7 +416,7 @@ def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None, start: tuple[int
         if not np.isfinite(value):
             raise InputError("The new weight must be a finite number.")
         edit = (name, tuple(int(i) for i in index), float(value))
-    return _whatif(run.settings, trained.as_dict() if trained is not None else None,
+    return _whatif(run.settings, _arrays(trained),
                    None if clamp_z is None else tuple(clamp_z),
                    None if clamp_r is None else tuple(clamp_r), edit,
                    (int(start[0]), int(start[1])))
@@ -439,7 +444,7 @@ def _conventions(settings: Settings, trained_arrays: dict | None) -> dict:
 def get_conventions(run: Run, trained: gc.Params | None = None) -> dict:
     """{(reset, update): (traces per batch, cross-entropy per batch)}: the same weights under
     the four conventions (cached)."""
-    return _conventions(run.settings, trained.as_dict() if trained is not None else None)
+    return _conventions(run.settings, _arrays(trained))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -453,7 +458,7 @@ def _snippets(settings: Settings, trained_arrays: dict | None) -> tuple[str, str
 
 def get_snippets(run: Run, trained: gc.Params | None = None) -> tuple[str, str]:
     """(NumPy source, PyTorch source) reproducing batch 1's h of this run (cached)."""
-    return _snippets(run.settings, trained.as_dict() if trained is not None else None)
+    return _snippets(run.settings, _arrays(trained))
 
 
 def torch_layout_npz(params: gc.Params) -> bytes:

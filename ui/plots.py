@@ -48,6 +48,17 @@ def char_labels(chars) -> list[str]:
     return [label(c) for c in chars]
 
 
+def _layout(title: str, height: int, *, top: int = 44, title_above_ticks: bool = False,
+            **rest) -> dict:
+    """The frame every figure shares: title at the left, narrow margins, the project's font on
+    white. title_above_ticks pins the title to the top of the figure, for column ticks on top."""
+    title_dict = dict(text=title, font=dict(size=16), x=0, xanchor="left")
+    if title_above_ticks:
+        title_dict.update(y=1, yanchor="top", yref="container", pad=dict(t=6))
+    return dict(title=title_dict, height=height, margin=dict(l=10, r=10, t=top, b=10), font=FONT,
+                plot_bgcolor="white", **rest)
+
+
 def _number(v: float) -> str:
     """Four decimals without trailing zeros; never "-0"."""
     if v != v:
@@ -82,19 +93,14 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
     shapes = [_outline(i - 0.5, i + 0.5, -0.5, cols - 0.5) for i in highlight_rows] + \
              [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5) for j in highlight_cols]
     cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
-    layout = dict(
-        # The title at the very top of the figure, the column ticks below it: never overlapping.
-        title=dict(text=title, font=dict(size=16), x=0, xanchor="left", y=1, yanchor="top",
-                   yref="container", pad=dict(t=6)),
-        height=height or min(900, 130 + cell * rows),
-        margin=dict(l=10, r=10, t=62, b=10),
-        font=FONT,
+    # The title at the very top of the figure, the column ticks below it: never overlapping.
+    layout = _layout(
+        title, height or min(900, 130 + cell * rows), top=62, title_above_ticks=True,
         # The x axis sits on top, where a title would collide with the chart's own title; its
         # name is in the hover text instead (the tick labels say what the columns are).
         xaxis=dict(type="category", side="top", tickangle=0, automargin=True),
         yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
         shapes=shapes,
-        plot_bgcolor="white",
     )
     return go.Figure(go.Heatmap(**trace), layout=layout)
 
@@ -112,11 +118,10 @@ def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
         xs = list(range(len(ys))) if x is None else x
         fig_traces.append(go.Scatter(x=xs, y=list(ys), mode="lines+markers" if len(ys) <= 60 else "lines",
                                      name=name, hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
-                  margin=dict(l=10, r=10, t=44, b=10), font=FONT,
-                  xaxis=dict(title=x_title, automargin=True),
-                  yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True),
-                  legend=dict(orientation="h", y=-0.25), plot_bgcolor="white")
+    layout = _layout(title, height,
+                     xaxis=dict(title=x_title, automargin=True),
+                     yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True),
+                     legend=dict(orientation="h", y=-0.25))
     if x_labels is not None:
         layout["xaxis"].update(tickmode="array", tickvals=list(range(len(x_labels))),
                                ticktext=_ticks(label(c) for c in x_labels))
@@ -175,12 +180,10 @@ def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = 
                                        "value %{z:.4f}<extra></extra>",
                        colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
     cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
-    layout = dict(
-        title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
-        height=height or min(900, 120 + cell * rows), margin=dict(l=10, r=10, t=70, b=10), font=FONT,
+    layout = _layout(
+        title, height or min(900, 120 + cell * rows), top=70,
         xaxis=dict(side="top", automargin=True, **_text_axis(positions, ticks)),
-        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
-        plot_bgcolor="white")
+        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True))
     return go.Figure(trace, layout=layout)
 
 
@@ -195,8 +198,7 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
                          line=dict(color=colors[i % len(colors)]), marker=dict(color=colors[i % len(colors)]),
                          hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>" + name + "</extra>")
               for i, (name, ys) in enumerate(series.items())]
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
-                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
+    layout = _layout(title, height,
                   xaxis=dict(automargin=True, **_text_axis(positions, ticks)),
                   yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb",
                              zerolinecolor="#9ca3af"),
@@ -223,9 +225,8 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
                        hovertemplate="position %{customdata[1]}<br>character %{customdata[0]}<br>"
                                      + value_name + " %{z:.4f}<extra></extra>",
                        colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **SCALES[kind])
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"),
-                  height=90 + 30 * rows, margin=dict(l=10, r=10, t=44, b=10), font=FONT,
-                  xaxis=dict(visible=False), plot_bgcolor="white",
+    layout = _layout(title, 90 + 30 * rows,
+                  xaxis=dict(visible=False),
                   yaxis=dict(title="positions", type="category", autorange="reversed", automargin=True))
     return go.Figure(trace, layout=layout)
 
@@ -242,8 +243,7 @@ def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: in
                          opacity=0.45 if name in faint else 1.0,
                          hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
               for i, (name, (xs, ys)) in enumerate(series.items())]
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
-                  margin=dict(l=10, r=10, t=44, b=10), font=FONT, plot_bgcolor="white",
+    layout = _layout(title, height,
                   xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
                   yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True,
                              gridcolor="#e5e7eb"),
@@ -306,8 +306,7 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
         if mark_label:
             notes.append(dict(x=mark_x, y=1, xref="x", yref="paper", text=mark_label,
                               showarrow=False, xanchor="left", yanchor="bottom"))
-    layout = dict(title=dict(text=title, font=dict(size=16), x=0, xanchor="left"), height=height,
-                  margin=dict(l=10, r=10, t=56, b=10), font=FONT, plot_bgcolor="white",
+    layout = _layout(title, height, top=56,
                   xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
                   yaxis=dict(title=y_title, automargin=True, gridcolor="#e5e7eb"),
                   legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes)
