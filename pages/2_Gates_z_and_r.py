@@ -15,6 +15,8 @@ def body(n: int, t: int):
     tr, p = ctx.trace(n), ctx.run.params
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    # x_t shows each row's whole text; the narrower term charts show its start.
+    short_rows = [r if len(r) <= 12 else r[:11] + "…" for r in rows]
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
     page.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
@@ -34,15 +36,16 @@ def body(n: int, t: int):
             page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit")
         terms = [("in", f"x_t W_{g}"), ("rec", f"h_(t-1) U_{g}"), ("bias", f"b_{g}"),
                  ("pre", "sum of the three")]
-        fit = H <= 4                       # numbers fit in cells three charts to a row
-        cells = [c for _ in range(2) for c in st.columns(3)]       # two rows of three
+        per_row = 3 if H <= 8 else 2       # wide matrices get wider charts
+        fit = H <= 4                       # numbers fit in the cells up to H = 4
+        cells = [c for _ in range(3) for c in st.columns(per_row)]
         for cell, (part, title) in zip(cells, terms):
             with cell:
-                page.matrix(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", x=hid, y=rows,
-                            key=f"{g}_{part}", x_title="unit", numbers_fit=fit)
-        with cells[4]:
-            page.matrix(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", x=hid, y=rows, kind="gate",
-                        key=f"{g}_t", x_title="unit", numbers_fit=fit)
+                page.matrix(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", x=hid,
+                            y=short_rows, key=f"{g}_{part}", x_title="unit", numbers_fit=fit)
+        with cells[len(terms)]:
+            page.matrix(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", x=hid, y=short_rows,
+                        kind="gate", key=f"{g}_t", x_title="unit", numbers_fit=fit)
     page.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "
