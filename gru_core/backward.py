@@ -109,20 +109,20 @@ class Grads:
 def sum_rows_by_id(ids, rows, n: int) -> np.ndarray:
     """out[v] = Σ of rows[i] with ids[i] == v, shape (n, width): x_oneᵀ @ rows without the zeros.
 
-    Small inputs use np.add.at; large ones group the rows by a stable sort and sum each group
+    Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
     in order (the same sums in the same order, several times faster than np.add.at on
-    thousands of rows).
+    thousands of rows; each group is gathered on its own, so no copy of all rows is made).
     """
     out = np.zeros((n, rows.shape[1]), rows.dtype)
     if rows.size <= 4096:
         np.add.at(out, ids, rows)
         return out
-    order = np.argsort(ids, kind="stable")
-    sorted_ids, sorted_rows = ids[order], rows[order]
+    order = np.argsort(ids, kind="stable")                            # rows grouped by id, in order
+    sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
-        np.sum(sorted_rows[a:b], axis=0, out=out[v])
+        np.add.reduce(rows[order[a:b]], axis=0, out=out[v])
     return out
 
 
@@ -139,53 +139,54 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
     # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
     # loop the weight gradients are a few products over all steps. dq stays 0 for "before".
-    dh_out, dh, dgates = empty_arrays(dt, (S, B, H), (S, B, H), (S, B, 4 * H))
+    dh, dgates = empty_arrays(dt, (S, B, H), (S, B, 4 * H))
     da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
-    if not after:
-        dq[...] = 0.0
     back = dgates[..., H:(4 if after else 3) * H]                   # (S, B, 3H|2H) through U
     U_back_T = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1).T.copy()
-    U_h_T = p.U_h.T.copy()                                          # (H, H)
-    np.matmul(dlogits, p.W_y.T, out=dh_out)                          # (S, B, H) from the outputs
-
-    g, d_rh, via_h, direct = np.empty((4, B, H), dt)                 # scratch of one step
+    np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
+    z, one_minus_z, r, h_prev = tr.z, tr.one_minus_z, tr.r, tr.h_prev
+    # The factors that do not depend on dL/dh, for all steps at once, written where the step
+    # finishes them (the same products in the same order as one step at a time):
+    np.subtract(h_prev, tr.h_tilde, out=da_z) if keep else np.subtract(tr.h_tilde, h_prev, out=da_z)
+    np.multiply(tr.h_tilde, tr.h_tilde, out=da_h)
+    np.subtract(1.0, da_h, out=da_h)                                 # 1 - h~²  (tanh')
+    np.subtract(1.0, r, out=da_r)
+    da_r *= r                                                        # r(1 - r)  (σ')
+    da_r *= tr.h_prev_U_h if after else h_prev                       # ... ⊙ q or ⊙ h_{t-1}
+    if not after:
+        dq[...] = 0.0
+        U_h_T = p.U_h.T.copy()                                      # (H, H)
+    d_rh, direct = np.empty((2, B, H), dt)                           # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
-        z, one_minus_z, r, h_prev, h_tilde = tr.z[t], tr.one_minus_z[t], tr.r[t], tr.h_prev[t], tr.h_tilde[t]
-        dh_t = dh[t]
-        np.add(dh_out[t], dh_next, out=dh_t)                        # dL/dh_t  (B, H)
-        # through z:  da_z = dh ⊙ ∂h/∂z ⊙ z(1 - z)
-        np.subtract(h_prev, h_tilde, out=g) if keep else np.subtract(h_tilde, h_prev, out=g)
-        g *= dh_t
-        g *= z
-        np.multiply(g, one_minus_z, out=da_z[t])
-        # through h~: da_h = dh ⊙ ∂h/∂h~ ⊙ (1 - h~²)
-        np.multiply(h_tilde, h_tilde, out=g)
-        np.subtract(1.0, g, out=g)
-        g *= dh_t
-        np.multiply(g, one_minus_z if keep else z, out=da_h[t])
+        dh_t, z_t, one_minus_z_t, r_t = dh[t], z[t], one_minus_z[t], r[t]
+        da_z_t, da_h_t, da_r_t = da_z[t], da_h[t], da_r[t]
+        dh_t += dh_next                                              # dL/dh_t  (B, H)
+        # through z:  da_z = dh ⊙ ∂h/∂z ⊙ z(1 - z),  ∂h/∂z = ±(h_{t-1} - h~)
+        da_z_t *= dh_t
+        da_z_t *= z_t
+        da_z_t *= one_minus_z_t
+        # through h~: da_h = dh ⊙ (1 - h~²) ⊙ ∂h/∂h~
+        da_h_t *= dh_t
+        da_h_t *= one_minus_z_t if keep else z_t
         # through r:  da_r = dr ⊙ r(1 - r),  dr = da_h ⊙ q (after) or d(r ⊙ h_{t-1}) ⊙ h_{t-1} (before)
-        np.subtract(1.0, r, out=g)
-        g *= r
         if after:
-            np.multiply(da_h[t], r, out=dq[t])                      # dq = da_h ⊙ r
-            g *= tr.h_prev_U_h[t]
-            np.multiply(g, da_h[t], out=da_r[t])
+            np.multiply(da_h_t, r_t, out=dq[t])                     # dq = da_h ⊙ r
+            da_r_t *= da_h_t
         else:
-            np.matmul(da_h[t], U_h_T, out=d_rh)                    # d(r ⊙ h_{t-1})
-            g *= h_prev
-            np.multiply(g, d_rh, out=da_r[t])
-            np.multiply(d_rh, r, out=via_h)
+            np.matmul(da_h_t, U_h_T, out=d_rh)                      # d(r ⊙ h_{t-1})
+            da_r_t *= d_rh
         if tr.z_forced is not None:                                  # forced gates pass nothing
-            da_z[t][:, tr.z_forced] = 0.0
+            da_z_t[:, tr.z_forced] = 0.0
         if tr.r_forced is not None:
-            da_r[t][:, tr.r_forced] = 0.0
-        # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h for "before")
+            da_r_t[:, tr.r_forced] = 0.0
+        # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
         np.matmul(back[t], U_back_T, out=dh_next)
-        np.multiply(dh_t, z if keep else one_minus_z, out=direct)
+        np.multiply(dh_t, z_t if keep else one_minus_z_t, out=direct)
         dh_next += direct
         if not after:
-            dh_next += via_h
+            np.multiply(d_rh, r_t, out=direct)
+            dh_next += direct
 
     # Weight gradients: Σ over all steps and rows, one product per group of parameters.
     rows = dgates.reshape(S * B, 4 * H)

@@ -142,10 +142,22 @@ class Trace:
         return Trace(**fields)
 
 
+def one_hot_ids(A) -> np.ndarray | None:
+    """The position of the 1 in every row of A (..., V) if every row is one-hot, else None.
+
+    One-hot <=> each row's largest entry is 1 and A has one non-zero entry per row.
+    """
+    ids = A.argmax(axis=-1)
+    if (np.count_nonzero(A) == ids.size
+            and np.count_nonzero(np.maximum.reduce(A, axis=-1) == 1) == ids.size):
+        return ids
+    return None
+
+
 def as_inputs(X, V: int):
     """X as (ids or None, one-hot/float x). One-hot rows let x_t W be a row gather."""
     X = np.asarray(X)
-    if X.ndim == 2 and np.issubdtype(X.dtype, np.integer):
+    if X.ndim == 2 and X.dtype.kind in "iu":
         if X.size and (X.min() < 0 or X.max() >= V):
             raise ValueError(f"input ids must lie in 0..{V - 1}")
         return X, one_hot(X, V)
@@ -153,9 +165,7 @@ def as_inputs(X, V: int):
         raise ValueError(f"X must have shape (S, B, V={V}) (or integer ids (S, B)); got {X.shape}")
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X needs at least one time step and one row; got shape {X.shape}")
-    ids = X.argmax(axis=-1)
-    is_one_hot = bool((X == np.eye(V, dtype=X.dtype)[ids]).all())   # each row = e_{its argmax}
-    return (ids if is_one_hot else None), X
+    return one_hot_ids(X), X
 
 
 def _forced(clamp, H):
@@ -274,8 +284,9 @@ def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFI
 def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
     """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
 
-    The other intermediates of a step live in a scratch buffer of one step that stays in
-    cache, and two steps are folded without changing a bit of the result:
+    The other intermediates of a step live in small scratch arrays that stay in cache, each
+    contiguous (a ufunc on a column slice of a matrix is 2-3 times slower), and two steps are
+    folded without changing a bit of the result:
     - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (columns of U_z, U_r
       and rows of W_z + b_z, W_r + b_r times ½, exact in floating point), so a step's gates are
       [z | r] = ½ + ½ tanh(x_t W' + h_{t-1} U'), three operations for both;
@@ -286,48 +297,54 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     H, dt = p.hidden_size, p.dtype
     # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), [z | r], 1 - z, h~, probs and
     # h_{t-1} U_h + b_hn (reset "after") or r ⊙ h_{t-1} ("before").
-    xW_b, hs, zr, (one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
-        dt, (S, B, 3 * H), (S + 1, B, H), (S, B, 2 * H), (3, S, B, H), (S, B, V), (2, S, B))
-    half = np.array([0.5] * (2 * H) + [1.0] * H, dt)                 # (3H,) ½ on the gate columns
-    W_b = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1) + np.concatenate([p.b_z, p.b_r, p.b_h])
-    W_b *= half                                                      # (V, 3H) rows: (e_v W + b)·half
-    if ids is not None:
-        np.take(W_b, ids, axis=0, out=xW_b, mode="clip")             # (S, B, 3H)
-    else:
-        np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1), out=xW_b)
-        xW_b += np.concatenate([p.b_z, p.b_r, p.b_h])
-        xW_b *= half
-    U = np.concatenate([p.U_z, p.U_r, p.U_h][:3 if after else 2], axis=1) * half[:(3 if after else 2) * H]
-    rec, a = np.empty((2, B, 3 * H), dt)                             # scratch of one step
-    a_zr, a_h, tmp = a[:, :2 * H], a[:, 2 * H:], rec[:, 2 * H:]
+    hs, zr, (one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
+        dt, (S + 1, B, H), (S, B, 2 * H), (3, S, B, H), (S, B, V), (2, S, B))
+    n_rec = (3 if after else 2) * H
+    U = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)   # (H, 2H|3H)
+    U[:, :2 * H] *= 0.5                                              # [U_z | U_r]·½ (| U_h)
+    W_b = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)              # (V, 3H)
+    W_b += np.concatenate([p.b_z, p.b_r, p.b_h])
+    W_b[:, :2 * H] *= 0.5                                            # rows: e_v W + b, z and r halved
+    xw, rec = np.empty((2, B, 3 * H), dt)                            # scratch of one step
+    a_h, tmp = np.empty((2, B, H), dt)
+    if ids is None:   # x_t W + b of all steps at once (one-hot x: a row gather each step)
+        xw_steps = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))  # (S, B, 3H)
+        xw_steps += np.concatenate([p.b_z, p.b_r, p.b_h])
+        xw_steps[..., :2 * H] *= 0.5
+    xw_zr, xw_h, rec_zr, rec_h = xw[:, :2 * H], xw[:, 2 * H:], rec[:, :2 * H], rec[:, 2 * H:]
     z, r = zr[..., :H], zr[..., H:]
     h_prev, h = hs[:-1], hs[1:]
     hs[0] = h0
     for t in range(S):
-        h_prev_t, z_t, r_t, h_tilde_t = h_prev[t], z[t], r[t], h_tilde[t]
-        np.matmul(h_prev_t, U, out=rec[:, :U.shape[1]])              # h_{t-1} [U_z | U_r (| U_h)]·half
-        np.add(xW_b[t, :, :2 * H], rec[:, :2 * H], out=a_zr)         # [a_z | a_r] / 2
-        np.tanh(a_zr, out=zr[t])                                     # [z | r] = ½ + ½ tanh(a / 2)
-        zr[t] *= 0.5
-        zr[t] += 0.5
+        h_prev_t, zr_t, z_t, r_t, q_t = h_prev[t], zr[t], z[t], r[t], q_or_rh[t]
+        h_tilde_t, one_minus_z_t = h_tilde[t], one_minus_z[t]
+        if ids is not None:
+            np.take(W_b, ids[t], axis=0, out=xw, mode="clip")        # (B, 3H)  x_t W + b
+        else:
+            xw_zr, xw_h = xw_steps[t, :, :2 * H], xw_steps[t, :, 2 * H:]
+        np.matmul(h_prev_t, U, out=rec[:, :n_rec])                   # h_{t-1} [U_z | U_r (| U_h)]
+        np.add(xw_zr, rec_zr, out=zr_t)                              # [a_z | a_r] / 2
+        np.tanh(zr_t, out=zr_t)                                      # [z | r] = ½ + ½ tanh(a / 2)
+        zr_t *= 0.5
+        zr_t += 0.5
         if z_mask is not None:
             z_t[:, z_mask] = z_val[z_mask]
         if r_mask is not None:
             r_t[:, r_mask] = r_val[r_mask]
         if after:
-            np.add(rec[:, 2 * H:], p.b_hn, out=q_or_rh[t])           # q = h_{t-1} U_h + b_hn
-            np.multiply(r_t, q_or_rh[t], out=a_h)                    # r ⊙ q
+            np.add(rec_h, p.b_hn, out=q_t)                           # q = h_{t-1} U_h + b_hn
+            np.multiply(r_t, q_t, out=a_h)                           # r ⊙ q
         else:
-            np.multiply(r_t, h_prev_t, out=q_or_rh[t])              # r ⊙ h_{t-1}
-            np.matmul(q_or_rh[t], p.U_h, out=a_h)                   # (r ⊙ h_{t-1}) U_h
-        np.add(xW_b[t, :, 2 * H:], a_h, out=a_h)                     # h_pre
+            np.multiply(r_t, h_prev_t, out=q_t)                      # r ⊙ h_{t-1}
+            np.matmul(q_t, p.U_h, out=a_h)                           # (r ⊙ h_{t-1}) U_h
+        a_h += xw_h                                                  # h_pre
         np.tanh(a_h, out=h_tilde_t)
-        np.subtract(1.0, z_t, out=one_minus_z[t])
+        np.subtract(1.0, z_t, out=one_minus_z_t)
         if keep:                                                     # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
             np.multiply(z_t, h_prev_t, out=tmp)
-            np.multiply(one_minus_z[t], h_tilde_t, out=a_h)
+            np.multiply(one_minus_z_t, h_tilde_t, out=a_h)
         else:                                                        # h = (1 - z) ⊙ h_{t-1} + z ⊙ h~
-            np.multiply(one_minus_z[t], h_prev_t, out=tmp)
+            np.multiply(one_minus_z_t, h_prev_t, out=tmp)
             np.multiply(z_t, h_tilde_t, out=a_h)
         np.add(tmp, a_h, out=h[t])
 

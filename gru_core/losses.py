@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .gru import one_hot_ids
 from .vocab import one_hot
 
 LOSSES = ("ce", "l2")
@@ -32,9 +33,39 @@ def as_targets(Y, probs) -> np.ndarray:
 
 def _check_probs(probs) -> np.ndarray:
     probs = np.asarray(probs)
-    if not np.all(np.isfinite(probs)) or (probs < 0).any():
+    # min and max propagate NaN, so one pass each finds NaN, ±inf and negative values
+    if probs.size and not (np.minimum.reduce(probs, axis=None) >= 0
+                           and np.maximum.reduce(probs, axis=None) < np.inf):
         raise ValueError("probabilities must be finite and non-negative")
     return probs
+
+
+def target_ids(Y, probs) -> np.ndarray | None:
+    """The target class of every position (S, B) when Y is one-hot (S, B, V) or integer ids
+    (S, B) in range; None for any other Y (soft targets), which the losses then use as given.
+
+    With the ids, the losses read ŷ at the targets instead of multiplying all of ŷ by a
+    mostly-zero Y: the same numbers (adding zeros changes no sum).
+    """
+    Y = np.asarray(Y)
+    if probs.ndim != 3 or probs.size == 0:
+        return None
+    if Y.shape == probs.shape[:-1] and Y.dtype.kind in "iu":
+        return Y if Y.min() >= 0 and Y.max() < probs.shape[-1] else None
+    return one_hot_ids(Y) if Y.shape == probs.shape else None
+
+
+def _result_dtype(Y, probs, formula):
+    """The dtype `formula(probs, Y)` has for a dense Y (integer ids become one-hot in ŷ's dtype)."""
+    Y = np.asarray(Y)
+    if Y.ndim < probs.ndim or Y.dtype == probs.dtype:
+        return probs.dtype
+    return formula(probs[:0], Y[:0]).dtype                           # on empty arrays: just the type
+
+
+def _flat_targets(ids, V: int) -> np.ndarray:
+    """Positions of the targets in a flattened (S, B, V) array: (S·B,)."""
+    return ids.ravel() + np.arange(0, ids.size * V, V)
 
 
 @dataclass(frozen=True)
@@ -77,9 +108,26 @@ def l2_loss(probs, Y) -> L2Loss:
 
 
 def batch_loss(probs, Y, loss: str = "ce") -> float:
+    """The loss of one batch: cross_entropy(probs, Y).loss or l2_loss(probs, Y).loss."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    return cross_entropy(probs, Y).loss if loss == "ce" else l2_loss(probs, Y).loss
+    if loss == "l2":
+        return l2_loss(probs, Y).loss
+    probs = _check_probs(probs)
+    ids = target_ids(Y, probs)
+    if ids is None:
+        return cross_entropy(probs, Y).loss
+    # one-hot Y: term2 = log ŷ at the target, term1's only non-zero entry
+    S, B, V = probs.shape
+    p_target = probs.ravel()[_flat_targets(ids, V)]                       # (S·B,)
+    dtype = _result_dtype(Y, probs, lambda p, y: y * p)
+    term2 = safe_log(p_target).astype(dtype, copy=False).reshape(S, B)
+    term3 = -(np.add.reduce(term2, axis=-1) / B)                          # = -term2.mean(axis=-1)
+    return float(np.add.reduce(term3) / S)                                # = term3.mean()
+
+
+def _ce_dlogits(probs, Y) -> np.ndarray:
+    return (probs * Y.sum(axis=-1, keepdims=True) - Y) / (probs.shape[0] * probs.shape[1])
 
 
 def dlogits(probs, Y, loss: str = "ce") -> np.ndarray:
@@ -87,12 +135,22 @@ def dlogits(probs, Y, loss: str = "ce") -> np.ndarray:
 
     ce: (ŷ Σy - y) / (S·B)       l2: softmax Jacobian applied to g = (ŷ - y) / (S·B):
                                      ŷ ⊙ (g - Σ_v g ⊙ ŷ)
+    For one-hot Y the ce gradient is (ŷ - y) / (S·B): ŷ with 1 taken off at each target.
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    Y = as_targets(Y, probs)
+    probs = np.asarray(probs)
     n = probs.shape[0] * probs.shape[1]
+    ids = target_ids(Y, probs) if loss == "ce" else None
+    if ids is not None:
+        d = probs.astype(_result_dtype(Y, probs, _ce_dlogits), order="C")   # (S, B, V) a copy
+        flat = d.reshape(-1)                                              # a view of d
+        at = _flat_targets(ids, probs.shape[-1])
+        flat[at] -= 1                                                     # ŷ - y
+        d /= n
+        return d
+    Y = as_targets(Y, probs)
     if loss == "ce":
-        return (probs * Y.sum(axis=-1, keepdims=True) - Y) / n
+        return _ce_dlogits(probs, Y)
     g = (probs - Y) / n
     return probs * (g - (g * probs).sum(axis=-1, keepdims=True))
