@@ -139,47 +139,49 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
     # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
     # loop the weight gradients are a few products over all steps. dq stays 0 for "before".
-    dh, dgates = empty_arrays(dt, (S, B, H), (S, B, 4 * H))
+    # The chain-rule factors that do not depend on dL/dh are formed for all steps at once
+    # (the same products in the same order as one step at a time), in contiguous arrays:
+    # a ufunc on a column block of dgates copies every row through a buffer, so each step
+    # writes there only its four results.
+    dh, dgates, (dz_dh, dh_dh, dr_dh) = empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H))
     da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
     back = dgates[..., H:(4 if after else 3) * H]                   # (S, B, 3H|2H) through U
     U_back_T = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1).T.copy()
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
-    z, one_minus_z, r, h_prev = tr.z, tr.one_minus_z, tr.r, tr.h_prev
-    # The factors that do not depend on dL/dh, for all steps at once, written where the step
-    # finishes them (the same products in the same order as one step at a time):
-    np.subtract(h_prev, tr.h_tilde, out=da_z) if keep else np.subtract(tr.h_tilde, h_prev, out=da_z)
-    np.multiply(tr.h_tilde, tr.h_tilde, out=da_h)
-    np.subtract(1.0, da_h, out=da_h)                                 # 1 - h~²  (tanh')
-    np.subtract(1.0, r, out=da_r)
-    da_r *= r                                                        # r(1 - r)  (σ')
-    da_r *= tr.h_prev_U_h if after else h_prev                       # ... ⊙ q or ⊙ h_{t-1}
+    z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
+    np.subtract(h_prev, h_tilde, out=dz_dh) if keep else np.subtract(h_tilde, h_prev, out=dz_dh)
+    np.multiply(h_tilde, h_tilde, out=dh_dh)
+    np.subtract(1.0, dh_dh, out=dh_dh)                               # 1 - h~²  (tanh')
+    np.subtract(1.0, r, out=dr_dh)
+    dr_dh *= r                                                       # r(1 - r)  (σ')
+    dr_dh *= tr.h_prev_U_h if after else h_prev                      # ⊙ q (after) or ⊙ h_{t-1}
     if not after:
         dq[...] = 0.0
         U_h_T = p.U_h.T.copy()                                      # (H, H)
-    d_rh, direct = np.empty((2, B, H), dt)                           # scratch of one step
+    g_z, g_h, d_rh, direct = np.empty((4, B, H), dt)                 # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
         dh_t, z_t, one_minus_z_t, r_t = dh[t], z[t], one_minus_z[t], r[t]
-        da_z_t, da_h_t, da_r_t = da_z[t], da_h[t], da_r[t]
         dh_t += dh_next                                              # dL/dh_t  (B, H)
-        # through z:  da_z = dh ⊙ ∂h/∂z ⊙ z(1 - z),  ∂h/∂z = ±(h_{t-1} - h~)
-        da_z_t *= dh_t
-        da_z_t *= z_t
-        da_z_t *= one_minus_z_t
+        # through z:  da_z = dh ⊙ ±(h_{t-1} - h~) ⊙ z(1 - z)
+        np.multiply(dz_dh[t], dh_t, out=g_z)
+        g_z *= z_t
+        np.multiply(g_z, one_minus_z_t, out=da_z[t])
         # through h~: da_h = dh ⊙ (1 - h~²) ⊙ ∂h/∂h~
-        da_h_t *= dh_t
-        da_h_t *= one_minus_z_t if keep else z_t
+        np.multiply(dh_dh[t], dh_t, out=g_h)
+        g_h *= one_minus_z_t if keep else z_t
+        da_h[t] = g_h
         # through r:  da_r = dr ⊙ r(1 - r),  dr = da_h ⊙ q (after) or d(r ⊙ h_{t-1}) ⊙ h_{t-1} (before)
         if after:
-            np.multiply(da_h_t, r_t, out=dq[t])                     # dq = da_h ⊙ r
-            da_r_t *= da_h_t
+            np.multiply(g_h, r_t, out=dq[t])                        # dq = da_h ⊙ r
+            np.multiply(dr_dh[t], g_h, out=da_r[t])
         else:
-            np.matmul(da_h_t, U_h_T, out=d_rh)                      # d(r ⊙ h_{t-1})
-            da_r_t *= d_rh
+            np.matmul(g_h, U_h_T, out=d_rh)                         # d(r ⊙ h_{t-1})
+            np.multiply(dr_dh[t], d_rh, out=da_r[t])
         if tr.z_forced is not None:                                  # forced gates pass nothing
-            da_z_t[:, tr.z_forced] = 0.0
+            da_z[t][:, tr.z_forced] = 0.0
         if tr.r_forced is not None:
-            da_r_t[:, tr.r_forced] = 0.0
+            da_r[t][:, tr.r_forced] = 0.0
         # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
         np.matmul(back[t], U_back_T, out=dh_next)
         np.multiply(dh_t, z_t if keep else one_minus_z_t, out=direct)

@@ -145,13 +145,16 @@ class Trace:
 def one_hot_ids(A) -> np.ndarray | None:
     """The position of the 1 in every row of A (..., V) if every row is one-hot, else None.
 
-    One-hot <=> each row's largest entry is 1 and A has one non-zero entry per row.
+    One-hot <=> every row's largest entry is 1 and A has one non-zero entry per row.
     """
-    ids = A.argmax(axis=-1)
-    if (np.count_nonzero(A) == ids.size
-            and np.count_nonzero(np.maximum.reduce(A, axis=-1) == 1) == ids.size):
-        return ids
-    return None
+    ids = A.argmax(axis=-1)                                          # (...)
+    n, V = ids.size, A.shape[-1]
+    # (counting a bool array is vectorised; counting non-zero floats is not, but has no temporary)
+    nonzero = np.count_nonzero(A != 0) if A.size > 4096 else np.count_nonzero(A)
+    if nonzero != n:
+        return None
+    at_ids = A.reshape(-1)[ids.reshape(-1) + np.arange(0, n * V, V)]   # A[..., ids]
+    return ids if np.count_nonzero(at_ids == 1) == n else None
 
 
 def as_inputs(X, V: int):
@@ -284,60 +287,65 @@ def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFI
 def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
     """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
 
-    The other intermediates of a step live in small scratch arrays that stay in cache, each
-    contiguous (a ufunc on a column slice of a matrix is 2-3 times slower), and two steps are
-    folded without changing a bit of the result:
+    Every array a step's arithmetic reads or writes is contiguous: NumPy runs a ufunc on a
+    column slice of a matrix (e.g. the z block of [z | r]) through a buffer, copying each row,
+    2-3 times slower. So z and r are stored apart, and a step's other intermediates live in
+    small scratch arrays that stay in cache. Two steps are folded without changing a bit of
+    the result:
     - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (columns of U_z, U_r
-      and rows of W_z + b_z, W_r + b_r times ½, exact in floating point), so a step's gates are
-      [z | r] = ½ + ½ tanh(x_t W' + h_{t-1} U'), three operations for both;
+      and rows of W_z + b_z, W_r + b_r times ½, exact in floating point), so both gates take
+      one add, one tanh and one halving, then ½ is added into z and into r;
     - the output layer's softmax is computed in place in probs.
     """
     after, keep = cfg.reset == "after", cfg.update == "keep"
     S, B, V = x.shape
     H, dt = p.hidden_size, p.dtype
-    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), [z | r], 1 - z, h~, probs and
+    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), z, r, 1 - z, h~, probs and
     # h_{t-1} U_h + b_hn (reset "after") or r ⊙ h_{t-1} ("before").
-    hs, zr, (one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
-        dt, (S + 1, B, H), (S, B, 2 * H), (3, S, B, H), (S, B, V), (2, S, B))
+    hs, (z, r, one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
+        dt, (S + 1, B, H), (5, S, B, H), (S, B, V), (2, S, B))
     n_rec = (3 if after else 2) * H
     U = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)   # (H, 2H|3H)
     U[:, :2 * H] *= 0.5                                              # [U_z | U_r]·½ (| U_h)
-    W_b = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)              # (V, 3H)
-    W_b += np.concatenate([p.b_z, p.b_r, p.b_h])
-    W_b[:, :2 * H] *= 0.5                                            # rows: e_v W + b, z and r halved
-    xw, rec = np.empty((2, B, 3 * H), dt)                            # scratch of one step
+    # Input terms x_t W + b of all steps, the gates' part halved: (S, B, 2H) and (S, B, H).
+    W_zr = np.concatenate([p.W_z, p.W_r], axis=1)                    # (V, 2H)
+    if ids is not None:   # one-hot x: rows of the tables (W + b) gathered by id
+        W_zr += np.concatenate([p.b_z, p.b_r])
+        W_zr *= 0.5
+        xw_zr, xw_h = np.take(W_zr, ids, axis=0), np.take(p.W_h + p.b_h, ids, axis=0)
+    else:                 # one product for the three gates, as in `forward`, then split
+        xw = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))
+        xw += np.concatenate([p.b_z, p.b_r, p.b_h])
+        xw[..., :2 * H] *= 0.5
+        xw_zr, xw_h = np.ascontiguousarray(xw[..., :2 * H]), np.ascontiguousarray(xw[..., 2 * H:])
+    rec = np.empty((B, n_rec), dt)                                   # scratch of one step
+    a_zr = np.empty((B, 2 * H), dt)
     a_h, tmp = np.empty((2, B, H), dt)
-    if ids is None:   # x_t W + b of all steps at once (one-hot x: a row gather each step)
-        xw_steps = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))  # (S, B, 3H)
-        xw_steps += np.concatenate([p.b_z, p.b_r, p.b_h])
-        xw_steps[..., :2 * H] *= 0.5
-    xw_zr, xw_h, rec_zr, rec_h = xw[:, :2 * H], xw[:, 2 * H:], rec[:, :2 * H], rec[:, 2 * H:]
-    z, r = zr[..., :H], zr[..., H:]
+    rec_h = rec[:, 2 * H:]
+    b_hn = np.empty((B, H), dt)
+    b_hn[...] = p.b_hn                                               # (B, H): no broadcast in the loop
     h_prev, h = hs[:-1], hs[1:]
     hs[0] = h0
     for t in range(S):
-        h_prev_t, zr_t, z_t, r_t, q_t = h_prev[t], zr[t], z[t], r[t], q_or_rh[t]
+        h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q_or_rh[t]
         h_tilde_t, one_minus_z_t = h_tilde[t], one_minus_z[t]
-        if ids is not None:
-            np.take(W_b, ids[t], axis=0, out=xw, mode="clip")        # (B, 3H)  x_t W + b
-        else:
-            xw_zr, xw_h = xw_steps[t, :, :2 * H], xw_steps[t, :, 2 * H:]
-        np.matmul(h_prev_t, U, out=rec[:, :n_rec])                   # h_{t-1} [U_z | U_r (| U_h)]
-        np.add(xw_zr, rec_zr, out=zr_t)                              # [a_z | a_r] / 2
-        np.tanh(zr_t, out=zr_t)                                      # [z | r] = ½ + ½ tanh(a / 2)
-        zr_t *= 0.5
-        zr_t += 0.5
+        np.matmul(h_prev_t, U, out=rec)                              # h_{t-1} [U_z | U_r]·½ (| U_h)
+        np.add(xw_zr[t], rec[:, :2 * H], out=a_zr)                   # [a_z | a_r] / 2
+        np.tanh(a_zr, out=a_zr)                                      # [z | r] = ½ + ½ tanh(a / 2)
+        a_zr *= 0.5
+        np.add(a_zr[:, :H], 0.5, out=z_t)
+        np.add(a_zr[:, H:], 0.5, out=r_t)
         if z_mask is not None:
             z_t[:, z_mask] = z_val[z_mask]
         if r_mask is not None:
             r_t[:, r_mask] = r_val[r_mask]
         if after:
-            np.add(rec_h, p.b_hn, out=q_t)                           # q = h_{t-1} U_h + b_hn
+            np.add(rec_h, b_hn, out=q_t)                             # q = h_{t-1} U_h + b_hn
             np.multiply(r_t, q_t, out=a_h)                           # r ⊙ q
         else:
             np.multiply(r_t, h_prev_t, out=q_t)                      # r ⊙ h_{t-1}
             np.matmul(q_t, p.U_h, out=a_h)                           # (r ⊙ h_{t-1}) U_h
-        a_h += xw_h                                                  # h_pre
+        a_h += xw_h[t]                                               # h_pre
         np.tanh(a_h, out=h_tilde_t)
         np.subtract(1.0, z_t, out=one_minus_z_t)
         if keep:                                                     # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
