@@ -44,18 +44,27 @@ ARM_JS = """() => {
   document.querySelectorAll('.js-plotly-plot').forEach(gd => { gd.__benchOld = gd.data; });
   document.addEventListener('keydown', () => { if (b.t0 === null) b.t0 = performance.now(); },
                             {capture: true, once: true});
-  const app = document.querySelector("[data-testid='stApp']");
   const seen = new Set();
+  // The run state is read at every DOM change and every frame. React may batch a whole short
+  // run into one commit, so the attribute never shows "running": a chart that received new
+  // data also counts as a run having happened.
+  const state = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (b.t0 !== null && app && app.getAttribute('data-test-script-state') !== 'notRunning') b.running = true;
+    if (b.running && b.script === null && app && app.getAttribute('data-test-script-state') === 'notRunning')
+      b.script = performance.now();
+  };
+  b.observer = new MutationObserver(state);
+  b.observer.observe(document.body, {attributes: true, subtree: true,
+                                     attributeFilter: ['data-test-script-state']});
   const tick = () => {
-    const state = app.getAttribute('data-test-script-state');
-    if (b.t0 !== null && state !== 'notRunning') b.running = true;
-    if (b.running && state === 'notRunning' && b.script === null) b.script = performance.now();
     document.querySelectorAll('.js-plotly-plot').forEach(gd => {
-      if (gd.data !== gd.__benchOld && !seen.has(gd)) { seen.add(gd); b.changed += 1; b.last = performance.now(); }
+      if (gd.data !== gd.__benchOld && !seen.has(gd)) { seen.add(gd); b.changed += 1; b.last = performance.now(); b.running = true; }
       else if (seen.has(gd) && gd.data !== gd.__benchNew && gd.__benchNew !== undefined) { b.last = performance.now(); }
       gd.__benchNew = gd.data;
     });
-    if (!b.done) requestAnimationFrame(tick);
+    state();
+    if (!b.done) requestAnimationFrame(tick); else b.observer.disconnect();
   };
   requestAnimationFrame(tick);
 }"""
@@ -79,7 +88,11 @@ def measure(page, key: str, direction: str) -> dict:
     page.evaluate(ARM_JS)
     slider_input(page, key).first.focus()
     page.keyboard.press(direction)
-    page.wait_for_function(DONE_JS, timeout=60_000, polling=50)
+    try:
+        page.wait_for_function(DONE_JS, timeout=60_000, polling=50)
+    except Exception as exc:
+        state = page.evaluate("() => [window.__bench, document.activeElement && document.activeElement.outerHTML.slice(0, 120)]")
+        raise RuntimeError(f"no redraw seen after {direction}: {state}") from exc
     b = page.evaluate("() => { window.__bench.done = true; return window.__bench; }")
     wait_for_app(page, timeout=60_000, initial_wait=0, settle=0)
     return {"redrawn_ms": (b["last"] if b["last"] is not None else b["script"]) - b["t0"],
