@@ -142,15 +142,12 @@ if len(left):
 
 # ---------------------------------------------------------------- 5. one batch: X, Y, carried state
 def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
-    """One heatmap per time step of tensor[n] (S, B, V), four or two to a line."""
+    """One heatmap per time step of tensor[n] (S, B, V), four or two to a line; the steps of a
+    line share the row axis (the same rows, read at successive steps)."""
     per_line = min(S, 4 if V <= 12 else 3 if V <= 24 else 2)
-    for first in range(0, S, per_line):
-        cols = st.columns(per_line)
-        for col, t in zip(cols, range(first, min(S, first + per_line))):
-            with col:
-                page.matrix(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", x=ctx.vocab_labels,
-                            y=labels, kind="onehot", key=f"{name}_{t + 1}",
-                            x_title="character", y_title="row")
+    page.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", ctx.vocab_labels,
+                                 "onehot", f"{name}_{t + 1}", "character") for t in range(S)],
+                    y=labels, y_title="row", per_figure=per_line)
 
 
 def text_block(title: str, start: int, stop: int) -> None:

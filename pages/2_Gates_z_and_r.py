@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import equations, page
+from ui import equations, page, plots
 
 ctx = page.setup("Gates z and r")
 st.markdown(
@@ -33,19 +33,19 @@ def body(n: int, t: int):
             page.matrix(U, f"U_{g}  ({H}×{H})", x=hid, y=hid, key=f"U_{g}",
                         x_title="unit", y_title="unit of h_(t−1)")
         with c3:
-            page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit")
-        terms = [("in", f"x_t W_{g}"), ("rec", f"h_(t-1) U_{g}"), ("bias", f"b_{g}"),
-                 ("pre", "sum of the three")]
-        per_row = 3 if H <= 8 else 2       # wide matrices get wider charts
-        fit = H <= 4                       # numbers fit in the cells up to H = 4
-        cells = [c for _ in range(3) for c in st.columns(per_row)]
-        for cell, (part, title) in zip(cells, terms):
-            with cell:
-                page.matrix(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", x=hid,
-                            y=short_rows, key=f"{g}_{part}", x_title="unit", numbers_fit=fit)
-        with cells[len(terms)]:
-            page.matrix(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", x=hid, y=short_rows,
-                        kind="gate", key=f"{g}_t", x_title="unit", numbers_fit=fit)
+            page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit",
+                        numbers_fit=H <= 8)
+        # The three terms, their sum and σ of it, left to right as in the equation; the rows
+        # are the batch rows in every panel, so they share one row axis.
+        panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", hid, "signed",
+                              f"{g}_{part}")
+                  for part, title in (("in", f"x_t W_{g}"), ("rec", f"h_(t−1) U_{g}"),
+                                      ("bias", f"b_{g}"), ("pre", "sum"))]
+        panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", hid, "gate",
+                                  f"{g}_t"))
+        # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
+        page.matrix_row(panels, y=short_rows, y_title="row", per_figure=5 if H <= 4 else 2,
+                        numbers_fit=H <= 8, ops=("+", "+", "=", "σ"))
     page.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

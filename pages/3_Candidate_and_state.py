@@ -111,9 +111,12 @@ def body(n: int, t: int):
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
 
     def m(values, title, key, kind="signed"):
-        # a long title would run into the centred axis title; the h1..hH ticks still label it
-        return lambda: page.matrix(values, f"{title}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
-                                   x_title="unit" if len(title) <= 12 else "")
+        return plots.Panel(values, f"{title}  ({B}×{H})", hid, kind, key)
+
+    def line(panels, ops=(), per_figure=ncols):
+        """B×H matrices side by side, one row axis (the batch rows), ops between them."""
+        page.matrix_row(panels, y=rows, y_title="row", per_figure=per_figure, ops=ops,
+                        numbers_fit=H <= 8)
 
     def bias(values, title, key):
         return lambda: page.matrix(values[None, :], f"{title}  (1×{H})", x=hid, y=["b"], key=key,
@@ -136,28 +139,23 @@ def body(n: int, t: int):
 
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"
-        reset = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
-                 m(tr.r[t], "r_t", "r_t", "gate"),
-                 m(tr.r_h_prev[t], "r_t ⊙ h_(t−1)", "r_h_prev", "tanh")]
+        reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
+                            m(tr.r[t], "r_t", "r_t", "gate"),
+                            m(tr.r_h_prev[t], "r_t ⊙ h_(t−1)", "r_h_prev", "tanh")], ("⊙", "=")
     else:
         rec = "r_t ⊙ (h_(t−1) U_h + b_hn)"
-        reset = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
-                 m(tr.h_prev_U_h[t], "h_(t−1) U_h + b_hn", "h_prev_U_h"),
-                 m(tr.r[t], "r_t", "r_t", "gate")]
-    product = m(tr.h_rec[t], rec, "h_rec")
-    terms = [m(tr.h_in[t], "x_t W_h", "h_in"), m(tr.h_bias[t], "b_h", "h_bias")]
+        reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
+                            m(tr.h_prev_U_h[t], "h_(t−1) U_h + b_hn", "h_prev_U_h"),
+                            m(tr.r[t], "r_t", "r_t", "gate")], ("", "")
     st.markdown(f"**1. The reset product** {rec}, the recurrent term:")
-    if ncols == 3:
-        row_of(reset, max_per_row=3)
-        st.markdown(f"**2. The three terms**: {rec}, x_t W_h and b_h:")
-        row_of([product] + terms, max_per_row=3)
-    else:
-        row_of(reset + [product], max_per_row=2)
-        st.markdown("**2. The other two terms**: x_t W_h and b_h:")
-        row_of(terms, max_per_row=2)
-    st.markdown("**3. Their sum, and h̃_t = tanh(sum):**")
-    row_of([m(tr.h_pre[t], "sum", "h_pre"), m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")],
-           max_per_row=ncols)
+    line(reset, reset_ops)
+    # The three terms, their sum and tanh of it, left to right as in the equation.
+    st.markdown(f"**2. The three terms** ({rec}, x_t W_h and b_h), **their sum, and "
+                "h̃_t = tanh(sum):**")
+    line([m(tr.h_rec[t], rec, "h_rec"), m(tr.h_in[t], "x_t W_h", "h_in"),
+          m(tr.h_bias[t], "b_h", "h_bias"), m(tr.h_pre[t], "sum", "h_pre"),
+          m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")],
+         ("+", "+", "=", "tanh"), per_figure=5 if H <= 4 else 2)
     page.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
@@ -179,13 +177,14 @@ def body(n: int, t: int):
     h_tilde = m(tr.h_tilde[t], "h̃_t", "h_tilde_again", "tanh")
     h_t = m(tr.h[t], "h_t = sum of both parts", "h_t", "tanh")
     if ncols == 3:             # each line is one product; h_t under the two parts it sums
-        row_of([h_prev, g_prev, part_prev, h_tilde, g_tilde, part_tilde], max_per_row=3)
+        line([h_prev, g_prev, part_prev], ("⊙", "="))
+        line([h_tilde, g_tilde, part_tilde], ("⊙", "="))
         c1, _, c3 = st.columns(3)
         c1.markdown("**h_t** = the two parts above it, added →")
         with c3:
-            h_t()
+            line([h_t], per_figure=1)
     else:                      # h_(t−1) and h̃ are drawn above
-        row_of([g_prev, g_tilde, part_prev, part_tilde, h_t], max_per_row=2)
+        line([g_prev, g_tilde, part_prev, part_tilde, h_t], per_figure=2)
     kept = "z" if keep else "1 − z"
     page.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "

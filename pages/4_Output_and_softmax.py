@@ -33,12 +33,14 @@ def body(n: int, t: int):
     wide = V > 8 or H > 8 or B > 8      # big matrices: one B×V matrix per line, B×1 beside it
 
     def bv(values, title, key, kind="signed"):
-        # in narrow columns a long title would run into the centred axis title
-        return lambda: page.matrix(values, f"{title}  ({B}×{V})", x=voc, y=rows, kind=kind, key=key,
-                                   x_title="character" if wide else "")
+        return plots.Panel(values, f"{title}  ({B}×{V})", voc, kind, key, "character")
 
     def b1(values, title, label, key):
-        return lambda: page.matrix(values[:, None], f"{title}  ({B}×1)", x=[label], y=rows, key=key)
+        return plots.Panel(values[:, None], f"{title}  ({B}×1)", [label], "signed", key, "")
+
+    def line(*panels):
+        """Matrices over the batch rows side by side, one row axis."""
+        page.matrix_row(list(panels), y=rows, y_title="row")
 
     h_t = lambda: page.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
                               key="h_t", x_title="unit")
@@ -66,10 +68,11 @@ def body(n: int, t: int):
         "change. (Part 1 subtracts one number, the largest logit of the whole run, 0.9021 with "
         "the tutorial preset; that gives the same ŷ.)")
     if wide:
-        grid([([3, 1], [logits, maxes]), ([3, 1], [exp, sums]), ([3, 1], [probs, None]),
-              ([3, 1], [target, None])])
+        for panels in ((logits, maxes), (exp, sums), (probs,), (target,)):
+            line(*panels)
     else:
-        grid([([3, 1.8, 3], [logits, maxes, exp]), ([1.8, 3, 3], [sums, probs, target])])
+        line(logits, maxes, exp)
+        line(sums, probs, target)
     page.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")

@@ -33,28 +33,24 @@ def body(n: int, t: int):
     st.caption(f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
                "text the row reads). ŷ is what the model predicted, y the target; their product "
                "term1 is zero except in the target's column, where it is log ŷ of the target.")
-    c1, c2 = st.columns(2)
-    with c1:
-        page.matrix(tr.probs.reshape(S * B, V), f"ŷ  ({S}·{B}×{V})", x=voc, y=positions,
-                    kind="gate", key="y_hat", x_title="character", y_title="position")
-    with c2:
-        page.matrix(Y.reshape(S * B, V), f"y  targets  ({S}·{B}×{V})", x=voc, y=positions,
-                    kind="onehot", key="y", x_title="character", y_title="position")
-    c1, c2 = st.columns(2)
-    with c1:
-        page.matrix(ce.term1.reshape(S * B, V), f"term1 = y ⊙ log ŷ  ({S}·{B}×{V})",
-                    x=voc, y=positions, key="term1", x_title="character", y_title="position")
-    with c2:
-        st.caption("Reading term1: the one non-zero cell of each position")
-        y_ids = run.batches.y_ids[n]
-        st.dataframe(pd.DataFrame({
-            "position": positions,
-            "target": [plots.label(run.vocab.chars[y_ids[s, b]]) for s in range(S) for b in range(B)],
-            "ŷ of target": [tr.probs[s, b, y_ids[s, b]] for s in range(S) for b in range(B)],
-            "term2 = log ŷ(target)": ce.term2.reshape(-1),
-        }), hide_index=True, key="term1_reading", height=min(460, 38 + 35 * S * B),
-            column_config={"ŷ of target": st.column_config.NumberColumn(format="%.4f"),
-                           "term2 = log ŷ(target)": st.column_config.NumberColumn(format="%.4f")})
+    page.matrix_row([
+        plots.Panel(tr.probs.reshape(S * B, V), f"ŷ  ({S}·{B}×{V})", voc, "gate", "y_hat",
+                    "character"),
+        plots.Panel(Y.reshape(S * B, V), f"y  targets  ({S}·{B}×{V})", voc, "onehot", "y",
+                    "character"),
+        plots.Panel(ce.term1.reshape(S * B, V), f"term1 = y ⊙ log ŷ  ({S}·{B}×{V})", voc,
+                    "signed", "term1", "character")], y=positions, y_title="position",
+        per_figure=3 if V <= 8 else 1)
+    st.caption("Reading term1: the one non-zero cell of each position")
+    y_ids = run.batches.y_ids[n]
+    st.dataframe(pd.DataFrame({
+        "position": positions,
+        "target": [plots.label(run.vocab.chars[y_ids[s, b]]) for s in range(S) for b in range(B)],
+        "ŷ of target": [tr.probs[s, b, y_ids[s, b]] for s in range(S) for b in range(B)],
+        "term2 = log ŷ(target)": ce.term2.reshape(-1),
+    }), hide_index=True, key="term1_reading", height=min(460, 38 + 35 * S * B),
+        column_config={"ŷ of target": st.column_config.NumberColumn(format="%.4f"),
+                       "term2 = log ŷ(target)": st.column_config.NumberColumn(format="%.4f")})
 
     st.subheader("From positions to one number: cross-entropy and L2 side by side")
     m1, m2 = st.columns(2, gap="large")
@@ -68,20 +64,19 @@ def body(n: int, t: int):
                 r"\tfrac12 \sum_v (\hat y_{t,b,v} - y_{t,b,v})^2")
 
     def term2(cols, x_title):
-        page.matrix(ce.term2, f"term2  ({S}×{B})", x=cols, y=steps, key="term2",
-                    x_title=x_title, y_title="time step")
+        return plots.Panel(ce.term2, f"term2  ({S}×{B})", cols, "signed", "term2", x_title)
 
-    def term3():
-        page.matrix(ce.term3[:, None], f"term3  ({S},)", x=["term3"], y=steps, key="term3",
-                    y_title="time step")
+    term3 = plots.Panel(ce.term3[:, None], f"term3  ({S},)", ["term3"], "signed", "term3", "")
 
     def l2_position(cols, x_title):
-        page.matrix(l2.per_position, f"½‖ŷ − y‖²  ({S}×{B})", x=cols, y=steps,
-                    key="l2_position", x_title=x_title, y_title="time step")
+        return plots.Panel(l2.per_position, f"½‖ŷ − y‖²  ({S}×{B})", cols, "signed", "l2_position",
+                           x_title)
 
-    def l2_step():
-        page.matrix(l2.per_step[:, None], f"L2: mean over rows  ({S},)", x=["mean"], y=steps,
-                    key="l2_step", y_title="time step")
+    l2_step = plots.Panel(l2.per_step[:, None], f"L2 per step  ({S},)", ["mean"], "signed",
+                          "l2_step", "")
+
+    def by_step(*panels):
+        page.matrix_row(list(panels), y=steps, y_title="time step")
 
     if B <= NARROW_B:                  # small batches: each loss in its own half of the page
         left, right = st.columns(2, gap="large")
@@ -89,37 +84,29 @@ def body(n: int, t: int):
             st.markdown("**Cross-entropy** (tutorial Part 2)")
             st.latex(ce_latex)
             st.latex(CE_MEAN)
-            a, b = st.columns([3, 2])
-            with a:
-                term2(rows, "row")
-            with b:
-                term3()
+            by_step(term2(rows, "row"), term3)
         with right:
             st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
             st.latex(l2_latex)
             st.latex(equations.L2)
-            a, b = st.columns([3, 2])
-            with a:
-                l2_position(rows, "row")
-            with b:
-                l2_step()
+            by_step(l2_position(rows, "row"), l2_step)
     else:                              # many rows: the S×B matrices need the full width
         numbered = [str(b) for b in range(B)]
         x_title = "row (0 … B−1; their texts are in the table above)"
         st.markdown("**Cross-entropy** (tutorial Part 2)")
         st.latex(ce_latex)
         st.latex(CE_MEAN)
-        term2(numbered, x_title)
+        by_step(term2(numbered, x_title))
         st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
         st.latex(l2_latex)
         st.latex(equations.L2)
-        l2_position(numbered, x_title)
+        by_step(l2_position(numbered, x_title))
         st.markdown("**One number per time step**, side by side")
         a, b, _ = st.columns([1, 1, 2])
         with a:
-            term3()
+            by_step(term3)
         with b:
-            l2_step()
+            by_step(l2_step)
 
     st.subheader("The loss of every batch")
     c1, c2, _ = st.columns([1, 1, 2])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 
 from pathlib import Path
@@ -34,8 +35,21 @@ def decode(value):
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly charts by their user key -> the figure spec (dict)."""
-    return {user_key(el): json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+    """Plotly charts by their user key -> the figure spec (dict). A figure of several matrices
+    side by side (`plots.heatmap_row`, keyed "row_...") also gives each matrix under its panel
+    key (the name of its trace and of its title annotation), as a figure spec holding that one
+    trace, with the panel's title as shown as the layout's title."""
+    found = {}
+    for el in at.get("plotly_chart"):
+        key, spec = user_key(el), json.loads(el.proto.spec)
+        found[key] = spec
+        if key.startswith("row_"):
+            titles = {a["name"]: html.unescape(a["text"])
+                      for a in spec["layout"]["annotations"] if "name" in a}
+            for trace in spec["data"]:
+                layout = dict(spec["layout"], title={"text": titles[trace["name"]]})
+                found[trace["name"]] = {"data": [trace], "layout": layout}
+    return found
 
 
 def user_key(el) -> str:

@@ -11,6 +11,8 @@ User text only ever reaches a figure as tick labels, and every tick label is HTM
 from __future__ import annotations
 
 import html
+import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -71,6 +73,52 @@ def _cell_text(values: np.ndarray) -> list[list[str]]:
     return [[_number(v) for v in row] for row in values.tolist()]
 
 
+def _label_px(text: str, size: int = FONT["size"]) -> float:
+    """Width in pixels of a tick label, estimated generously (wide East Asian characters and
+    emoji count a full em, capitals 0.72 em, everything else 0.6 em)."""
+    def em(c):
+        if unicodedata.east_asian_width(c) in "WF":
+            return 1.0
+        return 0.72 if c.isupper() or c in "mw@%" else 0.6
+    return size * sum(em(c) for c in html.unescape(text))
+
+
+def _left_margin(y_ticks, y_title: str) -> int:
+    """The room left of the plot for the row labels and the y title. Computed here rather than
+    by plotly's automargin, which draws the figure twice (measure, then redraw): with a dozen
+    charts on a page that second pass is most of the browser's redraw time."""
+    widest = max((_label_px(t) for t in y_ticks), default=0.0)
+    return int(24 + widest + (26 if y_title else 0))
+
+
+def _signed_range(*arrays) -> dict:
+    """zmin/zmax symmetric about 0 over the given arrays (±1 when they are all zero)."""
+    m = max((float(np.nanmax(np.abs(a))) for a in arrays if a.size), default=0.0)
+    return dict(zmin=-m, zmax=m) if m > 0 else dict(zmin=-1.0, zmax=1.0)
+
+
+def _heatmap_trace(z: np.ndarray, *, x_ticks, y_ticks, kind: str, x_title: str, y_title: str,
+                   numbers: bool, scale: dict | None = None) -> dict:
+    """The heatmap trace every matrix is drawn with: colours fixed by `kind` (or `scale`), exact
+    value on hover, numbers in the cells when small and `numbers` is on. The colour bar is drawn
+    only when the cells carry no numbers: with numbers it would repeat them, and each colour bar
+    costs the browser about as much as another small chart."""
+    trace = dict(z=z, x=x_ticks, y=y_ticks, xgap=1, ygap=1,
+                 hovertemplate=f"{y_title or 'row'} %{{y}}<br>{x_title or 'column'} %{{x}}"
+                               "<br>value %{z:.10g}<extra></extra>",
+                 colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
+                 **{**SCALES[kind], **(scale or (_signed_range(z) if kind == "signed" else {}))})
+    if numbers and z.size <= MAX_TEXT_CELLS:
+        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13),
+                     showscale=False)
+    return trace
+
+
+def _height(rows: int) -> int:
+    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
+    return min(900, 130 + cell * rows)
+
+
 def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
             y_title: str = "", numbers: bool = True, height: int | None = None,
             highlight_rows=(), highlight_cols=()) -> go.Figure:
@@ -80,29 +128,96 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
     """
     z = np.atleast_2d(np.asarray(values, dtype=float))
     rows, cols = z.shape
-    scale = dict(SCALES[kind])
-    if kind == "signed":
-        m = float(np.nanmax(np.abs(z))) if z.size else 1.0
-        scale.update(zmin=-m if m > 0 else -1.0, zmax=m if m > 0 else 1.0)
-    trace = dict(z=z, x=_ticks(x_labels), y=_ticks(y_labels), xgap=1, ygap=1,
-                 hovertemplate=f"{y_title or 'row'} %{{y}}<br>{x_title or 'column'} %{{x}}"
-                               "<br>value %{z:.10g}<extra></extra>",
-                 colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
-    if numbers and z.size <= MAX_TEXT_CELLS:
-        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13))
+    y_ticks = _ticks(y_labels)
+    trace = _heatmap_trace(z, x_ticks=_ticks(x_labels), y_ticks=y_ticks, kind=kind,
+                           x_title=x_title, y_title=y_title, numbers=numbers)
     shapes = [_outline(i - 0.5, i + 0.5, -0.5, cols - 0.5) for i in highlight_rows] + \
              [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5) for j in highlight_cols]
-    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
     # The title at the very top of the figure, the column ticks below it: never overlapping.
     layout = _layout(
-        title, height or min(900, 130 + cell * rows), top=62, title_above_ticks=True,
+        title, height or _height(rows), top=62, title_above_ticks=True,
         # The x axis sits on top, where a title would collide with the chart's own title; its
         # name is in the hover text instead (the tick labels say what the columns are).
-        xaxis=dict(type="category", side="top", tickangle=0, automargin=True),
-        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True),
+        xaxis=dict(type="category", side="top", tickangle=0, automargin=False),
+        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=False),
         shapes=shapes,
     )
+    layout["margin"]["l"] = _left_margin(y_ticks, y_title)
     return go.Figure(go.Heatmap(**trace), layout=layout)
+
+
+class Panel(NamedTuple):
+    """One matrix of a heatmap_row: its values, title, column labels, colour kind and key (the
+    name of its trace and of its title, so a test can find the matrix inside the figure)."""
+    values: np.ndarray
+    title: str
+    x_labels: list
+    kind: str
+    key: str
+    x_title: str = "unit"
+
+
+PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
+SUBTITLE_SHIFT = 30                # px from the top of the plot up to a panel's title
+
+
+def heatmap_row(panels: list[Panel], *, y_labels, y_title: str = "", numbers: bool = True,
+                height: int | None = None, ops=()) -> go.Figure:
+    """Matrices with the same rows side by side in one figure, sharing the row axis: the terms
+    of a sum, the sum, and the activation of it, read left to right as in the equation.
+
+    Each panel is drawn exactly as heatmap() draws a matrix, with its title above its column
+    labels. Signed panels share one colour range (the same colour is the same number across
+    the row, so the terms of a sum can be compared); gate and tanh panels keep theirs. One
+    figure for several matrices: the browser's cost is per figure more than per matrix.
+    ops: the symbols written in the gaps between panels (e.g. "+", "+", "=", "σ")."""
+    zs = [np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels]
+    widths = [z.shape[1] for z in zs]
+    span = 1.0 - PANEL_GAP * (len(panels) - 1)
+    signed = _signed_range(*[z for z, p in zip(zs, panels) if p.kind == "signed"])
+    y_ticks = _ticks(y_labels)
+    traces, axes, titles, frames, shown = [], {}, [], [], set()
+    left = 0.0
+    for k, (z, p) in enumerate(zip(zs, panels)):
+        right = left + span * z.shape[1] / sum(widths)
+        x_name = "x" if k == 0 else f"x{k + 1}"
+        trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=y_ticks, kind=p.kind,
+                               x_title=p.x_title, y_title=y_title, numbers=numbers,
+                               scale=signed if p.kind == "signed" else None)
+        # one colour bar per kind (the last panel of that kind), side by side at the right
+        last_of_kind = all(q.kind != p.kind for q in panels[k + 1:])
+        if trace.get("showscale", True) and last_of_kind:
+            trace["colorbar"] = dict(trace["colorbar"], x=1.01 + 0.075 * len(shown))
+            shown.add(p.kind)
+        else:
+            trace["showscale"] = False
+        traces.append(go.Heatmap(name=p.key, xaxis=x_name, yaxis="y", **trace))
+        axes[f"xaxis{'' if k == 0 else k + 1}"] = dict(
+            type="category", side="top", tickangle=0, automargin=False, domain=[left, right],
+            anchor="y")
+        # a narrow last panel's title ends at the figure's right edge instead of running off it
+        edge = k == len(panels) - 1 and z.shape[1] <= 2
+        titles.append(dict(name=p.key, text=html.escape(p.title),
+                           x=right if edge else (left + right) / 2, y=1, xref="paper",
+                           yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
+                           yshift=SUBTITLE_SHIFT, showarrow=False,
+                           font=dict(size=15, color="#31333F", weight="bold")))
+        frames.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right, y0=0, y1=1,
+                           line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
+        if k < len(ops):
+            titles.append(dict(text=html.escape(ops[k]), x=right + PANEL_GAP / 2,
+                               y=0.5, xref="paper", yref="paper", showarrow=False,
+                               font=dict(size=20 if len(ops[k]) <= 2 else 13, color="#31333F",
+                                         weight="bold")))
+        left = right + PANEL_GAP
+    layout = _layout("", height or _height(zs[0].shape[0]) + SUBTITLE_SHIFT,
+                     top=62 + SUBTITLE_SHIFT - 30, **axes,
+                     yaxis=dict(title=y_title, type="category", autorange="reversed",
+                                automargin=False),
+                     annotations=titles, shapes=frames)     # a thin frame around each panel
+    layout.pop("title")
+    layout["margin"].update(l=_left_margin(y_ticks, y_title), r=10 + 75 * len(shown))
+    return go.Figure(traces, layout=layout)
 
 
 def _outline(y0, y1, x0, x1) -> dict:
