@@ -74,10 +74,13 @@ CHARTS_JS = """() => {
     const key = holder
       ? [...holder.classList].find(c => c.startsWith('st-key-')).slice(7) : 'unkeyed-' + i;
     const gd = el.querySelector('.js-plotly-plot');
-    out[key] = gd && gd.data
-      ? gd.data.map(t => ({type: t.type || '', z: plain(t.z), x: plain(t.x), y: plain(t.y),
-                           text: plain(t.text)}))
+    const traces = gd && gd.data
+      ? gd.data.map(t => ({type: t.type || '', name: t.name || '', z: plain(t.z), x: plain(t.x),
+                           y: plain(t.y), text: plain(t.text)}))
       : null;
+    out[key] = traces;
+    // a figure of matrices side by side (keyed row_...): each matrix also under its own key
+    if (key.startsWith('row_') && traces) traces.forEach(t => { out[t.name] = [t]; });
   });
   return out;
 }"""
@@ -85,7 +88,8 @@ CHARTS_JS = """() => {
 
 def chart_data(page) -> dict:
     """Every Plotly chart on the page by its Streamlit key: the traces' x, y, z and text as
-    plotly.js holds them (i.e. what is drawn)."""
+    plotly.js holds them (i.e. what is drawn). The matrices of a row figure (`row_...`) are
+    also listed under their own keys (their trace names)."""
     return page.evaluate(CHARTS_JS)
 
 
