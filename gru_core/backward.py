@@ -130,7 +130,7 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     """Gradients of the batch loss (cross-entropy "ce" or L2 "l2") by BPTT; see module docstring."""
     p, tr = params, trace
     cfg = config or tr.config
-    if cfg != tr.config:
+    if cfg is not tr.config and cfg != tr.config:
         raise ValueError(f"config {cfg} differs from the one the trace was run with ({tr.config})")
     S, B, V, H = tr.shape
     keep, after = cfg.update == "keep", cfg.reset == "after"
@@ -144,8 +144,8 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # a ufunc on a column block of dgates copies every row through a buffer, so each step
     # writes there only its four results.
     dh, dgates, (dz_dh, dh_dh, dr_dh) = empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H))
-    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
-    back = dgates[..., H:(4 if after else 3) * H]                   # (S, B, 3H|2H) through U
+    da_h, da_z, da_r, dq = dgates[:, :, :H], dgates[:, :, H:2 * H], dgates[:, :, 2 * H:3 * H], dgates[:, :, 3 * H:]
+    back = dgates[:, :, H:(4 if after else 3) * H]                  # (S, B, 3H|2H) through U
     U_back_T = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1).T.copy()
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde

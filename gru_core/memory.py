@@ -20,7 +20,8 @@ import threading
 
 import numpy as np
 
-POOL_BYTES = 192 * 2**20        # at most this much memory of finished runs is kept for reuse
+POOL_BYTES = 256 * 2**20        # at most this much memory of finished runs is kept for reuse
+                                # (a training step at B=64, S=128, H=256 keeps 228 MB: both fit)
 SMALL_BYTES = 64 * 2**10        # smaller blocks come straight from np.empty
 _pool: list[np.ndarray] = []    # 1-D blocks, most recently used last
 _pool_lock = threading.Lock()
