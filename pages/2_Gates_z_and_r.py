@@ -1,5 +1,4 @@
 """Page 2: the update gate z and the reset gate r, term by term (tutorial Part 1)."""
-import numpy as np
 import streamlit as st
 
 from ui import equations, page, plots
@@ -25,16 +24,14 @@ def body(n: int, t: int):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
         W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            page.matrix(W, f"W_{g}  ({V}×{H})", x=hid, y=voc, key=f"W_{g}",
-                        x_title="unit", y_title="character")
-        with c2:
-            page.matrix(U, f"U_{g}  ({H}×{H})", x=hid, y=hid, key=f"U_{g}",
-                        x_title="unit", y_title="unit of h_(t−1)")
-        with c3:
-            page.matrix(b[None, :], f"b_{g}  (1×{H})", x=hid, y=["b"], key=f"b_{g}", x_title="unit",
-                        numbers_fit=H <= 8)
+        # the three weight matrices feeding the H units, each with its own rows
+        page.matrix_row([
+            plots.Panel(W, f"W_{g}  ({V}×{H})", hid, "signed", f"W_{g}", y_labels=voc,
+                        y_title="character"),
+            plots.Panel(U, f"U_{g}  ({H}×{H})", hid, "signed", f"U_{g}", y_labels=hid,
+                        y_title="unit of h_(t−1)"),
+            plots.Panel(b[None, :], f"b_{g}  (1×{H})", hid, "signed", f"b_{g}", y_labels=["b"])],
+            numbers_fit=H <= 8)
         # The three terms, their sum and σ of it, left to right as in the equation; the rows
         # are the batch rows in every panel, so they share one row axis.
         panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", hid, "signed",

@@ -14,23 +14,6 @@ st.markdown(
 CHAIN_COLUMNS = 128          # at most this many time steps in the chain heatmap
 
 
-def row_of(charts, *, max_per_row: int) -> None:
-    """Draw (callable, …) items side by side, at most max_per_row per line."""
-    for i in range(0, len(charts), max_per_row):
-        cols = st.columns(max_per_row)
-        for col, draw in zip(cols, charts[i:i + max_per_row]):
-            with col:
-                draw()
-
-
-def stack(columns) -> None:
-    """Draw lists of charts in side-by-side columns, each list top to bottom."""
-    for col, draws in zip(st.columns(len(columns)), columns):
-        with col:
-            for draw in draws:
-                draw()
-
-
 def chain(n: int, t: int) -> None:
     """h for every time step of one batch row (columns), the carried h_0 first."""
     st.subheader(r"The chain: $h_{t-1} \to h_t \to h_{t+1}$")
@@ -118,24 +101,20 @@ def body(n: int, t: int):
         page.matrix_row(panels, y=rows, y_title="row", per_figure=per_figure, ops=ops,
                         numbers_fit=H <= 8)
 
-    def bias(values, title, key):
-        return lambda: page.matrix(values[None, :], f"{title}  (1×{H})", x=hid, y=["b"], key=key,
-                                   x_title="unit", height=190)
-
     # ---------------------------------------------------------------- candidate
     st.subheader(r"$\tilde h_t$: the candidate state")
     st.latex(equations.candidate(cfg))
     st.markdown(equations.candidate_note(cfg))
-    W_h = lambda: page.matrix(p.W_h, f"W_h  ({V}×{H})", x=hid, y=voc, key="W_h",  # noqa: E731
-                              x_title="unit", y_title="character")
-    U_h = lambda: page.matrix(p.U_h, f"U_h  ({H}×{H})", x=hid, y=hid, key="U_h",  # noqa: E731
-                              x_title="unit", y_title="unit of h_(t−1)")
-    biases = [bias(p.b_h, "b_h", "b_h")] + \
-        ([bias(p.b_hn, "b_hn", "b_hn")] if cfg.reset == "after" else [])
-    if ncols == 3:
-        stack([[W_h], [U_h], biases])
-    else:
-        row_of([W_h, U_h] + biases, max_per_row=2)
+    # the weight matrices feeding the H units, each with its own rows
+    weights = [plots.Panel(p.W_h, f"W_h  ({V}×{H})", hid, "signed", "W_h", y_labels=voc,
+                           y_title="character"),
+               plots.Panel(p.U_h, f"U_h  ({H}×{H})", hid, "signed", "U_h", y_labels=hid,
+                           y_title="unit of h_(t−1)"),
+               plots.Panel(p.b_h[None, :], f"b_h  (1×{H})", hid, "signed", "b_h", y_labels=["b"])]
+    if cfg.reset == "after":
+        weights.append(plots.Panel(p.b_hn[None, :], f"b_hn  (1×{H})", hid, "signed", "b_hn",
+                                   y_labels=["b"]))
+    page.matrix_row(weights, per_figure=4 if ncols == 3 else 2, numbers_fit=H <= 8)
 
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"

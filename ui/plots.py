@@ -148,41 +148,58 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
 
 class Panel(NamedTuple):
     """One matrix of a heatmap_row: its values, title, column labels, colour kind and key (the
-    name of its trace and of its title, so a test can find the matrix inside the figure)."""
+    name of its trace and of its title, so a test can find the matrix inside the figure), and
+    its own row labels when it does not share the figure's rows (a weight matrix)."""
     values: np.ndarray
     title: str
     x_labels: list
     kind: str
     key: str
     x_title: str = "unit"
+    y_labels: list | None = None
+    y_title: str = ""
 
 
 PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
 SUBTITLE_SHIFT = 30                # px from the top of the plot up to a panel's title
+INNER_TICK_SIZE = 12               # row labels between panels
+NARROW_PLOT_PX = 700               # the gaps for row labels between panels fit a plot this wide
 
 
-def heatmap_row(panels: list[Panel], *, y_labels, y_title: str = "", numbers: bool = True,
+def _gap(ticks) -> float:
+    """The gap left of a panel with its own row labels: room for the widest label."""
+    return max(PANEL_GAP, (16 + max((_label_px(t, INNER_TICK_SIZE) for t in ticks), default=0))
+               / NARROW_PLOT_PX)
+
+
+def heatmap_row(panels: list[Panel], *, y_labels=None, y_title: str = "", numbers: bool = True,
                 height: int | None = None, ops=()) -> go.Figure:
-    """Matrices with the same rows side by side in one figure, sharing the row axis: the terms
-    of a sum, the sum, and the activation of it, read left to right as in the equation.
+    """Matrices side by side in one figure: the terms of a sum, the sum, and the activation of
+    it, read left to right as in the equation; or the weight matrices feeding the same units.
 
-    Each panel is drawn exactly as heatmap() draws a matrix, with its title above its column
-    labels. Signed panels share one colour range (the same colour is the same number across
-    the row, so the terms of a sum can be compared); gate and tanh panels keep theirs. One
-    figure for several matrices: the browser's cost is per figure more than per matrix.
-    ops: the symbols written in the gaps between panels (e.g. "+", "+", "=", "σ")."""
+    Panels share the figure's rows (y_labels, one row axis at the left) or each has its own
+    (Panel.y_labels, labelled in the gap at its left; cells keep one height and shorter panels
+    hang from the top). Each panel is drawn exactly as heatmap() draws a matrix, with its title
+    above its column labels. Signed panels share one colour range (the same colour is the same
+    number across the figure, so the terms of a sum can be compared); gate and tanh panels keep
+    theirs. One figure for several matrices: the browser's cost is per figure more than per
+    matrix. ops: the symbols written in the gaps between panels (e.g. "+", "+", "=", "σ")."""
     zs = [np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels]
-    widths = [z.shape[1] for z in zs]
-    span = 1.0 - PANEL_GAP * (len(panels) - 1)
+    own = any(p.y_labels is not None for p in panels)
+    rows = [_ticks(y_labels if p.y_labels is None else p.y_labels) for p in panels]
+    gaps = [_gap(r) if own else PANEL_GAP for r in rows[1:]]
+    span = 1.0 - sum(gaps)
+    columns = sum(z.shape[1] for z in zs)
+    most_rows = max(z.shape[0] for z in zs)
     signed = _signed_range(*[z for z, p in zip(zs, panels) if p.kind == "signed"])
-    y_ticks = _ticks(y_labels)
     traces, axes, titles, frames, shown = [], {}, [], [], set()
     left = 0.0
     for k, (z, p) in enumerate(zip(zs, panels)):
-        right = left + span * z.shape[1] / sum(widths)
-        x_name = "x" if k == 0 else f"x{k + 1}"
-        trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=y_ticks, kind=p.kind,
-                               x_title=p.x_title, y_title=y_title, numbers=numbers,
+        right = left + span * z.shape[1] / columns
+        bottom = 1.0 - z.shape[0] / most_rows
+        n = "" if k == 0 else str(k + 1)
+        trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=rows[k], kind=p.kind,
+                               x_title=p.x_title, y_title=p.y_title or y_title, numbers=numbers,
                                scale=signed if p.kind == "signed" else None)
         # one colour bar per kind (the last panel of that kind), side by side at the right
         last_of_kind = all(q.kind != p.kind for q in panels[k + 1:])
@@ -191,32 +208,36 @@ def heatmap_row(panels: list[Panel], *, y_labels, y_title: str = "", numbers: bo
             shown.add(p.kind)
         else:
             trace["showscale"] = False
-        traces.append(go.Heatmap(name=p.key, xaxis=x_name, yaxis="y", **trace))
-        axes[f"xaxis{'' if k == 0 else k + 1}"] = dict(
-            type="category", side="top", tickangle=0, automargin=False, domain=[left, right],
-            anchor="y")
+        traces.append(go.Heatmap(name=p.key, xaxis=f"x{n}", yaxis=f"y{n}", **trace))
+        axes[f"xaxis{n}"] = dict(type="category", side="top", tickangle=0, automargin=False,
+                                 domain=[left, right], anchor=f"y{n}")
+        axes[f"yaxis{n}"] = dict(type="category", autorange="reversed", automargin=False,
+                                 domain=[bottom, 1.0], anchor=f"x{n}",
+                                 showticklabels=k == 0 or own,
+                                 title=(p.y_title or y_title) if k == 0 else "",
+                                 tickfont=dict(size=INNER_TICK_SIZE) if k else None)
         # a narrow last panel's title ends at the figure's right edge instead of running off it
-        edge = k == len(panels) - 1 and z.shape[1] <= 2
+        edge = k == len(panels) - 1 and right - left < 0.1
         titles.append(dict(name=p.key, text=html.escape(p.title),
                            x=right if edge else (left + right) / 2, y=1, xref="paper",
                            yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
                            yshift=SUBTITLE_SHIFT, showarrow=False,
                            font=dict(size=15, color="#31333F", weight="bold")))
-        frames.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right, y0=0, y1=1,
-                           line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
+        frames.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
+                           y0=bottom, y1=1, line=dict(color="#c7c9d1", width=1),
+                           fillcolor="rgba(0,0,0,0)"))
         if k < len(ops):
-            titles.append(dict(text=html.escape(ops[k]), x=right + PANEL_GAP / 2,
+            titles.append(dict(text=html.escape(ops[k]), x=right + gaps[k] / 2,
                                y=0.5, xref="paper", yref="paper", showarrow=False,
                                font=dict(size=20 if len(ops[k]) <= 2 else 13, color="#31333F",
                                          weight="bold")))
-        left = right + PANEL_GAP
-    layout = _layout("", height or _height(zs[0].shape[0]) + SUBTITLE_SHIFT,
+        left = right + (gaps[k] if k < len(gaps) else 0.0)
+    layout = _layout("", height or _height(most_rows) + SUBTITLE_SHIFT,
                      top=62 + SUBTITLE_SHIFT - 30, **axes,
-                     yaxis=dict(title=y_title, type="category", autorange="reversed",
-                                automargin=False),
                      annotations=titles, shapes=frames)     # a thin frame around each panel
     layout.pop("title")
-    layout["margin"].update(l=_left_margin(y_ticks, y_title), r=10 + 75 * len(shown))
+    layout["margin"].update(l=_left_margin(rows[0], panels[0].y_title or y_title),
+                            r=10 + 75 * len(shown))
     return go.Figure(traces, layout=layout)
 
 
