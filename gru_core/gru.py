@@ -308,8 +308,8 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     U = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)   # (H, 2H|3H)
     U[:, :2 * H] *= 0.5                                              # [U_z | U_r]·½ (| U_h)
     # Input terms x_t W + b of all steps, the gates' part halved: (S, B, 2H) and (S, B, H).
-    W_zr = np.concatenate([p.W_z, p.W_r], axis=1)                    # (V, 2H)
     if ids is not None:   # one-hot x: rows of the tables (W + b) gathered by id
+        W_zr = np.concatenate([p.W_z, p.W_r], axis=1)                # (V, 2H)
         W_zr += np.concatenate([p.b_z, p.b_r])
         W_zr *= 0.5
         xw_zr, xw_h = np.take(W_zr, ids, axis=0), np.take(p.W_h + p.b_h, ids, axis=0)
