@@ -147,7 +147,7 @@ def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
     per_line = min(S, 4 if V <= 12 else 3 if V <= 24 else 2)
     page.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", ctx.vocab_labels,
                                  "onehot", f"{name}_{t + 1}", "character") for t in range(S)],
-                    y=labels, y_title="row", per_figure=per_line)
+                    y=labels, y_title="row", per_line=per_line)
 
 
 def text_block(title: str, start: int, stop: int) -> None:

@@ -41,7 +41,7 @@ def body(n: int, t: int):
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", hid, "gate",
                                   f"{g}_t"))
         # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
-        page.matrix_row(panels, y=short_rows, y_title="row", per_figure=5 if H <= 4 else 2,
+        page.matrix_row(panels, y=short_rows, y_title="row", per_line=5 if H <= 4 else 2,
                         numbers_fit=H <= 8, ops=("+", "+", "=", "σ"))
     page.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "

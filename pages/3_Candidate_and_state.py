@@ -54,13 +54,15 @@ def chain(n: int, t: int) -> None:
     K_mat = np.stack([np.full(ctx.H, np.nan) if k is None else k for k in kept_cols], axis=1)
     where = f"row {b} of batch {n + 1}" if len(batches) == 1 else \
         f"row {b}, batches {batches[0] + 1}–{batches[-1] + 1}"
-    page.matrix(H_mat, f"h over time, {where}  ({ctx.H}×{len(cols)})", x=cols, y=ctx.hidden_labels,
-                kind="tanh", key="chain_h", x_title="time step (character read)", y_title="unit",
-                highlight_cols=[current])
     share = "z" if keep else "1 − z"
-    page.matrix(K_mat, f"share of h_(t−1) kept = {share}  ({ctx.H}×{len(cols)})", x=cols,
-                y=ctx.hidden_labels, kind="gate", key="chain_kept",
-                x_title="time step (character read)", y_title="unit", highlight_cols=[current])
+    step = "time step (character read)"
+    page.matrix_grid([
+        plots.Line([plots.Panel(H_mat, f"h over time, {where}  ({ctx.H}×{len(cols)})", cols,
+                                "tanh", "chain_h", step, highlight_cols=(current,))],
+                   ctx.hidden_labels, "unit"),
+        plots.Line([plots.Panel(K_mat, f"share of h_(t−1) kept = {share}  ({ctx.H}×{len(cols)})",
+                                cols, "gate", "chain_kept", step, highlight_cols=(current,))],
+                   ctx.hidden_labels, "unit")])
     page.look_at(
         f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
         "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
@@ -96,9 +98,9 @@ def body(n: int, t: int):
     def m(values, title, key, kind="signed"):
         return plots.Panel(values, f"{title}  ({B}×{H})", hid, kind, key)
 
-    def line(panels, ops=(), per_figure=ncols):
+    def line(panels, ops=(), per_line=ncols):
         """B×H matrices side by side, one row axis (the batch rows), ops between them."""
-        page.matrix_row(panels, y=rows, y_title="row", per_figure=per_figure, ops=ops,
+        page.matrix_row(panels, y=rows, y_title="row", per_line=per_line, ops=ops,
                         numbers_fit=H <= 8)
 
     # ---------------------------------------------------------------- candidate
@@ -114,7 +116,7 @@ def body(n: int, t: int):
     if cfg.reset == "after":
         weights.append(plots.Panel(p.b_hn[None, :], f"b_hn  (1×{H})", hid, "signed", "b_hn",
                                    y_labels=["b"]))
-    page.matrix_row(weights, per_figure=4 if ncols == 3 else 2, numbers_fit=H <= 8)
+    page.matrix_row(weights, per_line=4 if ncols == 3 else 2, numbers_fit=H <= 8)
 
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"
@@ -134,7 +136,7 @@ def body(n: int, t: int):
     line([m(tr.h_rec[t], rec, "h_rec"), m(tr.h_in[t], "x_t W_h", "h_in"),
           m(tr.h_bias[t], "b_h", "h_bias"), m(tr.h_pre[t], "sum", "h_pre"),
           m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")],
-         ("+", "+", "=", "tanh"), per_figure=5 if H <= 4 else 2)
+         ("+", "+", "=", "tanh"), per_line=5 if H <= 4 else 2)
     page.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
@@ -156,14 +158,16 @@ def body(n: int, t: int):
     h_tilde = m(tr.h_tilde[t], "h̃_t", "h_tilde_again", "tanh")
     h_t = m(tr.h[t], "h_t = sum of both parts", "h_t", "tanh")
     if ncols == 3:             # each line is one product; h_t under the two parts it sums
-        line([h_prev, g_prev, part_prev], ("⊙", "="))
-        line([h_tilde, g_tilde, part_tilde], ("⊙", "="))
-        c1, _, c3 = st.columns(3)
-        c1.markdown("**h_t** = the two parts above it, added →")
-        with c3:
-            line([h_t], per_figure=1)
+        st.markdown("One product per line; **h_t**, bottom right, is the two parts above it, "
+                    "added.")
+        lines = [plots.Line([h_prev, g_prev, part_prev], rows, "row", ("⊙", "=")),
+                 plots.Line([h_tilde, g_tilde, part_tilde], rows, "row", ("⊙", "=")),
+                 plots.Line([None, None, h_t], rows, "row")]
     else:                      # h_(t−1) and h̃ are drawn above
-        line([g_prev, g_tilde, part_prev, part_tilde, h_t], per_figure=2)
+        lines = [plots.Line([g_prev, g_tilde], rows, "row"),
+                 plots.Line([part_prev, part_tilde], rows, "row", ("+",)),
+                 plots.Line([h_t, None], rows, "row")]
+    page.matrix_grid(lines, numbers_fit=H <= 8)
     kept = "z" if keep else "1 − z"
     page.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "

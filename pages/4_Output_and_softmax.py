@@ -35,23 +35,24 @@ def body(n: int, t: int):
     def bv(values, title, key, kind="signed"):
         return plots.Panel(values, f"{title}  ({B}×{V})", voc, kind, key, "character")
 
-    def b1(values, title, label, key):
-        return plots.Panel(values[:, None], f"{title}  ({B}×1)", [label], "signed", key, "")
+    def b1(values, title, label, key, shared=True):
+        return plots.Panel(values[:, None], f"{title}  ({B}×1)", [label], "signed", key, "",
+                           shared_scale=shared)
 
-    def line(*panels):
-        """Matrices over the batch rows side by side, one row axis."""
-        page.matrix_row(list(panels), y=rows, y_title="row")
+    def lines(*groups):
+        """Lines of matrices over the batch rows, one figure."""
+        page.matrix_grid([plots.Line(list(g), rows, "row") for g in groups])
 
     h_t = lambda: page.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
                               key="h_t", x_title="unit")
     W_y = lambda: page.matrix(p.W_y, f"W_y  ({H}×{V})", x=voc, y=hid, key="W_y",  # noqa: E731
                               x_title="character", y_title="unit")
     b_y = lambda: page.matrix(p.b_y[None, :], f"b_y  (1×{V})", x=voc, y=["b"], key="b_y",  # noqa: E731
-                              x_title="character", height=190)
+                              x_title="character", height=190, numbers_fit=V <= 12)
     logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits")
     maxes = b1(tr.logits_max[t], "max per row", "max", "logits_max")
     exp = bv(tr.exp[t], "exp(y_linear − max)", "exp", "gate")
-    sums = b1(tr.exp_sum[t], "row sum", "Σ", "exp_sum")
+    sums = b1(tr.exp_sum[t], "row sum", "Σ", "exp_sum", shared=False)   # not a logit
     probs = bv(tr.probs[t], "ŷ_t = exp / row sum", "probs", "gate")
     target = bv(Y[t], "y_t  target (one-hot)", "target", "onehot")
 
@@ -68,11 +69,9 @@ def body(n: int, t: int):
         "change. (Part 1 subtracts one number, the largest logit of the whole run, 0.9021 with "
         "the tutorial preset; that gives the same ŷ.)")
     if wide:
-        for panels in ((logits, maxes), (exp, sums), (probs,), (target,)):
-            line(*panels)
+        lines((logits, maxes), (exp, sums), (probs,), (target,))
     else:
-        line(logits, maxes, exp)
-        line(sums, probs, target)
+        lines((logits, maxes, exp), (sums, probs, target))
     page.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")

@@ -40,7 +40,7 @@ def body(n: int, t: int):
                     "character"),
         plots.Panel(ce.term1.reshape(S * B, V), f"term1 = y ⊙ log ŷ  ({S}·{B}×{V})", voc,
                     "signed", "term1", "character")], y=positions, y_title="position",
-        per_figure=3 if V <= 8 else 1)
+        per_line=3 if V <= 8 else 1)
     st.caption("Reading term1: the one non-zero cell of each position")
     y_ids = run.batches.y_ids[n]
     st.dataframe(pd.DataFrame({

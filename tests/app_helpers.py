@@ -38,7 +38,8 @@ def charts(at: AppTest) -> dict[str, dict]:
     """Plotly charts by their user key -> the figure spec (dict). A figure of several matrices
     side by side (`plots.heatmap_row`, keyed "row_...") also gives each matrix under its panel
     key (the name of its trace and of its title annotation), as a figure spec holding that one
-    trace, with the panel's title as shown as the layout's title."""
+    trace, with the panel's title as shown as the layout's title and only the panel's own
+    shapes (its outlined cells)."""
     found = {}
     for el in at.get("plotly_chart"):
         key, spec = user_key(el), json.loads(el.proto.spec)
@@ -47,7 +48,10 @@ def charts(at: AppTest) -> dict[str, dict]:
             titles = {a["name"]: html.unescape(a["text"])
                       for a in spec["layout"]["annotations"] if "name" in a}
             for trace in spec["data"]:
-                layout = dict(spec["layout"], title={"text": titles[trace["name"]]})
+                # the panel's own shapes (outlined cells), not the frames of all panels
+                own = [s for s in spec["layout"].get("shapes", [])
+                       if s.get("xref") == trace.get("xaxis", "x")]
+                layout = dict(spec["layout"], title={"text": titles[trace["name"]]}, shapes=own)
                 found[trace["name"]] = {"data": [trace], "layout": layout}
     return found
 

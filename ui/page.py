@@ -311,27 +311,34 @@ def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title:
     chart(fig, key)
 
 
-def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_figure: int = 5,
+def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_line: int = 5,
                numbers_fit: bool = True, ops=()) -> None:
-    """Matrices side by side (`plots.heatmap_row`), sharing the rows `y` or each with its own
-    (Panel.y_labels), at most `per_figure` to a figure; each figure is keyed "row_<first
-    panel's key>" and every panel is registered for download under its own key, as `matrix`
-    does. A panel alone is drawn by `matrix`, under its own key. ops: the symbols between the
-    panels."""
+    """Matrices side by side, sharing the rows `y` or each with its own (Panel.y_labels), at
+    most `per_line` to a line, all lines in one figure (`matrix_grid`); ops: the symbols between
+    the panels. A single matrix is drawn by `matrix`, under its own key."""
+    if len(panels) == 1:
+        p = panels[0]
+        matrix(p.values, p.title, x=p.x_labels, y=y if p.y_labels is None else p.y_labels,
+               kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
+               numbers_fit=numbers_fit)
+        return
+    lines = []
+    for i in range(0, len(panels), per_line):
+        group = panels[i:i + per_line]
+        group += [None] * (per_line - len(group)) if i else []   # the last line keeps the columns
+        lines.append(plots.Line(group, y, y_title, tuple(ops[i:i + per_line - 1])))
+    matrix_grid(lines, numbers_fit=numbers_fit)
+
+
+def matrix_grid(lines: list[plots.Line], *, numbers_fit: bool = True) -> None:
+    """Lines of matrices in one figure (`plots.heatmap_grid`), keyed "row_<first panel's key>";
+    every panel is registered for download under its own key, as `matrix` does."""
+    panels = [(p, line) for line in lines for p in line.panels if p is not None]
+    for p, line in panels:
+        exports.register(p.key, p.title, p.values, p.x_labels,
+                         line.y_labels if p.y_labels is None else p.y_labels)
     numbers = numbers_fit and st.session_state.get("numbers", True)
-    for i in range(0, len(panels), per_figure):
-        group = panels[i:i + per_figure]
-        if len(group) == 1:
-            p = group[0]
-            matrix(p.values, p.title, x=p.x_labels, y=y if p.y_labels is None else p.y_labels,
-                   kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
-                   numbers_fit=numbers_fit)
-            continue
-        for p in group:
-            exports.register(p.key, p.title, p.values, p.x_labels,
-                             y if p.y_labels is None else p.y_labels)
-        chart(plots.heatmap_row(group, y_labels=y, y_title=y_title, numbers=numbers,
-                                ops=ops[i:i + len(group) - 1]), f"row_{group[0].key}")
+    chart(plots.heatmap_grid(lines, numbers=numbers), f"row_{panels[0][0].key}")
 
 
 def chart(fig, key: str) -> None:

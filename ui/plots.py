@@ -114,11 +114,6 @@ def _heatmap_trace(z: np.ndarray, *, x_ticks, y_ticks, kind: str, x_title: str, 
     return trace
 
 
-def _height(rows: int) -> int:
-    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
-    return min(900, 130 + cell * rows)
-
-
 def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
             y_title: str = "", numbers: bool = True, height: int | None = None,
             highlight_rows=(), highlight_cols=()) -> go.Figure:
@@ -147,9 +142,10 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
 
 
 class Panel(NamedTuple):
-    """One matrix of a heatmap_row: its values, title, column labels, colour kind and key (the
-    name of its trace and of its title, so a test can find the matrix inside the figure), and
-    its own row labels when it does not share the figure's rows (a weight matrix)."""
+    """One matrix of a heatmap_row / heatmap_grid: its values, title, column labels, colour kind
+    and key (the name of its trace and of its title, so a test can find the matrix inside the
+    figure), its own row labels when it does not share its line's rows (a weight matrix), and
+    columns to outline."""
     values: np.ndarray
     title: str
     x_labels: list
@@ -158,12 +154,31 @@ class Panel(NamedTuple):
     x_title: str = "unit"
     y_labels: list | None = None
     y_title: str = ""
+    highlight_cols: tuple = ()
+    shared_scale: bool = True          # False: a signed panel keeps its own colour range
+
+
+class Line(NamedTuple):
+    """One line of a heatmap_grid: panels side by side (None keeps a panel's place empty), the
+    rows they share (unless each panel has its own), and the symbols between them."""
+    panels: list
+    y_labels: list | None = None
+    y_title: str = ""
+    ops: tuple = ()
 
 
 PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
-SUBTITLE_SHIFT = 30                # px from the top of the plot up to a panel's title
+SUBTITLE_SHIFT = 30                # px from the top of a line's cells up to its panels' titles
+LINE_BAND = 62                     # px above a line's cells: panel titles and column labels
+LINE_SPACE = 16                    # px between a line's cells and the next line's titles
 INNER_TICK_SIZE = 12               # row labels between panels
 NARROW_PLOT_PX = 700               # the gaps for row labels between panels fit a plot this wide
+
+
+def _height(rows: int) -> int:
+    """A heatmap's height in px for this many rows."""
+    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
+    return min(900, 130 + cell * rows)
 
 
 def _gap(ticks) -> float:
@@ -173,76 +188,115 @@ def _gap(ticks) -> float:
 
 
 def heatmap_row(panels: list[Panel], *, y_labels=None, y_title: str = "", numbers: bool = True,
-                height: int | None = None, ops=()) -> go.Figure:
+                ops=()) -> go.Figure:
     """Matrices side by side in one figure: the terms of a sum, the sum, and the activation of
     it, read left to right as in the equation; or the weight matrices feeding the same units.
+    A heatmap_grid of one line."""
+    return heatmap_grid([Line(panels, y_labels, y_title, tuple(ops))], numbers=numbers)
 
-    Panels share the figure's rows (y_labels, one row axis at the left) or each has its own
-    (Panel.y_labels, labelled in the gap at its left; cells keep one height and shorter panels
-    hang from the top). Each panel is drawn exactly as heatmap() draws a matrix, with its title
-    above its column labels. Signed panels share one colour range (the same colour is the same
-    number across the figure, so the terms of a sum can be compared); gate and tanh panels keep
-    theirs. One figure for several matrices: the browser's cost is per figure more than per
-    matrix. ops: the symbols written in the gaps between panels (e.g. "+", "+", "=", "σ")."""
-    zs = [np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels]
-    own = any(p.y_labels is not None for p in panels)
-    rows = [_ticks(y_labels if p.y_labels is None else p.y_labels) for p in panels]
-    gaps = [_gap(r) if own else PANEL_GAP for r in rows[1:]]
-    span = 1.0 - sum(gaps)
-    columns = sum(z.shape[1] for z in zs)
-    most_rows = max(z.shape[0] for z in zs)
-    signed = _signed_range(*[z for z, p in zip(zs, panels) if p.kind == "signed"])
-    traces, axes, titles, frames, shown = [], {}, [], [], set()
-    left = 0.0
-    for k, (z, p) in enumerate(zip(zs, panels)):
-        right = left + span * z.shape[1] / columns
-        bottom = 1.0 - z.shape[0] / most_rows
-        n = "" if k == 0 else str(k + 1)
-        trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=rows[k], kind=p.kind,
-                               x_title=p.x_title, y_title=p.y_title or y_title, numbers=numbers,
-                               scale=signed if p.kind == "signed" else None)
-        # one colour bar per kind (the last panel of that kind), side by side at the right
-        last_of_kind = all(q.kind != p.kind for q in panels[k + 1:])
-        if trace.get("showscale", True) and last_of_kind:
-            trace["colorbar"] = dict(trace["colorbar"], x=1.01 + 0.075 * len(shown))
-            shown.add(p.kind)
-        else:
-            trace["showscale"] = False
-        traces.append(go.Heatmap(name=p.key, xaxis=f"x{n}", yaxis=f"y{n}", **trace))
-        axes[f"xaxis{n}"] = dict(type="category", side="top", tickangle=0, automargin=False,
-                                 domain=[left, right], anchor=f"y{n}")
-        axes[f"yaxis{n}"] = dict(type="category", autorange="reversed", automargin=False,
-                                 domain=[bottom, 1.0], anchor=f"x{n}",
-                                 showticklabels=k == 0 or own,
-                                 title=(p.y_title or y_title) if k == 0 else "",
-                                 tickfont=dict(size=INNER_TICK_SIZE) if k else None)
-        # a narrow last panel's title ends at the figure's right edge instead of running off it
-        edge = k == len(panels) - 1 and right - left < 0.1
-        titles.append(dict(name=p.key, text=html.escape(p.title),
-                           x=right if edge else (left + right) / 2, y=1, xref="paper",
-                           yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
-                           yshift=SUBTITLE_SHIFT, showarrow=False,
-                           font=dict(size=15, color="#31333F", weight="bold")))
-        frames.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
-                           y0=bottom, y1=1, line=dict(color="#c7c9d1", width=1),
-                           fillcolor="rgba(0,0,0,0)"))
-        if k < len(ops):
-            titles.append(dict(text=html.escape(ops[k]), x=right + gaps[k] / 2,
-                               y=0.5, xref="paper", yref="paper", showarrow=False,
-                               font=dict(size=20 if len(ops[k]) <= 2 else 13, color="#31333F",
-                                         weight="bold")))
-        left = right + (gaps[k] if k < len(gaps) else 0.0)
-    layout = _layout("", height or _height(most_rows) + SUBTITLE_SHIFT,
-                     top=62 + SUBTITLE_SHIFT - 30, **axes,
-                     annotations=titles, shapes=frames)     # a thin frame around each panel
+
+def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
+    """Lines of matrices, one figure: e.g. h_(t−1) ⊙ z_t = part above h̃_t ⊙ (1 − z_t) = part.
+
+    In a line, panels share the line's rows (one row axis at the left) or each has its own
+    (Panel.y_labels, labelled in the gap at its left; shorter panels hang from the top). Each
+    panel is drawn exactly as heatmap() draws a matrix, with its title above its column labels;
+    cells have one height in the whole figure. Signed panels share one colour range (the same
+    colour is the same number across the figure, so the terms of a sum can be compared) unless
+    a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for several matrices: the browser's cost is per
+    figure more than per matrix."""
+    panels = [p for line in lines for p in line.panels if p is not None]
+    zs = {p.key: np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels}
+    signed = _signed_range(*[zs[p.key] for p in panels if p.kind == "signed" and p.shared_scale])
+    line_rows = [max(zs[p.key].shape[0] for p in line.panels if p is not None) for line in lines]
+    # cells as tall as in a heatmap() of the tallest line
+    cell = (_height(max(line_rows)) - LINE_BAND - 10) / max(line_rows)
+    plot_px = sum(cell * r for r in line_rows) + (LINE_BAND + LINE_SPACE) * (len(lines) - 1)
+    # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
+    last_kind = {p.kind: p.key for p in panels
+                 if not (numbers and zs[p.key].size <= MAX_TEXT_CELLS)}
+    traces, axes, notes, shapes, margins = [], {}, [], [], []
+    top_px, most_bars = 0, 0
+    for line, rows_n in zip(lines, line_rows):
+        top, bottom = 1 - top_px / plot_px, 1 - (top_px + cell * rows_n) / plot_px
+        top_px += cell * rows_n + LINE_BAND + LINE_SPACE
+        real = [p for p in line.panels if p is not None]
+        own = any(p.y_labels is not None for p in real)
+        ticks = [None if p is None else _ticks(line.y_labels if p.y_labels is None else p.y_labels)
+                 for p in line.panels]
+        cols = [zs[p.key].shape[1] if p is not None else
+                sum(zs[q.key].shape[1] for q in real) / len(real) for p in line.panels]
+        cols = [max(c, sum(cols) / 5) for c in cols]  # a B×1 panel still gets room for its title
+        gaps = [_gap(t) if own and t is not None else PANEL_GAP for t in ticks[1:]]
+        span = 1.0 - sum(gaps)
+        left, bars_in_line = 0.0, 0
+        for k, p in enumerate(line.panels):
+            right = left + span * cols[k] / sum(cols)
+            if p is not None:
+                first = p is real[0]
+                margins.append(_left_margin(ticks[k], p.y_title or line.y_title) if first else 0)
+                low = top - (top - bottom) * zs[p.key].shape[0] / rows_n
+                _panel(p, zs[p.key], ticks[k], len(traces) + 1, (left, right), (low, top),
+                       y_title=p.y_title or line.y_title, row_labels=first or own,
+                       numbers=numbers,
+                       scale=signed if p.kind == "signed" and p.shared_scale else None,
+                       colour_bar=last_kind.get(p.kind) == p.key, bars=bars_in_line,
+                       out=(traces, axes, notes, shapes))
+                bars_in_line += traces[-1].showscale is not False
+                most_bars = max(most_bars, bars_in_line)
+            if k < len(line.ops) and line.ops[k]:
+                op = line.ops[k]
+                notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
+                                  y=(top + bottom) / 2, xref="paper", yref="paper",
+                                  showarrow=False, font=dict(size=20 if len(op) <= 2 else 13,
+                                                             color="#31333F", weight="bold")))
+            left = right + (gaps[k] if k < len(gaps) else 0.0)
+    layout = _layout("", round(plot_px) + LINE_BAND + 10, top=LINE_BAND, **axes, annotations=notes,
+                     shapes=shapes)
     layout.pop("title")
-    layout["margin"].update(l=_left_margin(rows[0], panels[0].y_title or y_title),
-                            r=10 + 75 * len(shown))
+    layout["margin"].update(l=max(margins), r=10 + 75 * most_bars)
     return go.Figure(traces, layout=layout)
 
 
-def _outline(y0, y1, x0, x1) -> dict:
-    return dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref="x", yref="y",
+def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_labels, numbers,
+           scale, colour_bar, bars, out) -> None:
+    """Add one panel of a heatmap_grid: its trace on its own pair of axes, its title above its
+    column labels, a thin frame, its outlined columns; its colour bar (if colour_bar and the
+    cells carry no numbers) beside its line, after the line's `bars` earlier ones."""
+    traces, axes, notes, shapes = out
+    i = "" if n == 1 else str(n)
+    trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=y_ticks, kind=p.kind,
+                           x_title=p.x_title, y_title=y_title, numbers=numbers, scale=scale)
+    if trace.get("showscale", True) and colour_bar:   # at the right of the panel's line
+        trace["colorbar"] = dict(trace["colorbar"], x=1.01 + 0.075 * bars, y=sum(y_domain) / 2,
+                                 yanchor="middle", len=y_domain[1] - y_domain[0])
+    else:
+        trace["showscale"] = False
+    traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
+    axes[f"xaxis{i}"] = dict(type="category", side="top", tickangle=0, automargin=False,
+                             domain=list(x_domain), anchor=f"y{i}")
+    axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
+                             domain=list(y_domain), anchor=f"x{i}", showticklabels=row_labels,
+                             title=y_title if x_domain[0] == 0 else "",
+                             tickfont=dict(size=INNER_TICK_SIZE) if x_domain[0] > 0 else None)
+    left, right = x_domain
+    # a narrow last panel's title ends at the figure's right edge instead of running off it
+    edge = right > 0.97 and right - left < 0.1
+    notes.append(dict(name=p.key, text=html.escape(p.title), x=right if edge else (left + right) / 2,
+                      y=y_domain[1], xref="paper", yref="paper",
+                      xanchor="right" if edge else "center", yanchor="bottom",
+                      yshift=SUBTITLE_SHIFT, showarrow=False,
+                      font=dict(size=15, color="#31333F", weight="bold")))
+    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
+                       y0=y_domain[0], y1=y_domain[1], line=dict(color="#c7c9d1", width=1),
+                       fillcolor="rgba(0,0,0,0)"))
+    rows = z.shape[0]
+    shapes += [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}")
+               for j in p.highlight_cols]
+
+
+def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y") -> dict:
+    return dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref,
                 line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")
 
 
