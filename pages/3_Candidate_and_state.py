@@ -154,16 +154,15 @@ def body(n: int, t: int):
                   "h_from_prev", "tanh")
     part_tilde = m(tr.h_from_tilde[t], "(1 − z_t) ⊙ h̃_t" if keep else "z_t ⊙ h̃_t",
                    "h_from_tilde", "tanh")
-    h_prev = m(tr.h_prev[t], "h_(t−1)", "h_prev_again", "tanh")
-    h_tilde = m(tr.h_tilde[t], "h̃_t", "h_tilde_again", "tanh")
     h_t = m(tr.h[t], "h_t = sum of both parts", "h_t", "tanh")
-    if ncols == 3:             # each line is one product; h_t under the two parts it sums
-        st.markdown("One product per line; **h_t**, bottom right, is the two parts above it, "
-                    "added.")
-        lines = [plots.Line([h_prev, g_prev, part_prev], rows, "row", ("⊙", "=")),
-                 plots.Line([h_tilde, g_tilde, part_tilde], rows, "row", ("⊙", "=")),
-                 plots.Line([None, None, h_t], rows, "row")]
-    else:                      # h_(t−1) and h̃ are drawn above
+    # The gate's two weights, then the equation itself: part + part = h_t. The operands
+    # h_(t−1) and h̃_t are drawn above (the reset product and the candidate).
+    st.markdown(f"The weights {'z_t and 1 − z_t' if keep else '1 − z_t and z_t'}, then each "
+                "weight times its state (h_(t−1) and h̃_t are drawn above), added into **h_t**:")
+    if ncols == 3:
+        lines = [plots.Line([g_prev, g_tilde, None], rows, "row"),
+                 plots.Line([part_prev, part_tilde, h_t], rows, "row", ("+", "="))]
+    else:
         lines = [plots.Line([g_prev, g_tilde], rows, "row"),
                  plots.Line([part_prev, part_tilde], rows, "row", ("+",)),
                  plots.Line([h_t, None], rows, "row")]
