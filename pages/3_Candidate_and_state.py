@@ -86,14 +86,12 @@ def chain(n: int, t: int) -> None:
         st.caption(f"{carried}: the continuation of this row's text (streams layout).")
 
 
-@page.stepped(ctx)
-def body(n: int, t: int):
+def this_step(n: int, t: int) -> None:
+    """h̃_t with the reset gate, then h_t with the update gate, at batch n, step t."""
     tr, p, cfg = ctx.trace(n), ctx.run.params, ctx.run.config
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     ncols = 3 if H <= 10 else 2         # wide matrices get wider charts
-    chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
-    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
 
     def m(values, title, key, kind="signed"):
         return plots.Panel(values, f"{title}  ({B}×{H})", hid, kind, key)
@@ -173,4 +171,20 @@ def body(n: int, t: int):
         f"{'1 − z' if keep else 'z'}): it always lies between the two. At t = 1 of batch 1, "
         "h_(t−1) = 0, so h_t is just the candidate part.")
 
-    chain(n, t)
+
+VIEWS = ("This step: h̃_t and h_t", "Through time: the chain")
+
+
+@page.stepped(ctx)
+def body(n: int, t: int):
+    chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(ctx.B))
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    # Only the open tab is computed and drawn (on_change="rerun"): a slider change redraws
+    # one of the two views, not both.
+    step_tab, chain_tab = st.tabs(VIEWS, key="candidate_view", on_change="rerun")
+    if step_tab.open:
+        with step_tab:
+            this_step(n, t)
+    if chain_tab.open:
+        with chain_tab:
+            chain(n, t)

@@ -12,6 +12,7 @@ import gru_core as gc
 from app_helpers import charts, heatmap_z, run_page
 
 CANDIDATE = "pages/3_Candidate_and_state.py"
+CHAIN = {"candidate_view": "Through time: the chain"}      # the Candidate page's second tab
 OUTPUT = "pages/4_Output_and_softmax.py"
 PAGES = (CANDIDATE, OUTPUT)
 
@@ -141,8 +142,10 @@ def test_candidate_page_equals_gru_core(state, batch, step):
     # the two parts add up to the plotted h_t
     np.testing.assert_allclose(heatmap_z(c["h_from_prev"]) + heatmap_z(c["h_from_tilde"]),
                                heatmap_z(c["h_t"]), atol=1e-12)
-    # the chain of row 0: h_0 of this batch, then h_1 .. h_S
-    chain = heatmap_z(c["chain_h"])
+    # the chain of row 0 (the page's second tab): h_0 of this batch, then h_1 .. h_S
+    assert "chain_h" not in c                      # only the open tab is drawn
+    chain = heatmap_z(charts(run_page(CANDIDATE, {**state, "batch": batch, "step": step,
+                                                  **CHAIN}))["chain_h"])
     np.testing.assert_allclose(chain, np.column_stack([tr.h0[0], tr.h[:, 0, :].T]), atol=1e-12)
     if batch > 1:                                  # carried from the previous batch's last step
         np.testing.assert_allclose(chain[:, 0], traces[batch - 2].h[-1, 0], atol=1e-12)
@@ -192,7 +195,9 @@ def test_update_convention_swaps_the_parts():
     take = charts(run_page(CANDIDATE, {"step": 2, "update": "take"}))
     assert keep["h_from_prev"]["layout"]["title"]["text"].startswith("z_t ⊙ h_(t−1)")
     assert take["h_from_prev"]["layout"]["title"]["text"].startswith("(1 − z_t) ⊙ h_(t−1)")
-    assert take["chain_kept"]["layout"]["title"]["text"].startswith("share of h_(t−1) kept = 1 − z")
+    take_chain = charts(run_page(CANDIDATE, {"step": 2, "update": "take", **CHAIN}))
+    assert take_chain["chain_kept"]["layout"]["title"]["text"].startswith(
+        "share of h_(t−1) kept = 1 − z")
     assert not np.allclose(heatmap_z(keep["h_t"]), heatmap_z(take["h_t"]))
 
 
@@ -225,7 +230,7 @@ def test_prev_next_buttons_move_the_step(page):
 # ---------------------------------------------------------------- the chain
 
 def test_chain_follows_the_chosen_row_and_marks_the_step():
-    at = run_page(CANDIDATE, {"batch": 2, "step": 3, "chain_row": 1})
+    at = run_page(CANDIDATE, {"batch": 2, "step": 3, "chain_row": 1, **CHAIN})
     ok(at)
     _, _, traces = reference()
     spec = charts(at)["chain_h"]
@@ -242,7 +247,7 @@ def test_chain_follows_the_chosen_row_and_marks_the_step():
 
 
 def test_chain_across_batches_spans_the_run():
-    at = run_page(CANDIDATE, {"batch": 2, "step": 1, "chain_span": True})
+    at = run_page(CANDIDATE, {"batch": 2, "step": 1, "chain_span": True, **CHAIN})
     ok(at)
     _, _, traces = reference()
     spec = charts(at)["chain_h"]
@@ -257,8 +262,18 @@ def test_chain_across_batches_spans_the_run():
 
 def test_user_text_in_the_chain_is_escaped_and_visible():
     text = "<b>x</b> *y* " * 3
-    at = run_page(CANDIDATE, {"text": text, "batch_size": 1, "seq_len": 4})
+    at = run_page(CANDIDATE, {"text": text, "batch_size": 1, "seq_len": 4, **CHAIN})
     ok(at)
     labels = charts(at)["chain_h"]["data"][0]["x"]
     assert labels[1:5] == ["t1 &lt;", "t2 b", "t3 &gt;", "t4 x"]
     assert all("<" not in s for s in labels)
+
+
+@pytest.mark.parametrize("state, matrices", [({}, 16), (CHAIN, 2)])
+def test_downloads_offer_the_matrices_on_screen(state, matrices):
+    at = run_page(CANDIDATE, state)
+    ok(at)
+    drawn = [k for k in charts(at) if not k.startswith("row_")]
+    assert len(drawn) == matrices
+    (label,) = [e.label for e in at.expander if e.label.startswith("Download")]
+    assert label == f"Download the {matrices} matrices on this page"

@@ -28,6 +28,12 @@ def registered() -> dict:
     return dict(st.session_state.get(KEY, {}))
 
 
+def reset_to(items: dict) -> None:
+    """Start again from `items` (what a fragment's page drew before the fragment): a fragment
+    that reruns alone then offers what is on screen, not what its last run drew."""
+    st.session_state[KEY] = dict(items)
+
+
 def frame(values, x, y) -> pd.DataFrame:
     """A matrix as a DataFrame with its axis labels as column and row names."""
     return pd.DataFrame(values, index=pd.Index(y, name="row"), columns=pd.Index(x, name="column"))

@@ -278,9 +278,11 @@ def stepped(ctx: Context, *, steps: bool = True):
     redraws only this part; while "Play" is on the fragment advances itself."""
     def decorate(body):
         playing = bool(st.session_state.get("playing")) and steps
+        drawn_before = exports.registered()     # the page's matrices outside the fragment
 
         @st.fragment(run_every=PLAY_SECONDS if playing else None)
         def fragment():
+            exports.reset_to(drawn_before)      # a rerun of this part alone may draw others
             if playing and st.session_state.get("_advance"):
                 _clamp_step(ctx)
                 _move(ctx, 1)

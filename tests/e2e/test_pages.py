@@ -320,3 +320,24 @@ def test_bad_url_values_are_shown_literally(app_server, page):
             f"a URL value was rendered as markup ({tag}) in a note"
     notes = " ".join(alerts.all_inner_texts())
     assert "**bold**" in notes and "$x^2$" in notes and "<b>2</b>" in notes
+
+
+def test_candidate_chain_tab_draws_the_chain(app_server, page, screenshot_dir):
+    """The Candidate page draws only its open tab; opening "Through time" draws the chain."""
+    open_page(page, app_server, "Candidate_and_state")
+    before = chart_data(page)
+    assert "h_t" in before and "chain_h" not in before
+    page.get_by_role("tab", name="Through time: the chain").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"[class*='st-key-']\")]"
+        ".some(el => [...el.classList].includes('st-key-row_chain_h'))", timeout=LOAD_TIMEOUT)
+    wait_for_app(page, timeout=LOAD_TIMEOUT)
+    assert_no_exception(page)
+    after = chart_data(page)
+    assert "chain_h" in after and "chain_kept" in after
+    h = np.asarray(after["chain_h"][0]["z"], dtype=float)
+    assert h.shape == (2, 4) and np.all(h[:, 0] == 0)     # H = 2 units; h_0 = 0, then 3 steps
+    # the tab switch reran only the page's fragment: the downloads offer what is on screen
+    downloads = page.locator("[data-testid='stExpander'] summary").filter(has_text="Download")
+    assert "Download the 2 matrices" in downloads.first.inner_text()
+    full_screenshot(page, screenshot_dir / "page-3_Candidate_chain_tab.png")
