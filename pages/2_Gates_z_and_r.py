@@ -24,16 +24,15 @@ def body(n: int, t: int):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
         W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
-        # the three weight matrices feeding the H units, each with its own rows
-        page.matrix_row([
+        # One figure: the three weight matrices feeding the H units (each with its own rows),
+        # then the three terms, their sum and σ of it, left to right as in the equation (the
+        # batch rows in every panel, so they share one row axis).
+        weights = plots.Line([
             plots.Panel(W, f"W_{g}  ({V}×{H})", hid, "signed", f"W_{g}", y_labels=voc,
                         y_title="character"),
             plots.Panel(U, f"U_{g}  ({H}×{H})", hid, "signed", f"U_{g}", y_labels=hid,
                         y_title="unit of h_(t−1)"),
-            plots.Panel(b[None, :], f"b_{g}  (1×{H})", hid, "signed", f"b_{g}", y_labels=["b"])],
-            numbers_fit=H <= 8)
-        # The three terms, their sum and σ of it, left to right as in the equation; the rows
-        # are the batch rows in every panel, so they share one row axis.
+            plots.Panel(b[None, :], f"b_{g}  (1×{H})", hid, "signed", f"b_{g}", y_labels=["b"])])
         panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", hid, "signed",
                               f"{g}_{part}")
                   for part, title in (("in", f"x_t W_{g}"), ("rec", f"h_(t−1) U_{g}"),
@@ -41,8 +40,9 @@ def body(n: int, t: int):
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", hid, "gate",
                                   f"{g}_t"))
         # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
-        page.matrix_row(panels, y=short_rows, y_title="row", per_line=5 if H <= 4 else 2,
-                        numbers_fit=H <= 8, ops=("+", "+", "=", "σ"))
+        terms = plots.lines(panels, short_rows, "row", per_line=5 if H <= 4 else 2,
+                            ops=("+", "+", "=", "σ"))
+        page.matrix_grid([weights, *terms], numbers_fit=H <= 8)
     page.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

@@ -324,12 +324,8 @@ def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_line
                kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
                numbers_fit=numbers_fit)
         return
-    lines = []
-    for i in range(0, len(panels), per_line):
-        group = panels[i:i + per_line]
-        group += [None] * (per_line - len(group)) if i else []   # the last line keeps the columns
-        lines.append(plots.Line(group, y, y_title, tuple(ops[i:i + per_line - 1])))
-    matrix_grid(lines, numbers_fit=numbers_fit)
+    matrix_grid(plots.lines(panels, y, y_title, per_line=per_line, ops=ops),
+                numbers_fit=numbers_fit)
 
 
 def matrix_grid(lines: list[plots.Line], *, numbers_fit: bool = True) -> None:

@@ -187,6 +187,18 @@ def _gap(ticks) -> float:
                / NARROW_PLOT_PX)
 
 
+def lines(panels: list[Panel], y_labels=None, y_title: str = "", *, per_line: int = 5,
+          ops=()) -> list[Line]:
+    """Panels cut into lines of at most per_line, the symbols between them kept with them; the
+    last line keeps the columns of the others (empty places after its panels)."""
+    out = []
+    for i in range(0, len(panels), per_line):
+        group = panels[i:i + per_line]
+        group += [None] * (per_line - len(group)) if i else []
+        out.append(Line(group, y_labels, y_title, tuple(ops[i:i + per_line - 1])))
+    return out
+
+
 def heatmap_row(panels: list[Panel], *, y_labels=None, y_title: str = "", numbers: bool = True,
                 ops=()) -> go.Figure:
     """Matrices side by side in one figure: the terms of a sum, the sum, and the activation of
