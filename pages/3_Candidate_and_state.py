@@ -96,11 +96,6 @@ def this_step(n: int, t: int) -> None:
     def m(values, title, key, kind="signed"):
         return plots.Panel(values, f"{title}  ({B}×{H})", hid, kind, key)
 
-    def line(panels, ops=(), per_line=ncols):
-        """B×H matrices side by side, one row axis (the batch rows), ops between them."""
-        page.matrix_row(panels, y=rows, y_title="row", per_line=per_line, ops=ops,
-                        numbers_fit=H <= 8)
-
     # ---------------------------------------------------------------- candidate
     st.subheader(r"$\tilde h_t$: the candidate state")
     st.latex(equations.candidate(cfg))
@@ -114,8 +109,6 @@ def this_step(n: int, t: int) -> None:
     if cfg.reset == "after":
         weights.append(plots.Panel(p.b_hn[None, :], f"b_hn  (1×{H})", hid, "signed", "b_hn",
                                    y_labels=["b"]))
-    page.matrix_row(weights, per_line=4 if ncols == 3 else 2, numbers_fit=H <= 8)
-
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"
         reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
@@ -126,15 +119,17 @@ def this_step(n: int, t: int) -> None:
         reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
                             m(tr.h_prev_U_h[t], "h_(t−1) U_h + b_hn", "h_prev_U_h"),
                             m(tr.r[t], "r_t", "r_t", "gate")], ("", "")
-    st.markdown(f"**1. The reset product** {rec}, the recurrent term:")
-    line(reset, reset_ops)
-    # The three terms, their sum and tanh of it, left to right as in the equation.
-    st.markdown(f"**2. The three terms** ({rec}, x_t W_h and b_h), **their sum, and "
-                "h̃_t = tanh(sum):**")
-    line([m(tr.h_rec[t], rec, "h_rec"), m(tr.h_in[t], "x_t W_h", "h_in"),
-          m(tr.h_bias[t], "b_h", "h_bias"), m(tr.h_pre[t], "sum", "h_pre"),
-          m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")],
-         ("+", "+", "=", "tanh"), per_line=5 if H <= 4 else 2)
+    # the three terms, their sum and tanh of it, left to right as in the equation
+    terms = [m(tr.h_rec[t], rec, "h_rec"), m(tr.h_in[t], "x_t W_h", "h_in"),
+             m(tr.h_bias[t], "b_h", "h_bias"), m(tr.h_pre[t], "sum", "h_pre"),
+             m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")]
+    st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
+                f"term; **2. the three terms** ({rec}, x_t W_h and b_h), **their sum, and "
+                "h̃_t = tanh(sum)**.")
+    page.matrix_grid([*plots.lines(weights, per_line=4 if ncols == 3 else 2),
+                      *plots.lines(reset, rows, "row", per_line=ncols, ops=reset_ops),
+                      *plots.lines(terms, rows, "row", per_line=5 if H <= 4 else 2,
+                                   ops=("+", "+", "=", "tanh"))], numbers_fit=H <= 8)
     page.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "

@@ -230,7 +230,8 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
     for line, rows_n in zip(lines, line_rows):
-        top, bottom = 1 - top_px / plot_px, 1 - (top_px + cell * rows_n) / plot_px
+        top = 1 - top_px / plot_px
+        bottom = max(0.0, 1 - (top_px + cell * rows_n) / plot_px)   # ≥ 0 despite rounding
         top_px += cell * rows_n + LINE_BAND + LINE_SPACE
         real = [p for p in line.panels if p is not None]
         own = any(p.y_labels is not None for p in real)
@@ -243,7 +244,7 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
         for k, p in enumerate(line.panels):
-            right = left + span * cols[k] / sum(cols)
+            right = min(1.0, left + span * cols[k] / sum(cols))     # ≤ 1 despite rounding
             if p is not None:
                 first = p is real[0]
                 margins.append(_left_margin(ticks[k], p.y_title or line.y_title) if first else 0)
@@ -260,7 +261,7 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
                 op = line.ops[k]
                 notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
                                   y=(top + bottom) / 2, xref="paper", yref="paper",
-                                  showarrow=False, font=dict(size=20 if len(op) <= 2 else 13,
+                                  showarrow=False, font=dict(size=20 if len(op) <= 2 else 11,
                                                              color="#31333F", weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
     layout = _layout("", round(plot_px) + LINE_BAND + 10, top=LINE_BAND, **axes, annotations=notes,
