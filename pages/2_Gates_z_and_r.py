@@ -40,7 +40,7 @@ def body(n: int, t: int):
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", hid, "gate",
                                   f"{g}_t"))
         # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
-        terms = plots.lines(panels, short_rows, "row", per_line=5 if H <= 4 else 2,
+        terms = plots.lines_of(panels, short_rows, "row", per_line=5 if H <= 4 else 2,
                             ops=("+", "+", "=", "σ"))
         page.matrix_grid([weights, *terms], numbers_fit=H <= 8)
     page.look_at(

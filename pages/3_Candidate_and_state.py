@@ -126,9 +126,9 @@ def this_step(n: int, t: int) -> None:
     st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
                 f"term; **2. the three terms** ({rec}, x_t W_h and b_h), **their sum, and "
                 "h̃_t = tanh(sum)**.")
-    page.matrix_grid([*plots.lines(weights, per_line=4 if ncols == 3 else 2),
-                      *plots.lines(reset, rows, "row", per_line=ncols, ops=reset_ops),
-                      *plots.lines(terms, rows, "row", per_line=5 if H <= 4 else 2,
+    page.matrix_grid([*plots.lines_of(weights, per_line=4 if ncols == 3 else 2),
+                      *plots.lines_of(reset, rows, "row", per_line=ncols, ops=reset_ops),
+                      *plots.lines_of(terms, rows, "row", per_line=5 if H <= 4 else 2,
                                    ops=("+", "+", "=", "tanh"))], numbers_fit=H <= 8)
     page.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "

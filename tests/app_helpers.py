@@ -36,7 +36,7 @@ def decode(value):
 
 def charts(at: AppTest) -> dict[str, dict]:
     """Plotly charts by their user key -> the figure spec (dict). A figure of several matrices
-    side by side (`plots.heatmap_row`, keyed "row_...") also gives each matrix under its panel
+    (`plots.heatmap_grid`, keyed "row_...") also gives each matrix under its panel
     key (the name of its trace and of its title annotation), as a figure spec holding that one
     trace, with the panel's title as shown as the layout's title and only the panel's own
     shapes (its outlined cells)."""

@@ -44,10 +44,10 @@ def test_every_panel_keeps_its_values_and_one_cell_height(seed):
 
 def test_signed_panels_share_one_range_unless_told_not_to():
     a, b, c = np.array([[1.0, -2.0]]), np.array([[0.5, 4.0]]), np.array([[30.0, 10.0]])
-    fig = plots.heatmap_row([plots.Panel(a, "a", "xy", "signed", "a"),
-                             plots.Panel(b, "b", "xy", "signed", "b"),
-                             plots.Panel(c, "c", "xy", "signed", "c", shared_scale=False)],
-                            y_labels=["r"])
+    fig = plots.heatmap_grid([plots.Line([plots.Panel(a, "a", "xy", "signed", "a"),
+                                          plots.Panel(b, "b", "xy", "signed", "b"),
+                                          plots.Panel(c, "c", "xy", "signed", "c",
+                                                      shared_scale=False)], ["r"])])
     by = {t.name: (t.zmin, t.zmax) for t in fig.data}
     assert by["a"] == by["b"] == (-4.0, 4.0)
     assert by["c"] == (-30.0, 30.0)

@@ -324,7 +324,7 @@ def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_line
                kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
                numbers_fit=numbers_fit)
         return
-    matrix_grid(plots.lines(panels, y, y_title, per_line=per_line, ops=ops),
+    matrix_grid(plots.lines_of(panels, y, y_title, per_line=per_line, ops=ops),
                 numbers_fit=numbers_fit)
 
 

@@ -142,7 +142,7 @@ def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_t
 
 
 class Panel(NamedTuple):
-    """One matrix of a heatmap_row / heatmap_grid: its values, title, column labels, colour kind
+    """One matrix of a heatmap_grid: its values, title, column labels, colour kind
     and key (the name of its trace and of its title, so a test can find the matrix inside the
     figure), its own row labels when it does not share its line's rows (a weight matrix), and
     columns to outline."""
@@ -187,8 +187,8 @@ def _gap(ticks) -> float:
                / NARROW_PLOT_PX)
 
 
-def lines(panels: list[Panel], y_labels=None, y_title: str = "", *, per_line: int = 5,
-          ops=()) -> list[Line]:
+def lines_of(panels: list[Panel], y_labels=None, y_title: str = "", *, per_line: int = 5,
+             ops=()) -> list[Line]:
     """Panels cut into lines of at most per_line, the symbols between them kept with them; the
     last line keeps the columns of the others (empty places after its panels)."""
     out = []
@@ -199,24 +199,17 @@ def lines(panels: list[Panel], y_labels=None, y_title: str = "", *, per_line: in
     return out
 
 
-def heatmap_row(panels: list[Panel], *, y_labels=None, y_title: str = "", numbers: bool = True,
-                ops=()) -> go.Figure:
-    """Matrices side by side in one figure: the terms of a sum, the sum, and the activation of
-    it, read left to right as in the equation; or the weight matrices feeding the same units.
-    A heatmap_grid of one line."""
-    return heatmap_grid([Line(panels, y_labels, y_title, tuple(ops))], numbers=numbers)
-
-
 def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
-    """Lines of matrices, one figure: e.g. h_(t−1) ⊙ z_t = part above h̃_t ⊙ (1 − z_t) = part.
+    """Lines of matrices in one figure: e.g. a gate's W | U | b above its terms, read left to
+    right as in the equation, x_t W + h_(t−1) U + b = sum, σ → z_t.
 
     In a line, panels share the line's rows (one row axis at the left) or each has its own
     (Panel.y_labels, labelled in the gap at its left; shorter panels hang from the top). Each
     panel is drawn exactly as heatmap() draws a matrix, with its title above its column labels;
     cells have one height in the whole figure. Signed panels share one colour range (the same
     colour is the same number across the figure, so the terms of a sum can be compared) unless
-    a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for several matrices: the browser's cost is per
-    figure more than per matrix."""
+    a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for several
+    matrices: the browser's cost is per figure more than per matrix."""
     panels = [p for line in lines for p in line.panels if p is not None]
     zs = {p.key: np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels}
     signed = _signed_range(*[zs[p.key] for p in panels if p.kind == "signed" and p.shared_scale])
@@ -371,10 +364,7 @@ def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = 
     rows, cols = z.shape
     positions = [int(p) for p in positions]
     ticks = _ticks(label(c) for c in chars)
-    scale = dict(SCALES[kind])
-    if kind == "signed":
-        m = float(np.nanmax(np.abs(z))) if z.size else 1.0
-        scale.update(zmin=-m if m > 0 else -1.0, zmax=m if m > 0 else 1.0)
+    scale = {**SCALES[kind], **(_signed_range(z) if kind == "signed" else {})}
     custom = np.broadcast_to(np.asarray(ticks, dtype=str), (rows, cols))
     trace = go.Heatmap(z=z, x=positions, y=_ticks(y_labels), customdata=custom,
                        xgap=1 if cols <= 120 else 0, ygap=1,
