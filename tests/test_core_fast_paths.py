@@ -45,12 +45,17 @@ def targets(ids, V, kind):
             "int one-hot": Y.astype(np.int64), "ids": ids}[kind]
 
 
+def probs_targets_dense(kind, dtype):
+    """Probabilities, targets of the given kind, and the same targets as a dense one-hot."""
+    probs, ids = probs_and_targets(dtype=dtype)
+    Y = targets(ids, probs.shape[-1], kind)
+    return probs, Y, gc.one_hot(ids, probs.shape[-1], dtype=probs.dtype) if kind == "ids" else Y
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", TARGET_KINDS)
 def test_loss_from_target_ids_equals_the_three_terms(kind, dtype):
-    probs, ids = probs_and_targets(dtype=dtype)
-    Y = targets(ids, probs.shape[-1], kind)
-    dense = gc.one_hot(ids, probs.shape[-1], dtype=probs.dtype) if kind == "ids" else Y
+    probs, Y, dense = probs_targets_dense(kind, dtype)
     expected = plain_ce(probs, dense)
     assert gc.batch_loss(probs, Y, "ce") == expected               # bit for bit
     assert gc.cross_entropy(probs, Y).loss == expected
@@ -59,9 +64,7 @@ def test_loss_from_target_ids_equals_the_three_terms(kind, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", TARGET_KINDS)
 def test_dlogits_from_target_ids_equals_the_formula(kind, dtype):
-    probs, ids = probs_and_targets(dtype=dtype)
-    Y = targets(ids, probs.shape[-1], kind)
-    dense = gc.one_hot(ids, probs.shape[-1], dtype=probs.dtype) if kind == "ids" else Y
+    probs, Y, dense = probs_targets_dense(kind, dtype)
     got = gc.losses.dlogits(probs, Y, "ce")
     expected = plain_dlogits(probs, dense)
     assert got.dtype == expected.dtype
