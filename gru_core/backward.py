@@ -107,22 +107,23 @@ class Grads:
 
 
 def sum_rows_by_id(ids, rows, n: int) -> np.ndarray:
-    """out[v] = Σ of rows[i] with ids[i] == v, shape (n, width): x_oneᵀ @ rows without the zeros.
+    """out[..., v, :] = Σ of rows[..., i, :] with ids[i] == v: x_oneᵀ @ rows without the zeros.
 
+    rows: (N, width) or stacked (K, N, width); out: (n, width) or (K, n, width).
     Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
-    in order (the same sums in the same order, several times faster than np.add.at on
-    thousands of rows; each group is gathered on its own, so no copy of all rows is made).
+    in order (several times faster than np.add.at on thousands of rows; each id's rows are
+    gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
     """
-    out = np.zeros((n, rows.shape[1]), rows.dtype)
+    out = np.zeros(rows.shape[:-2] + (n, rows.shape[-1]), rows.dtype)
     if rows.size <= 4096:
-        np.add.at(out, ids, rows)
+        np.add.at(out, (Ellipsis, ids, slice(None)), rows)
         return out
     order = np.argsort(ids, kind="stable")                            # rows grouped by id, in order
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
-        np.add.reduce(rows[order[a:b]], axis=0, out=out[v])
+        np.add.reduce(rows[..., order[a:b], :], axis=-2, out=out[..., v, :])
     return out
 
 
@@ -138,72 +139,80 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     dt = p.dtype
     # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
     # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
-    # loop the weight gradients are a few products over all steps. dq stays 0 for "before".
-    # The chain-rule factors that do not depend on dL/dh are formed for all steps at once
-    # (the same products in the same order as one step at a time), in contiguous arrays:
-    # a ufunc on a column block of dgates copies every row through a buffer, so each step
-    # writes there only its four results.
-    dh, dgates, (dz_dh, dh_dh, dr_dh) = empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H))
-    da_h, da_z, da_r, dq = dgates[:, :, :H], dgates[:, :, H:2 * H], dgates[:, :, 2 * H:3 * H], dgates[:, :, 3 * H:]
-    back = dgates[:, :, H:(4 if after else 3) * H]                  # (S, B, 3H|2H) through U
-    U_back_T = np.concatenate([p.U_z, p.U_r] + ([p.U_h] if after else []), axis=1).T.copy()
+    # loop the weight gradients are a few products over all steps (one product with 2-3H
+    # columns is faster than 2-3 with H). A step computes its four blocks in a contiguous
+    # scratch g (4, B, H), then copies them in: a ufunc on a column block of a matrix copies
+    # every row through a buffer. dq stays 0 for reset "before".
+    n_back = 3 if after else 2
+    dh, dgates, (dz_dh, dh_dh, dr_dh), g = empty_arrays(
+        dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (4, B, H))
+    g_h, g_z, g_r, g_q = g                                           # da_h, da_z, da_r, dq of one step
+    g_in_dgates = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)   # (S, 4, B, H) views of dgates
+    back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
+    U_back_T = np.concatenate([p.U_z, p.U_r, p.U_h][:n_back], axis=1).T.copy()  # (2H|3H, H)
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
+    # The chain-rule factors that do not depend on dL/dh, for all steps at once:
+    #   da_z = dh ⊙ dz_dh,  dz_dh = ±(h_{t-1} - h~) ⊙ z(1 - z)
+    #   da_h = dh ⊙ dh_dh,  dh_dh = (1 - h~²) ⊙ ∂h/∂h~    (∂h/∂h~ = 1 - z (keep) or z (take))
+    #   da_r = dr_dh ⊙ (da_h (after) or d(r ⊙ h_{t-1}) (before)),  dr_dh = r(1 - r) ⊙ (q or h_{t-1})
     np.subtract(h_prev, h_tilde, out=dz_dh) if keep else np.subtract(h_tilde, h_prev, out=dz_dh)
+    dz_dh *= z
+    dz_dh *= one_minus_z
     np.multiply(h_tilde, h_tilde, out=dh_dh)
     np.subtract(1.0, dh_dh, out=dh_dh)                               # 1 - h~²  (tanh')
+    dh_dh *= one_minus_z if keep else z
     np.subtract(1.0, r, out=dr_dh)
     dr_dh *= r                                                       # r(1 - r)  (σ')
     dr_dh *= tr.h_prev_U_h if after else h_prev                      # ⊙ q (after) or ⊙ h_{t-1}
+    if tr.z_forced is not None:                                      # forced gates pass nothing
+        dz_dh[..., tr.z_forced] = 0.0
+    if tr.r_forced is not None:
+        dr_dh[..., tr.r_forced] = 0.0
+    dh_direct = z if keep else one_minus_z                           # ∂h_t/∂h_{t-1} directly
     if not after:
-        dq[...] = 0.0
-        U_h_T = p.U_h.T.copy()                                      # (H, H)
-    g_z, g_h, d_rh, direct = np.empty((4, B, H), dt)                 # scratch of one step
+        g_q[...] = 0.0
+        U_h_T = p.U_h.T.copy()                                       # (H, H)
+    d_rh, direct = np.empty((2, B, H), dt)                           # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
-        dh_t, z_t, one_minus_z_t, r_t = dh[t], z[t], one_minus_z[t], r[t]
+        dh_t = dh[t]
         dh_t += dh_next                                              # dL/dh_t  (B, H)
-        # through z:  da_z = dh ⊙ ±(h_{t-1} - h~) ⊙ z(1 - z)
-        np.multiply(dz_dh[t], dh_t, out=g_z)
-        g_z *= z_t
-        np.multiply(g_z, one_minus_z_t, out=da_z[t])
-        # through h~: da_h = dh ⊙ (1 - h~²) ⊙ ∂h/∂h~
-        np.multiply(dh_dh[t], dh_t, out=g_h)
-        g_h *= one_minus_z_t if keep else z_t
-        da_h[t] = g_h
-        # through r:  da_r = dr ⊙ r(1 - r),  dr = da_h ⊙ q (after) or d(r ⊙ h_{t-1}) ⊙ h_{t-1} (before)
+        np.multiply(dh_t, dz_dh[t], out=g_z)                         # da_z
+        np.multiply(dh_t, dh_dh[t], out=g_h)                         # da_h
         if after:
-            np.multiply(g_h, r_t, out=dq[t])                        # dq = da_h ⊙ r
-            np.multiply(dr_dh[t], g_h, out=da_r[t])
+            np.multiply(g_h, r[t], out=g_q)                          # dq = da_h ⊙ r
+            np.multiply(g_h, dr_dh[t], out=g_r)                      # da_r
         else:
             np.matmul(g_h, U_h_T, out=d_rh)                         # d(r ⊙ h_{t-1})
-            np.multiply(dr_dh[t], d_rh, out=da_r[t])
-        if tr.z_forced is not None:                                  # forced gates pass nothing
-            da_z[t][:, tr.z_forced] = 0.0
-        if tr.r_forced is not None:
-            da_r[t][:, tr.r_forced] = 0.0
+            np.multiply(d_rh, dr_dh[t], out=g_r)                     # da_r
+        g_in_dgates[t] = g
         # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
         np.matmul(back[t], U_back_T, out=dh_next)
-        np.multiply(dh_t, z_t if keep else one_minus_z_t, out=direct)
+        np.multiply(dh_t, dh_direct[t], out=direct)
         dh_next += direct
         if not after:
-            np.multiply(d_rh, r_t, out=direct)
+            np.multiply(d_rh, r[t], out=direct)
             dh_next += direct
 
     # Weight gradients: Σ over all steps and rows, one product per group of parameters.
-    rows = dgates.reshape(S * B, 4 * H)
+    n = S * B
+    rows = dgates.reshape(n, 4 * H)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
         dW = sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V)    # (V, 3H) [W_h | W_z | W_r]
+        db = dW.sum(axis=0)                                          # every row is some id's row
     else:
-        dW = tr.x.reshape(S * B, V).T @ rows[:, :3 * H]
-    dU = tr.h_prev.reshape(S * B, H).T @ back.reshape(S * B, -1)     # (H, 2H|3H) [U_z | U_r (| U_h)]
-    db = dgates.sum(axis=(0, 1))                                     # (4H,) [b_h | b_z | b_r | b_hn]
+        dW = tr.x.reshape(n, V).T @ rows[:, :3 * H]
+        db = rows[:, :3 * H].sum(axis=0)                             # (3H,) [b_h | b_z | b_r]
+    dU = h_prev.reshape(n, H).T @ back.reshape(n, -1)                # (H, 2H|3H) [U_z | U_r (| U_h)]
     block = lambda a, k: np.ascontiguousarray(a[..., k * H:(k + 1) * H])  # noqa: E731
+    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
     sums = {
         "W_h": block(dW, 0), "W_z": block(dW, 1), "W_r": block(dW, 2),
         "U_z": block(dU, 0), "U_r": block(dU, 1),
-        "U_h": block(dU, 2) if after else tr.r_h_prev.reshape(S * B, H).T @ da_h.reshape(S * B, H),
-        "b_h": db[:H], "b_z": db[H:2 * H], "b_r": db[2 * H:3 * H], "b_hn": db[3 * H:],
-        "W_y": tr.h.reshape(S * B, H).T @ dlogits.reshape(S * B, V), "b_y": dlogits.sum(axis=(0, 1)),
+        "U_h": block(dU, 2) if after else tr.r_h_prev.reshape(n, H).T @ da_h.reshape(n, H),
+        "b_h": db[:H], "b_z": db[H:2 * H], "b_r": db[2 * H:],
+        "b_hn": rows[:, 3 * H:].sum(axis=0),
+        "W_y": tr.h.reshape(n, H).T @ dlogits.reshape(n, V), "b_y": dlogits.sum(axis=(0, 1)),
     }
     return Grads(tr, da_z, da_r, da_h, dq, dlogits, dh, dh_next, params=p, sums=sums)

@@ -205,12 +205,14 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         return _forward_train(p, cfg, x, ids, h0, z_mask, z_val, r_mask, r_val)
 
     after, keep = cfg.reset == "after", cfg.update == "keep"
-    dt, shape, n_rec = p.dtype, (S, B, H), (3 if after else 2) * H
+    dt, shape, n_rec = p.dtype, (S, B, H), 3 if after else 2
     # Every output array, filled in place below (one pooled block: see gru_core.memory).
-    # z and r live side by side in one (S, B, 2H) array (one add and one sigmoid per step for
-    # both gates); h_prev and h are two views of one (S+1, B, H) array, so h_{t-1} needs no copy.
+    # The recurrent terms are stacked, h_{t-1} @ [U_z, U_r (, U_h)] (2|3, H, H) -> (2|3, B, H),
+    # the same products as the training path's; z and r live side by side in one (S, B, 2H)
+    # array (one sigmoid per step for both gates); h_prev and h are two views of one
+    # (S+1, B, H) array, so h_{t-1} needs no copy.
     xW, rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
-        dt, (S, B, 3 * H), (S, B, n_rec), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
+        dt, (S, B, 3 * H), (n_rec, S, B, H), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
         (3, S, B, V), (2, S, B))
     r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde, one_minus_z, h_from_prev, h_from_tilde = eight
 
@@ -224,7 +226,7 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         np.matmul(x, W_zrh, out=xW)
     z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]
     xW_b = np.empty((B, 3 * H), dt)                                  # x_t W + b of one step
-    U_fused = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)  # (H, 2H|3H)
+    U = np.stack([p.U_z, p.U_r, p.U_h][:n_rec])                     # (2|3, H, H)
 
     z_pre, r_pre, z, r = zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], zr[..., H:]
     h_prev, h = hs[:-1], hs[1:]                                       # (S, B, H) each
@@ -235,15 +237,16 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
             np.take(W_zrh_b, ids[t], axis=0, out=xW_b, mode="clip")  # (B, 3H)
         else:
             np.add(xW[t], b_zrh, out=xW_b)
-        np.matmul(h_prev_t, U_fused, out=rec[t])                      # (B, 2H|3H)
-        np.add(xW_b[:, :2 * H], rec[t, :, :2 * H], out=zr_pre[t])     # (B, 2H)  [a_z | a_r]
+        np.matmul(h_prev_t, U, out=rec[:, t])                         # (2|3, B, H)
+        np.add(xW_b[:, :H], rec[0, t], out=z_pre[t])                  # a_z
+        np.add(xW_b[:, H:2 * H], rec[1, t], out=r_pre[t])             # a_r
         sigmoid(zr_pre[t], out=zr[t])
         if z_mask is not None:
             z_t[:, z_mask] = z_val[z_mask]
         if r_mask is not None:
             r_t[:, r_mask] = r_val[r_mask]
         if after:
-            np.add(rec[t, :, 2 * H:], p.b_hn, out=h_prev_U_h[t])     # h_{t-1} U_h + b_hn
+            np.add(rec[2, t], p.b_hn, out=h_prev_U_h[t])             # h_{t-1} U_h + b_hn
             np.multiply(r_t, h_prev_U_h[t], out=h_rec[t])
         else:
             np.multiply(r_t, h_prev_t, out=r_h_prev[t])
@@ -270,8 +273,8 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
     bias = np.broadcast_to(b_zrh, (S, B, 3 * H))                      # read-only views of b
     return Trace(
         config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
-        z_in=z_in, z_rec=rec[..., :H], z_bias=bias[..., :H], z_pre=z_pre, z=z,
-        r_in=r_in, r_rec=rec[..., H:2 * H], r_bias=bias[..., H:2 * H], r_pre=r_pre, r=r,
+        z_in=z_in, z_rec=rec[0], z_bias=bias[..., :H], z_pre=z_pre, z=z,
+        r_in=r_in, r_rec=rec[1], r_bias=bias[..., H:2 * H], r_pre=r_pre, r=r,
         r_h_prev=r_h_prev, h_prev_U_h=h_prev_U_h,
         h_in=h_in, h_rec=h_rec, h_bias=bias[..., 2 * H:], h_pre=h_pre, h_tilde=h_tilde,
         one_minus_z=one_minus_z, h_from_prev=h_from_prev, h_from_tilde=h_from_tilde, h=h,
@@ -287,65 +290,60 @@ def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFI
 def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
     """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
 
-    Every array a step's arithmetic reads or writes is contiguous: NumPy runs a ufunc on a
-    column slice of a matrix (e.g. the z block of [z | r]) through a buffer, copying each row,
-    2-3 times slower. So z and r are stored apart, and a step's other intermediates live in
-    small scratch arrays that stay in cache. Two steps are folded without changing a bit of
-    the result:
-    - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (columns of U_z, U_r
-      and rows of W_z + b_z, W_r + b_r times ½, exact in floating point), so both gates take
-      one add, one tanh and one halving, then ½ is added into z and into r;
+    The gates are stacked, not side by side: z, r and q = h_{t-1} U_h + b_hn (reset "after";
+    r ⊙ h_{t-1} for "before") are the three (S, B, H) blocks of one (3, S, B, H) array, so
+    each step's three recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H),
+    every block a step reads or writes is contiguous (NumPy runs a ufunc on a column slice
+    of a matrix through a buffer, 2-3 times slower), and z and r take their sigmoid together.
+    Two steps are folded without changing a bit of the result:
+    - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (U_z, U_r and the rows
+      of W_z + b_z, W_r + b_r times ½, exact in floating point), so both gates take one add,
+      one tanh, one halving and one add of ½;
     - the output layer's softmax is computed in place in probs.
     """
     after, keep = cfg.reset == "after", cfg.update == "keep"
     S, B, V = x.shape
     H, dt = p.hidden_size, p.dtype
-    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), z, r, 1 - z, h~, probs and
-    # h_{t-1} U_h + b_hn (reset "after") or r ⊙ h_{t-1} ("before").
-    hs, (z, r, one_minus_z, h_tilde, q_or_rh), probs, sums = empty_arrays(
-        dt, (S + 1, B, H), (5, S, B, H), (S, B, V), (2, S, B))
-    n_rec = (3 if after else 2) * H
-    U = np.concatenate([p.U_z, p.U_r, p.U_h][:n_rec // H], axis=1)   # (H, 2H|3H)
-    U[:, :2 * H] *= 0.5                                              # [U_z | U_r]·½ (| U_h)
-    # Input terms x_t W + b of all steps, the gates' part halved: (S, B, 2H) and (S, B, H).
-    if ids is not None:   # one-hot x: rows of the tables (W + b) gathered by id
-        W_zr = np.concatenate([p.W_z, p.W_r], axis=1)                # (V, 2H)
-        W_zr += np.concatenate([p.b_z, p.b_r])
-        W_zr *= 0.5
-        xw_zr, xw_h = np.take(W_zr, ids, axis=0), np.take(p.W_h + p.b_h, ids, axis=0)
-    else:                 # one product for the three gates, as in `forward`, then split
-        xw = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))
-        xw += np.concatenate([p.b_z, p.b_r, p.b_h])
-        xw[..., :2 * H] *= 0.5
-        xw_zr, xw_h = np.ascontiguousarray(xw[..., :2 * H]), np.ascontiguousarray(xw[..., 2 * H:])
-    rec = np.empty((B, n_rec), dt)                                   # scratch of one step
-    a_zr = np.empty((B, 2 * H), dt)
-    a_h, tmp = np.empty((2, B, H), dt)
-    rec_h = rec[:, 2 * H:]
+    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), z, r, q (or r ⊙ h_{t-1}),
+    # 1 - z, h~ and probs.
+    hs, zrq, (one_minus_z, h_tilde), probs, sums = empty_arrays(
+        dt, (S + 1, B, H), (3, S, B, H), (2, S, B, H), (S, B, V), (2, S, B))
+    z, r, q = zrq
+    n_rec = 3 if after else 2                                        # products through U per step
+    U = np.stack([p.U_z * 0.5, p.U_r * 0.5, p.U_h][:n_rec])          # (2|3, H, H)
+    # Input terms x_t W + b of all steps: [z, r] halved, then h~'s (3, S, B, H).
+    W_b = np.stack([p.W_z + p.b_z, p.W_r + p.b_r, p.W_h + p.b_h])   # (3, V, H) rows: e_v W + b
+    W_b[:2] *= 0.5
+    if ids is not None:   # one-hot x: rows of the tables gathered by id
+        xw = np.take(W_b, ids, axis=1)                               # (3, S, B, H)
+    else:                 # dense x: one product per gate, then + b
+        xw = np.matmul(x, np.stack([p.W_z, p.W_r, p.W_h])[:, None])  # (3, S, B, H)
+        xw += np.stack([p.b_z, p.b_r, p.b_h])[:, None, None]
+        xw[:2] *= 0.5
+    a_h, tmp = np.empty((2, B, H), dt)                               # scratch of one step
     b_hn = np.empty((B, H), dt)
     b_hn[...] = p.b_hn                                               # (B, H): no broadcast in the loop
     h_prev, h = hs[:-1], hs[1:]
     hs[0] = h0
     for t in range(S):
-        h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q_or_rh[t]
-        h_tilde_t, one_minus_z_t = h_tilde[t], one_minus_z[t]
-        np.matmul(h_prev_t, U, out=rec)                              # h_{t-1} [U_z | U_r]·½ (| U_h)
-        np.add(xw_zr[t], rec[:, :2 * H], out=a_zr)                   # [a_z | a_r] / 2
-        np.tanh(a_zr, out=a_zr)                                      # [z | r] = ½ + ½ tanh(a / 2)
-        a_zr *= 0.5
-        np.add(a_zr[:, :H], 0.5, out=z_t)
-        np.add(a_zr[:, H:], 0.5, out=r_t)
+        h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q[t]
+        h_tilde_t, one_minus_z_t, zr_t = h_tilde[t], one_minus_z[t], zrq[:2, t]
+        np.matmul(h_prev_t, U, out=zrq[:n_rec, t])                   # h_{t-1} [U_z·½, U_r·½ (, U_h)]
+        zr_t += xw[:2, t]                                            # [a_z, a_r] / 2  (2, B, H)
+        np.tanh(zr_t, out=zr_t)                                      # [z, r] = ½ + ½ tanh(a / 2)
+        zr_t *= 0.5
+        zr_t += 0.5
         if z_mask is not None:
             z_t[:, z_mask] = z_val[z_mask]
         if r_mask is not None:
             r_t[:, r_mask] = r_val[r_mask]
         if after:
-            np.add(rec_h, b_hn, out=q_t)                             # q = h_{t-1} U_h + b_hn
+            q_t += b_hn                                              # q = h_{t-1} U_h + b_hn
             np.multiply(r_t, q_t, out=a_h)                           # r ⊙ q
         else:
             np.multiply(r_t, h_prev_t, out=q_t)                      # r ⊙ h_{t-1}
             np.matmul(q_t, p.U_h, out=a_h)                           # (r ⊙ h_{t-1}) U_h
-        a_h += xw_h[t]                                               # h_pre
+        a_h += xw[2, t]                                              # h_pre
         np.tanh(a_h, out=h_tilde_t)
         np.subtract(1.0, z_t, out=one_minus_z_t)
         if keep:                                                     # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
@@ -363,7 +361,7 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
         config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
         z_in=None, z_rec=None, z_bias=None, z_pre=None, z=z,
         r_in=None, r_rec=None, r_bias=None, r_pre=None, r=r,
-        r_h_prev=None if after else q_or_rh, h_prev_U_h=q_or_rh if after else None,
+        r_h_prev=None if after else q, h_prev_U_h=q if after else None,
         h_in=None, h_rec=None, h_bias=None, h_pre=None, h_tilde=h_tilde,
         one_minus_z=one_minus_z, h_from_prev=None, h_from_tilde=None, h=h,
         logits=None, logits_max=None, exp=None, exp_sum=None, probs=probs,
