@@ -140,16 +140,13 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
     # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
     # loop the weight gradients are a few products over all steps (one product with 2-3H
-    # columns is faster than 2-3 with H). A step computes its four blocks in a contiguous
-    # scratch g (4, B, H), then copies them in: a ufunc on a column block of a matrix copies
-    # every row through a buffer. dq stays 0 for reset "before".
+    # columns is faster than 2-3 with H). dq stays 0 for reset "before".
     n_back = 3 if after else 2
-    dh, dgates, (dz_dh, dh_dh, dr_dh), g = empty_arrays(
-        dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (4, B, H))
-    g_h, g_z, g_r, g_q = g                                           # da_h, da_z, da_r, dq of one step
-    g_in_dgates = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)   # (S, 4, B, H) views of dgates
+    dh, dgates, (dz_dh, dh_dh, dr_dh) = empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H))
+    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))   # (S, B, H) views
     back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
-    U_back_T = np.concatenate([p.U_z, p.U_r, p.U_h][:n_back], axis=1).T.copy()  # (2H|3H, H)
+    # (concatenating the transposes is ~15x faster than copying a transposed concatenation)
+    U_back_T = np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T][:n_back])  # (2H|3H, H)
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
     # The chain-rule factors that do not depend on dL/dh, for all steps at once:
@@ -171,22 +168,22 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
         dr_dh[..., tr.r_forced] = 0.0
     dh_direct = z if keep else one_minus_z                           # ∂h_t/∂h_{t-1} directly
     if not after:
-        g_q[...] = 0.0
-        U_h_T = p.U_h.T.copy()                                       # (H, H)
-    d_rh, direct = np.empty((2, B, H), dt)                           # scratch of one step
+        dq[...] = 0.0
+        U_h_T = np.concatenate([p.U_h.T])                            # (H, H) contiguous
+    g_h, d_rh, direct = np.empty((3, B, H), dt)                      # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
         dh_t = dh[t]
         dh_t += dh_next                                              # dL/dh_t  (B, H)
-        np.multiply(dh_t, dz_dh[t], out=g_z)                         # da_z
+        np.multiply(dh_t, dz_dh[t], out=da_z[t])                     # da_z
         np.multiply(dh_t, dh_dh[t], out=g_h)                         # da_h
+        da_h[t] = g_h
         if after:
-            np.multiply(g_h, r[t], out=g_q)                          # dq = da_h ⊙ r
-            np.multiply(g_h, dr_dh[t], out=g_r)                      # da_r
+            np.multiply(g_h, r[t], out=dq[t])                        # dq = da_h ⊙ r
+            np.multiply(g_h, dr_dh[t], out=da_r[t])                  # da_r
         else:
             np.matmul(g_h, U_h_T, out=d_rh)                         # d(r ⊙ h_{t-1})
-            np.multiply(d_rh, dr_dh[t], out=g_r)                     # da_r
-        g_in_dgates[t] = g
+            np.multiply(d_rh, dr_dh[t], out=da_r[t])                 # da_r
         # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
         np.matmul(back[t], U_back_T, out=dh_next)
         np.multiply(dh_t, dh_direct[t], out=direct)
@@ -206,7 +203,6 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
         db = rows[:, :3 * H].sum(axis=0)                             # (3H,) [b_h | b_z | b_r]
     dU = h_prev.reshape(n, H).T @ back.reshape(n, -1)                # (H, 2H|3H) [U_z | U_r (| U_h)]
     block = lambda a, k: np.ascontiguousarray(a[..., k * H:(k + 1) * H])  # noqa: E731
-    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))
     sums = {
         "W_h": block(dW, 0), "W_z": block(dW, 1), "W_r": block(dW, 2),
         "U_z": block(dU, 0), "U_r": block(dU, 1),

@@ -45,17 +45,18 @@ TORCH_CONFIG = GRUConfig("after", "keep")
 
 
 def sigmoid(a, out=None):
-    """σ(a) = 1 / (1 + e^-a), written with tanh so that no value of a overflows.
+    """σ(a) = 1 / (1 + e^-a).
 
-    With `out`, written in place there: 0.5 + 0.5 tanh(a / 2) in four in-place steps.
+    Where e^-a overflows (a < -709 in float64) it is inf and σ(a) is exactly 0, as it should
+    be; the overflow warning is silenced. With `out`, written in place there in four steps.
     """
-    if out is None:
-        return 0.5 + 0.5 * np.tanh(0.5 * a)
-    np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    with np.errstate(over="ignore"):
+        if out is None:
+            return 1.0 / (1.0 + np.exp(-np.asarray(a)))
+        np.negative(a, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
 
 
 def softmax_parts(logits, out=None):
@@ -290,15 +291,16 @@ def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFI
 def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
     """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
 
-    The gates are stacked, not side by side: z, r and q = h_{t-1} U_h + b_hn (reset "after";
-    r ⊙ h_{t-1} for "before") are the three (S, B, H) blocks of one (3, S, B, H) array, so
-    each step's three recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H),
-    every block a step reads or writes is contiguous (NumPy runs a ufunc on a column slice
-    of a matrix through a buffer, 2-3 times slower), and z and r take their sigmoid together.
+    The gates are stacked, not side by side: each step's z, r and q = h_{t-1} U_h + b_hn
+    (reset "after"; r ⊙ h_{t-1} for "before") are one contiguous (3, B, H) block of an
+    (S, 3, B, H) array, so the three recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h]
+    (3, H, H), every block a step reads or writes is contiguous (NumPy runs a ufunc on a
+    column slice of a matrix through a buffer, 2-3 times slower), and z and r take their
+    sigmoid together.
     Two steps are folded without changing a bit of the result:
-    - σ(a) = ½ + ½ tanh(a/2): the halving is done once, on the weights (U_z, U_r and the rows
-      of W_z + b_z, W_r + b_r times ½, exact in floating point), so both gates take one add,
-      one tanh, one halving and one add of ½;
+    - σ(a) = 1 / (1 + e^-a): the negation is done once, on the weights (-U_z, -U_r and the
+      rows of -(W_z + b_z), -(W_r + b_r), exact in floating point), so both gates take one
+      add, one exp, one add of 1 and one division;
     - the output layer's softmax is computed in place in probs.
     """
     after, keep = cfg.reset == "after", cfg.update == "keep"
@@ -307,52 +309,58 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), z, r, q (or r ⊙ h_{t-1}),
     # 1 - z, h~ and probs.
     hs, zrq, (one_minus_z, h_tilde), probs, sums = empty_arrays(
-        dt, (S + 1, B, H), (3, S, B, H), (2, S, B, H), (S, B, V), (2, S, B))
-    z, r, q = zrq
+        dt, (S + 1, B, H), (S, 3, B, H), (2, S, B, H), (S, B, V), (2, S, B))
+    z, r, q = zrq[:, 0], zrq[:, 1], zrq[:, 2]                        # (S, B, H) each
     n_rec = 3 if after else 2                                        # products through U per step
-    U = np.stack([p.U_z * 0.5, p.U_r * 0.5, p.U_h][:n_rec])          # (2|3, H, H)
-    # Input terms x_t W + b of all steps: [z, r] halved, then h~'s (3, S, B, H).
-    W_b = np.stack([p.W_z + p.b_z, p.W_r + p.b_r, p.W_h + p.b_h])   # (3, V, H) rows: e_v W + b
-    W_b[:2] *= 0.5
-    if ids is not None:   # one-hot x: rows of the tables gathered by id
-        xw = np.take(W_b, ids, axis=1)                               # (3, S, B, H)
-    else:                 # dense x: one product per gate, then + b
-        xw = np.matmul(x, np.stack([p.W_z, p.W_r, p.W_h])[:, None])  # (3, S, B, H)
-        xw += np.stack([p.b_z, p.b_r, p.b_h])[:, None, None]
-        xw[:2] *= 0.5
-    a_h, tmp = np.empty((2, B, H), dt)                               # scratch of one step
+    U = np.stack([p.U_z, p.U_r, p.U_h][:n_rec])                      # (2|3, H, H)
+    np.negative(U[:2], out=U[:2])                                    # [-U_z, -U_r (, U_h)]
+    # Input terms x_t W + b, [z, r] negated, then h~'s: a table of rows e_v W + b (3, V, H)
+    # gathered by id each step (one-hot x), or all steps' products (dense x) (S, 3, B, H).
+    W_b = np.stack([p.W_z, p.W_r, p.W_h])                            # (3, V, H)
+    W_b += np.stack([p.b_z, p.b_r, p.b_h])[:, None]
+    np.negative(W_b[:2], out=W_b[:2])
+    if ids is None:
+        xw = np.matmul(x[:, None], np.stack([p.W_z, p.W_r, p.W_h]))  # (S, 3, B, H)
+        xw += np.stack([p.b_z, p.b_r, p.b_h])[:, None]
+        np.negative(xw[:, :2], out=xw[:, :2])
+    xw_t, a_h, tmp = np.empty((3, B, H), dt), *np.empty((2, B, H), dt)  # scratch of one step
     b_hn = np.empty((B, H), dt)
     b_hn[...] = p.b_hn                                               # (B, H): no broadcast in the loop
     h_prev, h = hs[:-1], hs[1:]
     hs[0] = h0
-    for t in range(S):
-        h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q[t]
-        h_tilde_t, one_minus_z_t, zr_t = h_tilde[t], one_minus_z[t], zrq[:2, t]
-        np.matmul(h_prev_t, U, out=zrq[:n_rec, t])                   # h_{t-1} [U_z·½, U_r·½ (, U_h)]
-        zr_t += xw[:2, t]                                            # [a_z, a_r] / 2  (2, B, H)
-        np.tanh(zr_t, out=zr_t)                                      # [z, r] = ½ + ½ tanh(a / 2)
-        zr_t *= 0.5
-        zr_t += 0.5
-        if z_mask is not None:
-            z_t[:, z_mask] = z_val[z_mask]
-        if r_mask is not None:
-            r_t[:, r_mask] = r_val[r_mask]
-        if after:
-            q_t += b_hn                                              # q = h_{t-1} U_h + b_hn
-            np.multiply(r_t, q_t, out=a_h)                           # r ⊙ q
-        else:
-            np.multiply(r_t, h_prev_t, out=q_t)                      # r ⊙ h_{t-1}
-            np.matmul(q_t, p.U_h, out=a_h)                           # (r ⊙ h_{t-1}) U_h
-        a_h += xw[2, t]                                              # h_pre
-        np.tanh(a_h, out=h_tilde_t)
-        np.subtract(1.0, z_t, out=one_minus_z_t)
-        if keep:                                                     # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
-            np.multiply(z_t, h_prev_t, out=tmp)
-            np.multiply(one_minus_z_t, h_tilde_t, out=a_h)
-        else:                                                        # h = (1 - z) ⊙ h_{t-1} + z ⊙ h~
-            np.multiply(one_minus_z_t, h_prev_t, out=tmp)
-            np.multiply(z_t, h_tilde_t, out=a_h)
-        np.add(tmp, a_h, out=h[t])
+    with np.errstate(over="ignore"):                                 # e^-a = inf gives σ = 0
+        for t in range(S):
+            h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q[t]
+            h_tilde_t, one_minus_z_t, zr_t = h_tilde[t], one_minus_z[t], zrq[t, :2]
+            if ids is not None:
+                np.take(W_b, ids[t], axis=1, out=xw_t, mode="clip")  # (3, B, H)  x_t W + b
+            else:
+                xw_t[...] = xw[t]
+            np.matmul(h_prev_t, U, out=zrq[t, :n_rec])               # h_{t-1} [-U_z, -U_r (, U_h)]
+            zr_t += xw_t[:2]                                         # [-a_z, -a_r]  (2, B, H)
+            np.exp(zr_t, out=zr_t)                                   # [z, r] = 1 / (1 + e^-a)
+            zr_t += 1.0
+            np.divide(1.0, zr_t, out=zr_t)
+            if z_mask is not None:
+                z_t[:, z_mask] = z_val[z_mask]
+            if r_mask is not None:
+                r_t[:, r_mask] = r_val[r_mask]
+            if after:
+                q_t += b_hn                                          # q = h_{t-1} U_h + b_hn
+                np.multiply(r_t, q_t, out=a_h)                       # r ⊙ q
+            else:
+                np.multiply(r_t, h_prev_t, out=q_t)                  # r ⊙ h_{t-1}
+                np.matmul(q_t, p.U_h, out=a_h)                       # (r ⊙ h_{t-1}) U_h
+            a_h += xw_t[2]                                           # h_pre
+            np.tanh(a_h, out=h_tilde_t)
+            np.subtract(1.0, z_t, out=one_minus_z_t)
+            if keep:                                                 # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
+                np.multiply(z_t, h_prev_t, out=tmp)
+                np.multiply(one_minus_z_t, h_tilde_t, out=a_h)
+            else:                                                    # h = (1 - z) ⊙ h_{t-1} + z ⊙ h~
+                np.multiply(one_minus_z_t, h_prev_t, out=tmp)
+                np.multiply(z_t, h_tilde_t, out=a_h)
+            np.add(tmp, a_h, out=h[t])
 
     np.matmul(h, p.W_y, out=probs)                                   # logits (S, B, V)
     probs += p.b_y
