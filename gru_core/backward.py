@@ -106,7 +106,7 @@ class Grads:
         return Params(**dict(self.items()))
 
 
-def sum_rows_by_id(ids, rows, n: int) -> np.ndarray:
+def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     """out[..., v, :] = Σ of rows[..., i, :] with ids[i] == v: x_oneᵀ @ rows without the zeros.
 
     rows: (N, width) or stacked (K, N, width); out: (n, width) or (K, n, width).
@@ -114,7 +114,9 @@ def sum_rows_by_id(ids, rows, n: int) -> np.ndarray:
     in order (several times faster than np.add.at on thousands of rows; each id's rows are
     gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
     """
-    out = np.zeros(rows.shape[:-2] + (n, rows.shape[-1]), rows.dtype)
+    if out is None:
+        out = np.empty(rows.shape[:-2] + (n, rows.shape[-1]), rows.dtype)
+    out[...] = 0.0
     if rows.size <= 4096:
         np.add.at(out, (Ellipsis, ids, slice(None)), rows)
         return out
@@ -142,11 +144,15 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # loop the weight gradients are a few products over all steps (one product with 2-3H
     # columns is faster than 2-3 with H). dq stays 0 for reset "before".
     n_back = 3 if after else 2
-    dh, dgates, (dz_dh, dh_dh, dr_dh) = empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H))
+    # (every array of this run, the gradients it returns included, in one pooled block: fresh
+    # memory costs a page fault per 4 KB)
+    dh, dgates, (dz_dh, dh_dh, dr_dh), U_back_T, dW, dU, out_W, out_U, out_b, out_W_y, out_b_y = \
+        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (n_back * H, H), (V, 3 * H),
+                     (H, n_back * H), (3, V, H), (3, H, H), (4, H), (H, V), (V,))
     da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))   # (S, B, H) views
     back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
     # (concatenating the transposes is ~15x faster than copying a transposed concatenation)
-    U_back_T = np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T][:n_back])  # (2H|3H, H)
+    np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T][:n_back], out=U_back_T)  # (2H|3H, H)
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
     # The chain-rule factors that do not depend on dL/dh, for all steps at once:
@@ -196,19 +202,23 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     n = S * B
     rows = dgates.reshape(n, 4 * H)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
-        dW = sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V)    # (V, 3H) [W_h | W_z | W_r]
-        db = dW.sum(axis=0)                                          # every row is some id's row
+        sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V, out=dW)  # (V, 3H) [W_h | W_z | W_r]
     else:
-        dW = tr.x.reshape(n, V).T @ rows[:, :3 * H]
-        db = rows[:, :3 * H].sum(axis=0)                             # (3H,) [b_h | b_z | b_r]
-    dU = h_prev.reshape(n, H).T @ back.reshape(n, -1)                # (H, 2H|3H) [U_z | U_r (| U_h)]
-    block = lambda a, k: np.ascontiguousarray(a[..., k * H:(k + 1) * H])  # noqa: E731
-    sums = {
-        "W_h": block(dW, 0), "W_z": block(dW, 1), "W_r": block(dW, 2),
-        "U_z": block(dU, 0), "U_r": block(dU, 1),
-        "U_h": block(dU, 2) if after else tr.r_h_prev.reshape(n, H).T @ da_h.reshape(n, H),
-        "b_h": db[:H], "b_z": db[H:2 * H], "b_r": db[2 * H:],
-        "b_hn": rows[:, 3 * H:].sum(axis=0),
-        "W_y": tr.h.reshape(n, H).T @ dlogits.reshape(n, V), "b_y": dlogits.sum(axis=(0, 1)),
-    }
+        np.matmul(tr.x.reshape(n, V).T, rows[:, :3 * H], out=dW)
+    np.matmul(h_prev.reshape(n, H).T, back.reshape(n, -1), out=dU)   # (H, 2H|3H) [U_z | U_r (| U_h)]
+    out_W[...] = dW.reshape(V, 3, H).transpose(1, 0, 2)              # [W_h, W_z, W_r]
+    out_U[:n_back] = dU.reshape(H, n_back, H).transpose(1, 0, 2)     # [U_z, U_r (, U_h)]
+    if not after:
+        np.matmul(tr.r_h_prev.reshape(n, H).T, da_h.reshape(n, H), out=out_U[2])
+    if tr.x_ids is not None:                                         # every row is some id's row
+        np.add.reduce(dW, axis=0, out=out_b[:3].reshape(-1))         # [b_h, b_z, b_r]
+    else:
+        np.add.reduce(rows[:, :3 * H], axis=0, out=out_b[:3].reshape(-1))
+    np.add.reduce(rows[:, 3 * H:], axis=0, out=out_b[3])             # b_hn
+    np.matmul(tr.h.reshape(n, H).T, dlogits.reshape(n, V), out=out_W_y)
+    np.add.reduce(dlogits.reshape(n, V), axis=0, out=out_b_y)
+    sums = {"W_h": out_W[0], "W_z": out_W[1], "W_r": out_W[2],
+            "U_z": out_U[0], "U_r": out_U[1], "U_h": out_U[2],
+            "b_h": out_b[0], "b_z": out_b[1], "b_r": out_b[2], "b_hn": out_b[3],
+            "W_y": out_W_y, "b_y": out_b_y}
     return Grads(tr, da_z, da_r, da_h, dq, dlogits, dh, dh_next, params=p, sums=sums)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .gru import one_hot_ids
+from .memory import empty_arrays
 from .vocab import one_hot
 
 LOSSES = ("ce", "l2")
@@ -143,7 +144,8 @@ def dlogits(probs, Y, loss: str = "ce") -> np.ndarray:
     n = probs.shape[0] * probs.shape[1]
     ids = target_ids(Y, probs) if loss == "ce" else None
     if ids is not None:
-        d = probs.astype(_result_dtype(Y, probs, _ce_dlogits), order="C")   # (S, B, V) a copy
+        d, = empty_arrays(_result_dtype(Y, probs, _ce_dlogits), probs.shape)  # (S, B, V)
+        np.copyto(d, probs, casting="unsafe")                             # a copy of ŷ
         flat = d.reshape(-1)                                              # a view of d
         at = _flat_targets(ids, probs.shape[-1])
         flat[at] -= 1                                                     # ŷ - y
