@@ -314,15 +314,15 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     n_rec = 3 if after else 2                                        # products through U per step
     U = np.stack([p.U_z, p.U_r, p.U_h][:n_rec])                      # (2|3, H, H)
     np.negative(U[:2], out=U[:2])                                    # [-U_z, -U_r (, U_h)]
-    # Input terms x_t W + b, [z, r] negated, then h~'s: a table of rows e_v W + b (3, V, H)
-    # gathered by id each step (one-hot x), or all steps' products (dense x) (S, 3, B, H).
-    W_b = np.stack([p.W_z, p.W_r, p.W_h])                            # (3, V, H)
-    W_b += np.stack([p.b_z, p.b_r, p.b_h])[:, None]
-    np.negative(W_b[:2], out=W_b[:2])
-    if ids is None:
-        xw = np.matmul(x[:, None], np.stack([p.W_z, p.W_r, p.W_h]))  # (S, 3, B, H)
-        xw += np.stack([p.b_z, p.b_r, p.b_h])[:, None]
-        np.negative(xw[:, :2], out=xw[:, :2])
+    # Input terms x_t W + b of a step, [z, r] negated, then h~'s (3, B, H): one-hot x gathers
+    # rows e_v W + b from a table (3, V, H); dense x takes the full trace's product, all steps.
+    b = np.stack([p.b_z, p.b_r, p.b_h])[:, None]                     # (3, 1, H)
+    if ids is not None:
+        W_b = np.stack([p.W_z, p.W_r, p.W_h])                        # (3, V, H)
+        W_b += b
+        np.negative(W_b[:2], out=W_b[:2])
+    else:
+        xW = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))  # (S, B, 3H)
     xw_t, a_h, tmp = np.empty((3, B, H), dt), *np.empty((2, B, H), dt)  # scratch of one step
     b_hn = np.empty((B, H), dt)
     b_hn[...] = p.b_hn                                               # (B, H): no broadcast in the loop
@@ -335,7 +335,8 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
             if ids is not None:
                 np.take(W_b, ids[t], axis=1, out=xw_t, mode="clip")  # (3, B, H)  x_t W + b
             else:
-                xw_t[...] = xw[t]
+                np.add(xW[t].reshape(B, 3, H).transpose(1, 0, 2), b, out=xw_t)
+                np.negative(xw_t[:2], out=xw_t[:2])
             np.matmul(h_prev_t, U, out=zrq[t, :n_rec])               # h_{t-1} [-U_z, -U_r (, U_h)]
             zr_t += xw_t[:2]                                         # [-a_z, -a_r]  (2, B, H)
             np.exp(zr_t, out=zr_t)                                   # [z, r] = 1 / (1 + e^-a)

@@ -42,3 +42,18 @@ def test_training_still_learns_on_the_lean_path():
     batches = gc.make_batches(vocab.encode(text), vocab.size, 2, 3)
     result = gc.train(gc.init_params(4, 8, seed=1), batches, epochs=60, lr=0.05)
     assert result.epoch_losses[-1] < 0.5 * result.epoch_losses[0]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_train_trace_matches_the_full_trace_for_dense_inputs(config):
+    """Soft (non-one-hot) inputs take the product path, not the row gather: still the same bits.
+    (At H = 17 one product per gate rounds differently from the full trace's fused product.)"""
+    params, _, Y, h0 = random_case(4, S=4, B=16, V=30, H=17)
+    X = np.random.default_rng(9).dirichlet(np.ones(30), size=(4, 16))  # (S, B, V) rows sum to 1
+    full = gc.forward(params, X, h0, config)
+    lean = gc.forward(params, X, h0, config, record="train")
+    assert lean.x_ids is None
+    for name in ("h", "z", "r", "one_minus_z", "h_tilde", "probs"):
+        np.testing.assert_array_equal(getattr(lean, name), getattr(full, name), err_msg=name)
+    for (name, a), (_, b) in zip(gc.backward(params, full, Y).items(), gc.backward(params, lean, Y).items()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
