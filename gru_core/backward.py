@@ -107,25 +107,24 @@ class Grads:
 
 
 def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
-    """out[..., v, :] = Σ of rows[..., i, :] with ids[i] == v: x_oneᵀ @ rows without the zeros.
+    """out[v] = Σ of rows[i] with ids[i] == v, shape (n, width): x_oneᵀ @ rows without the zeros.
 
-    rows: (N, width) or stacked (K, N, width); out: (n, width) or (K, n, width).
     Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
     in order (several times faster than np.add.at on thousands of rows; each id's rows are
     gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
     """
     if out is None:
-        out = np.empty(rows.shape[:-2] + (n, rows.shape[-1]), rows.dtype)
+        out = np.empty((n, rows.shape[1]), rows.dtype)
     out[...] = 0.0
     if rows.size <= 4096:
-        np.add.at(out, (Ellipsis, ids, slice(None)), rows)
+        np.add.at(out, ids, rows)
         return out
     order = np.argsort(ids, kind="stable")                            # rows grouped by id, in order
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
-        np.add.reduce(rows[..., order[a:b], :], axis=-2, out=out[..., v, :])
+        np.add.reduce(rows[order[a:b]], axis=0, out=out[v])
     return out
 
 
@@ -147,12 +146,14 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # (every array of this run, the gradients it returns included, in one pooled block: fresh
     # memory costs a page fault per 4 KB)
     dh, dgates, (dz_dh, dh_dh, dr_dh), U_back_T, dW, dU, out_W, out_U, out_b, out_W_y, out_b_y = \
-        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (n_back * H, H), (V, 3 * H),
+        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (3 * H, H), (V, 3 * H),
                      (H, n_back * H), (3, V, H), (3, H, H), (4, H), (H, V), (V,))
     da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))   # (S, B, H) views
     back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
-    # (concatenating the transposes is ~15x faster than copying a transposed concatenation)
-    np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T][:n_back], out=U_back_T)  # (2H|3H, H)
+    # [U_z | U_r | U_h]ᵀ (3H, H); concatenating the transposes is ~15x faster than copying a
+    # transposed concatenation. Reset "before" sends only [da_z | da_r] through its first 2H rows.
+    np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T], out=U_back_T)
+    U_h_T = U_back_T[2 * H:]                                         # (H, H) contiguous
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
     # The chain-rule factors that do not depend on dL/dh, for all steps at once:
@@ -175,7 +176,6 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     dh_direct = z if keep else one_minus_z                           # ∂h_t/∂h_{t-1} directly
     if not after:
         dq[...] = 0.0
-        U_h_T = np.concatenate([p.U_h.T])                            # (H, H) contiguous
     g_h, d_rh, direct = np.empty((3, B, H), dt)                      # scratch of one step
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
@@ -191,7 +191,7 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
             np.matmul(g_h, U_h_T, out=d_rh)                         # d(r ⊙ h_{t-1})
             np.multiply(d_rh, dr_dh[t], out=da_r[t])                 # da_r
         # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
-        np.matmul(back[t], U_back_T, out=dh_next)
+        np.matmul(back[t], U_back_T[:n_back * H], out=dh_next)
         np.multiply(dh_t, dh_direct[t], out=direct)
         dh_next += direct
         if not after:
@@ -203,17 +203,15 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     rows = dgates.reshape(n, 4 * H)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
         sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V, out=dW)  # (V, 3H) [W_h | W_z | W_r]
+        np.add.reduce(dW, axis=0, out=out_b[:3].reshape(-1))         # every row is some id's row
     else:
         np.matmul(tr.x.reshape(n, V).T, rows[:, :3 * H], out=dW)
+        np.add.reduce(rows[:, :3 * H], axis=0, out=out_b[:3].reshape(-1))
     np.matmul(h_prev.reshape(n, H).T, back.reshape(n, -1), out=dU)   # (H, 2H|3H) [U_z | U_r (| U_h)]
     out_W[...] = dW.reshape(V, 3, H).transpose(1, 0, 2)              # [W_h, W_z, W_r]
     out_U[:n_back] = dU.reshape(H, n_back, H).transpose(1, 0, 2)     # [U_z, U_r (, U_h)]
     if not after:
         np.matmul(tr.r_h_prev.reshape(n, H).T, da_h.reshape(n, H), out=out_U[2])
-    if tr.x_ids is not None:                                         # every row is some id's row
-        np.add.reduce(dW, axis=0, out=out_b[:3].reshape(-1))         # [b_h, b_z, b_r]
-    else:
-        np.add.reduce(rows[:, :3 * H], axis=0, out=out_b[:3].reshape(-1))
     np.add.reduce(rows[:, 3 * H:], axis=0, out=out_b[3])             # b_hn
     np.matmul(tr.h.reshape(n, H).T, dlogits.reshape(n, V), out=out_W_y)
     np.add.reduce(dlogits.reshape(n, V), axis=0, out=out_b_y)
