@@ -3,11 +3,13 @@
 One step = GRU forward over S steps + output layer + cross-entropy (mean over the S*B
 positions) + backward through time, on one batch of one-hot inputs starting from h0 = 0.
 The numpy side = the training path (what gru_core.train runs each step: a training Trace that
-keeps only what backward needs, not the app's full Trace):
+keeps only what backward needs, not the app's full Trace). Both sides get the batch the way
+they take it: gru_core the integer ids of the characters (its one-hot rows are a row gather),
+torch.nn.GRU the one-hot X (S, B, V) it needs; both get the targets as ids.
 
-    numpy:  trace = gru_core.forward(params, X, None, TORCH_CONFIG, record="train")  # "after", keep
-            loss  = gru_core.batch_loss(trace.probs, Y, "ce")
-            grads = gru_core.backward(params, trace, Y, TORCH_CONFIG, "ce")
+    numpy:  trace = gru_core.forward(params, x_ids, None, TORCH_CONFIG, record="train")  # "after", keep
+            loss  = gru_core.batch_loss(trace.probs, y_ids, "ce")
+            grads = gru_core.backward(params, trace, y_ids, TORCH_CONFIG, "ce")
     torch:  out, _ = nn.GRU(V, H)(X, h0);  logits = nn.Linear(H, V)(out)
             loss = F.cross_entropy(logits.reshape(S*B, V), y_ids);  loss.backward()
 
@@ -110,20 +112,20 @@ def parse_sizes(text: str) -> list[tuple[int, int, int, int]]:
 
 
 def make_case(B, S, V, H, dtype, seed=0):
-    """Weights (with random biases), one-hot X, Y (S, B, V) and target ids (S, B)."""
+    """Weights (with random biases), one-hot X (S, B, V) for torch, input and target ids (S, B)."""
     rng = np.random.default_rng(seed)
     params = gru_core.init_params(V, H, seed=seed, dtype=dtype)
     params = params.replace(**{b: rng.uniform(-0.5, 0.5, getattr(params, b).shape).astype(dtype)
                                for b in ("b_z", "b_r", "b_h", "b_hn", "b_y")})
     x_ids, y_ids = rng.integers(0, V, (S, B)), rng.integers(0, V, (S, B))
     eye = np.eye(V, dtype=dtype)
-    return params, eye[x_ids], eye[y_ids], y_ids
+    return params, eye[x_ids], x_ids, y_ids
 
 
-def numpy_step(params, X, Y):
-    trace = gru_core.forward(params, X, None, TORCH_CONFIG, record="train")  # the training path
-    loss = gru_core.batch_loss(trace.probs, Y, "ce")
-    grads = gru_core.backward(params, trace, Y, TORCH_CONFIG, "ce")
+def numpy_step(params, x_ids, y_ids):
+    trace = gru_core.forward(params, x_ids, None, TORCH_CONFIG, record="train")  # the training path
+    loss = gru_core.batch_loss(trace.probs, y_ids, "ce")
+    grads = gru_core.backward(params, trace, y_ids, TORCH_CONFIG, "ce")
     return loss, grads
 
 
@@ -163,9 +165,9 @@ class TorchStep:
         return g
 
 
-def check_same(params, X, Y, torch_step, tol) -> float:
+def check_same(params, x_ids, y_ids, torch_step, tol) -> float:
     """Assert that loss and every gradient agree; returns the largest absolute difference."""
-    loss, grads = numpy_step(params, X, Y)
+    loss, grads = numpy_step(params, x_ids, y_ids)
     t_loss = torch_step()
     H = params.hidden_size
     expected = gru_core.to_torch_state_dict(grads.as_params())
@@ -202,13 +204,13 @@ def calibrate(fn, min_time: float) -> int:
 
 def bench_size(size, dtype, repeats, min_time, torch):
     B, S, V, H = size
-    params, X, Y, y_ids = make_case(B, S, V, H, dtype)
-    numpy_fn = lambda: numpy_step(params, X, Y)  # noqa: E731
+    params, X, x_ids, y_ids = make_case(B, S, V, H, dtype)
+    numpy_fn = lambda: numpy_step(params, x_ids, y_ids)  # noqa: E731
     row = {"size": size, "numpy": [], "torch": [], "diff": None}
     torch_fn = None
     if torch is not None:
         torch_fn = TorchStep(torch, params, X, y_ids)
-        row["diff"] = check_same(params, X, Y, torch_fn, TOLERANCE[np.dtype(dtype).name])
+        row["diff"] = check_same(params, x_ids, y_ids, torch_fn, TOLERANCE[np.dtype(dtype).name])
     sides = [("numpy", numpy_fn)] + ([("torch", torch_fn)] if torch_fn is not None else [])
     number = {name: calibrate(fn, min_time) for name, fn in sides}
     row["number"] = number

@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .gru import Trace
+from .gru import Trace, bptt_factors
 from .memory import empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
@@ -145,9 +145,10 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     n_back = 3 if after else 2
     # (every array of this run, the gradients it returns included, in one pooled block: fresh
     # memory costs a page fault per 4 KB)
-    dh, dgates, (dz_dh, dh_dh, dr_dh), U_back_T, dW, dU, out_W, out_U, out_b, out_W_y, out_b_y = \
-        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3, S, B, H), (3 * H, H), (V, 3 * H),
-                     (H, n_back * H), (3, V, H), (3, H, H), (4, H), (H, V), (V,))
+    dh, dgates, U_back_T, dW, dU, out_W, out_U, out_b, out_W_y, out_b_y, *factors = \
+        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3 * H, H), (V, 3 * H),
+                     (H, n_back * H), (3, V, H), (3, H, H), (4, H), (H, V), (V,),
+                     *([(4, S, B, H)] if tr.factors is None else []))
     da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))   # (S, B, H) views
     back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
     # [U_z | U_r | U_h]ᵀ (3H, H); concatenating the transposes is ~15x faster than copying a
@@ -156,65 +157,63 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     U_h_T = U_back_T[2 * H:]                                         # (H, H) contiguous
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
-    # The chain-rule factors that do not depend on dL/dh, for all steps at once:
-    #   da_z = dh ⊙ dz_dh,  dz_dh = ±(h_{t-1} - h~) ⊙ z(1 - z)
-    #   da_h = dh ⊙ dh_dh,  dh_dh = (1 - h~²) ⊙ ∂h/∂h~    (∂h/∂h~ = 1 - z (keep) or z (take))
-    #   da_r = dr_dh ⊙ (da_h (after) or d(r ⊙ h_{t-1}) (before)),  dr_dh = r(1 - r) ⊙ (q or h_{t-1})
-    np.subtract(h_prev, h_tilde, out=dz_dh) if keep else np.subtract(h_tilde, h_prev, out=dz_dh)
-    dz_dh *= z
-    dz_dh *= one_minus_z
-    np.multiply(h_tilde, h_tilde, out=dh_dh)
-    np.subtract(1.0, dh_dh, out=dh_dh)                               # 1 - h~²  (tanh')
-    dh_dh *= one_minus_z if keep else z
-    np.subtract(1.0, r, out=dr_dh)
-    dr_dh *= r                                                       # r(1 - r)  (σ')
-    dr_dh *= tr.h_prev_U_h if after else h_prev                      # ⊙ q (after) or ⊙ h_{t-1}
-    if tr.z_forced is not None:                                      # forced gates pass nothing
-        dz_dh[..., tr.z_forced] = 0.0
-    if tr.r_forced is not None:
-        dr_dh[..., tr.r_forced] = 0.0
+    # The chain-rule factors that do not depend on dL/dh (gru.bptt_factors), [f_h, f_z, f_r, f_q]
+    # (4, S, B, H): the training path makes them in its forward loop, where each step's arrays
+    # are still in cache; otherwise all steps at once here.
+    if tr.factors is not None:
+        factors = tr.factors
+    else:
+        factors = factors[0]
+        bptt_factors(cfg, h_prev, z, one_minus_z, r, tr.h_prev_U_h if after else tr.r_h_prev,
+                     h_tilde, factors, tr.z_forced, tr.r_forced)
     dh_direct = z if keep else one_minus_z                           # ∂h_t/∂h_{t-1} directly
+    # da_h = dh ⊙ f_h, da_z = dh ⊙ f_z and, for reset "after", da_r = dh ⊙ f_r and dq = dh ⊙ f_q:
+    # one multiply per step, dh (B, H) ⊙ factors (2|4, B, H) into the gradients' columns.
+    n_first = 4 if after else 2
+    dgates_4 = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)[:, :n_first]   # (S, 2|4, B, H)
+    factors_4 = factors[:n_first].transpose(1, 0, 2, 3)               # (S, 2|4, B, H)
     if not after:
         dq[...] = 0.0
-    g_h, d_rh, direct = np.empty((3, B, H), dt)                      # scratch of one step
+    # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ + (dq U_hᵀ, after) + dh ⊙ ∂h/∂h_{t-1} + (d(r ⊙ h) ⊙ r,
+    # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H columns
+    # are faster than one with 3H), each path into a block of `paths`, then one sum.
+    back_3 = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)[:, 1:1 + n_back]  # (S, 2|3, B, H)
+    U_back_T3 = U_back_T.reshape(3, H, H)[:n_back]                  # [U_zᵀ, U_rᵀ (, U_hᵀ)]
+    paths = np.empty((4, B, H), dt)                                 # scratch of one step
+    direct = paths[n_back]
+    d_rh = np.empty((B, H), dt)
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
         dh_t = dh[t]
         dh_t += dh_next                                              # dL/dh_t  (B, H)
-        np.multiply(dh_t, dz_dh[t], out=da_z[t])                     # da_z
-        np.multiply(dh_t, dh_dh[t], out=g_h)                         # da_h
-        da_h[t] = g_h
-        if after:
-            np.multiply(g_h, r[t], out=dq[t])                        # dq = da_h ⊙ r
-            np.multiply(g_h, dr_dh[t], out=da_r[t])                  # da_r
-        else:
-            np.matmul(g_h, U_h_T, out=d_rh)                         # d(r ⊙ h_{t-1})
-            np.multiply(d_rh, dr_dh[t], out=da_r[t])                 # da_r
-        # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ (+ dq U_hᵀ) + direct (+ via_h = d(r ⊙ h) ⊙ r, "before")
-        np.matmul(back[t], U_back_T[:n_back * H], out=dh_next)
-        np.multiply(dh_t, dh_direct[t], out=direct)
-        dh_next += direct
+        np.multiply(dh_t, factors_4[t], out=dgates_4[t])             # [da_h, da_z (, da_r, dq)]
         if not after:
-            np.multiply(d_rh, r[t], out=direct)
-            dh_next += direct
+            np.matmul(da_h[t], U_h_T, out=d_rh)                      # d(r ⊙ h_{t-1})
+            np.multiply(d_rh, factors[2, t], out=da_r[t])            # da_r
+            np.multiply(d_rh, r[t], out=paths[3])                    # via_h
+        np.matmul(back_3[t], U_back_T3, out=paths[:n_back])          # via_z, via_r (, via_h)
+        np.multiply(dh_t, dh_direct[t], out=direct)                  # direct
+        np.add.reduce(paths, axis=0, out=dh_next)
 
-    # Weight gradients: Σ over all steps and rows, one product per group of parameters.
+    # Weight gradients: Σ over all steps and rows, one product per group of parameters; a bias
+    # gradient is a column sum, ones @ rows (a BLAS product: twice as fast as np.add.reduce here).
     n = S * B
     rows = dgates.reshape(n, 4 * H)
+    ones = np.ones(n, dt)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
         sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V, out=dW)  # (V, 3H) [W_h | W_z | W_r]
         np.add.reduce(dW, axis=0, out=out_b[:3].reshape(-1))         # every row is some id's row
     else:
         np.matmul(tr.x.reshape(n, V).T, rows[:, :3 * H], out=dW)
-        np.add.reduce(rows[:, :3 * H], axis=0, out=out_b[:3].reshape(-1))
+        np.matmul(ones, rows[:, :3 * H], out=out_b[:3].reshape(-1))
     np.matmul(h_prev.reshape(n, H).T, back.reshape(n, -1), out=dU)   # (H, 2H|3H) [U_z | U_r (| U_h)]
     out_W[...] = dW.reshape(V, 3, H).transpose(1, 0, 2)              # [W_h, W_z, W_r]
     out_U[:n_back] = dU.reshape(H, n_back, H).transpose(1, 0, 2)     # [U_z, U_r (, U_h)]
     if not after:
         np.matmul(tr.r_h_prev.reshape(n, H).T, da_h.reshape(n, H), out=out_U[2])
-    np.add.reduce(rows[:, 3 * H:], axis=0, out=out_b[3])             # b_hn
+    np.matmul(ones, rows[:, 3 * H:], out=out_b[3])                   # b_hn
     np.matmul(tr.h.reshape(n, H).T, dlogits.reshape(n, V), out=out_W_y)
-    np.add.reduce(dlogits.reshape(n, V), axis=0, out=out_b_y)
+    np.matmul(ones, dlogits.reshape(n, V), out=out_b_y)
     sums = {"W_h": out_W[0], "W_z": out_W[1], "W_r": out_W[2],
             "U_z": out_U[0], "U_r": out_U[1], "U_h": out_U[2],
             "b_h": out_b[0], "b_z": out_b[1], "b_r": out_b[2], "b_hn": out_b[3],

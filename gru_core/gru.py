@@ -24,6 +24,7 @@ from .vocab import one_hot
 RESETS = ("before", "after")
 UPDATES = ("keep", "take")
 RECORDS = ("all", "train")      # what forward keeps: every Trace field, or what backward needs
+FACTORS_PER_STEP_MIN = 1024     # B·H from which the training path makes backward's factors per step
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,50 @@ def softmax(logits):
     return softmax_parts(logits)[3]
 
 
+def bptt_factors(config: GRUConfig, h_prev, z, one_minus_z, r, q, h_tilde, out,
+                 z_forced=None, r_forced=None):
+    """The factors of backpropagation through a step that do not depend on dL/dh_t.
+
+    out = (f_h, f_z, f_r, f_q), each shaped like z, so that with dh = dL/dh_t:
+        da_h = dh ⊙ f_h,  f_h = (1 - h~²) ⊙ ∂h/∂h~          (∂h/∂h~ = 1 - z (keep) or z (take))
+        da_z = dh ⊙ f_z,  f_z = ±(h_{t-1} - h~) ⊙ z(1 - z)  (+ for keep, - for take)
+        after:  dq = dh ⊙ f_q,  f_q = f_h ⊙ r;  da_r = dh ⊙ f_r,  f_r = f_h ⊙ r(1 - r) ⊙ q
+                (q = h_{t-1} U_h + b_hn)
+        before: da_r = d(r ⊙ h_{t-1}) ⊙ f_r,  f_r = r(1 - r) ⊙ h_{t-1}  (f_q is not used)
+    A forced gate passes no gradient: its units' f_z (or f_r) are 0.
+    Works on one step (B, H) or on all steps at once (S, B, H).
+    """
+    keep, after = config.update == "keep", config.reset == "after"
+    f_h, f_z, f_r, f_q = out
+    np.multiply(h_tilde, h_tilde, out=f_h)
+    np.subtract(1.0, f_h, out=f_h)                                   # 1 - h~²  (tanh')
+    f_h *= one_minus_z if keep else z
+    np.subtract(h_prev, h_tilde, out=f_z) if keep else np.subtract(h_tilde, h_prev, out=f_z)
+    f_z *= z
+    f_z *= one_minus_z                                               # z(1 - z)  (σ')
+    np.subtract(1.0, r, out=f_r)
+    f_r *= r                                                         # r(1 - r)  (σ')
+    if after:
+        f_r *= q
+        f_r *= f_h
+        np.multiply(f_h, r, out=f_q)
+    else:
+        f_r *= h_prev
+    if z_forced is not None:
+        f_z[..., z_forced] = 0.0
+    if r_forced is not None:
+        f_r[..., r_forced] = 0.0
+    return out
+
+
 @dataclass(eq=False)
 class Trace:
     """Every quantity of a forward run over S steps; arrays are stacked over time (S, B, ...).
 
     A training trace (`forward(..., record="train")`, `forward_train`) holds only what
-    `backward` needs: x, x_ids, h0, h_prev, z, r, one_minus_z, h_tilde, h, probs, and
-    h_prev_U_h (reset "after") or r_h_prev ("before"); every other array field is None.
+    `backward` needs: x_ids (and x, unless the input was ids), h0, h_prev, h, probs, `factors`
+    (gru.bptt_factors of every step), ∂h_t/∂h_{t-1} (z for update "keep", one_minus_z for
+    "take"), and for reset "before" r and r_h_prev; every other array field is None.
     """
 
     config: GRUConfig
@@ -119,6 +157,7 @@ class Trace:
     probs: np.ndarray        # (S, B, V)  ŷ
     z_forced: np.ndarray | None = None  # (H,) bool, units whose z was forced (what-if)
     r_forced: np.ndarray | None = None
+    factors: np.ndarray | None = None   # (4, S, B, H) bptt_factors of every step (training path)
 
     @property
     def h_last(self) -> np.ndarray:
@@ -127,8 +166,8 @@ class Trace:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(S, B, V, H)"""
-        S, B, V = self.x.shape
-        return S, B, V, self.h.shape[-1]
+        S, B, H = self.h.shape
+        return S, B, self.probs.shape[-1], H
 
     def window(self, start: int, stop: int) -> "Trace":
         """Time steps start..stop-1 as a Trace of their own (views, no copies); its h0 is the
@@ -138,7 +177,10 @@ class Trace:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             per_step = isinstance(value, np.ndarray) and f.name not in ("h0", "z_forced", "r_forced")
-            fields[f.name] = value[start:stop] if per_step else value
+            if f.name == "factors" and value is not None:
+                fields[f.name] = value[:, start:stop]                 # (4, S, B, H)
+            else:
+                fields[f.name] = value[start:stop] if per_step else value
         fields["h0"] = self.h_prev[start]
         return Trace(**fields)
 
@@ -158,13 +200,16 @@ def one_hot_ids(A) -> np.ndarray | None:
     return ids if np.count_nonzero(at_ids == 1) == n else None
 
 
-def as_inputs(X, V: int):
-    """X as (ids or None, one-hot/float x). One-hot rows let x_t W be a row gather."""
+def as_inputs(X, V: int, dense: bool = True):
+    """X as (ids or None, one-hot/float x). One-hot rows let x_t W be a row gather.
+
+    dense=False: integer ids X give x = None (the training path reads only the ids).
+    """
     X = np.asarray(X)
     if X.ndim == 2 and X.dtype.kind in "iu":
         if X.size and (X.min() < 0 or X.max() >= V):
             raise ValueError(f"input ids must lie in 0..{V - 1}")
-        return X, one_hot(X, V)
+        return X, (one_hot(X, V) if dense else None)
     if X.ndim != 3 or X.shape[-1] != V:
         raise ValueError(f"X must have shape (S, B, V={V}) (or integer ids (S, B)); got {X.shape}")
     if X.shape[0] < 1 or X.shape[1] < 1:
@@ -194,9 +239,10 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
         raise ValueError(f"record must be one of {RECORDS}, got {record!r}")
     p, cfg = params, config
     V, H = p.vocab_size, p.hidden_size
-    ids, x = as_inputs(X, V)
-    x = x.astype(p.dtype, copy=False)
-    S, B = x.shape[:2]
+    ids, x = as_inputs(X, V, dense=record == "all")
+    if x is not None:
+        x = x.astype(p.dtype, copy=False)
+    S, B = ids.shape if x is None else x.shape[:2]
     h0 = np.zeros((B, H), dtype=p.dtype) if h0 is None else np.asarray(h0, dtype=p.dtype)
     if h0.shape != (B, H):
         raise ValueError(f"h0 must have shape (B={B}, H={H}); got {h0.shape}")
@@ -304,40 +350,48 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     - the output layer's softmax is computed in place in probs.
     """
     after, keep = cfg.reset == "after", cfg.update == "keep"
-    S, B, V = x.shape
-    H, dt = p.hidden_size, p.dtype
-    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), z, r, q (or r ⊙ h_{t-1}),
-    # 1 - z, h~ and probs.
-    hs, zrq, (one_minus_z, h_tilde), probs, sums = empty_arrays(
-        dt, (S + 1, B, H), (S, 3, B, H), (2, S, B, H), (S, B, V), (2, S, B))
-    z, r, q = zrq[:, 0], zrq[:, 1], zrq[:, 2]                        # (S, B, H) each
+    S, B = ids.shape if x is None else x.shape[:2]
+    V, H, dt = p.vocab_size, p.hidden_size, p.dtype
     n_rec = 3 if after else 2                                        # products through U per step
-    U = np.stack([p.U_z, p.U_r, p.U_h][:n_rec])                      # (2|3, H, H)
-    np.negative(U[:2], out=U[:2])                                    # [-U_z, -U_r (, U_h)]
+    # backward's factors (bptt_factors): made step by step where a step's arrays are large (they
+    # are still in cache, and z, r, q, 1 - z, h~ need only one step's memory), all steps at once
+    # after the loop where they are small (fewer calls).
+    factors_per_step = B * H >= FACTORS_PER_STEP_MIN
+    n_kept = 1 if factors_per_step else S                            # steps of z, r, q, 1 - z, h~
+    n_saved = (1 if after else 3) if factors_per_step else 0         # per step: ∂h/∂h_{t-1} (, r, q)
+    # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), probs, the factors and
+    # `saved`; then this run's weight tables and one step's scratch.
+    hs, zrq, (one_minus_z, h_tilde), probs, sums, factors, saved, U, b, W_b, scratch = empty_arrays(
+        dt, (S + 1, B, H), (n_kept, 3, B, H), (2, n_kept, B, H), (S, B, V), (2, S, B),
+        (4, S, B, H), (n_saved, S, B, H), (3, H, H), (3, 1, H), (3, V, H), (6, B, H))
+    z, r, q = zrq[:, 0], zrq[:, 1], zrq[:, 2]                        # (n_kept, B, H) each
+    np.concatenate([p.U_z, p.U_r, p.U_h], out=U.reshape(3 * H, H))   # (3, H, H)
+    np.negative(U[:2], out=U[:2])                                    # [-U_z, -U_r, U_h]
+    U = U[:n_rec]
     # Input terms x_t W + b of a step, [z, r] negated, then h~'s (3, B, H): one-hot x gathers
     # rows e_v W + b from a table (3, V, H); dense x takes the full trace's product, all steps.
-    b = np.stack([p.b_z, p.b_r, p.b_h])[:, None]                     # (3, 1, H)
+    np.concatenate([p.b_z, p.b_r, p.b_h], out=b.reshape(3 * H))     # (3, 1, H)
     if ids is not None:
-        W_b = np.stack([p.W_z, p.W_r, p.W_h])                        # (3, V, H)
+        np.concatenate([p.W_z, p.W_r, p.W_h], out=W_b.reshape(3 * V, H))
         W_b += b
         np.negative(W_b[:2], out=W_b[:2])
     else:
         xW = np.matmul(x, np.concatenate([p.W_z, p.W_r, p.W_h], axis=1))  # (S, B, 3H)
-    xw_t, a_h, tmp = np.empty((3, B, H), dt), *np.empty((2, B, H), dt)  # scratch of one step
-    b_hn = np.empty((B, H), dt)
+    xw_t, a_h, tmp, b_hn = scratch[:3], scratch[3], scratch[4], scratch[5]
     b_hn[...] = p.b_hn                                               # (B, H): no broadcast in the loop
     h_prev, h = hs[:-1], hs[1:]
     hs[0] = h0
     with np.errstate(over="ignore"):                                 # e^-a = inf gives σ = 0
         for t in range(S):
-            h_prev_t, z_t, r_t, q_t = h_prev[t], z[t], r[t], q[t]
-            h_tilde_t, one_minus_z_t, zr_t = h_tilde[t], one_minus_z[t], zrq[t, :2]
+            k = 0 if factors_per_step else t                         # where step t's z, r... go
+            h_prev_t, z_t, r_t, q_t = h_prev[t], z[k], r[k], q[k]
+            h_tilde_t, one_minus_z_t, zr_t = h_tilde[k], one_minus_z[k], zrq[k, :2]
             if ids is not None:
                 np.take(W_b, ids[t], axis=1, out=xw_t, mode="clip")  # (3, B, H)  x_t W + b
             else:
                 np.add(xW[t].reshape(B, 3, H).transpose(1, 0, 2), b, out=xw_t)
                 np.negative(xw_t[:2], out=xw_t[:2])
-            np.matmul(h_prev_t, U, out=zrq[t, :n_rec])               # h_{t-1} [-U_z, -U_r (, U_h)]
+            np.matmul(h_prev_t, U, out=zrq[k, :n_rec])               # h_{t-1} [-U_z, -U_r (, U_h)]
             zr_t += xw_t[:2]                                         # [-a_z, -a_r]  (2, B, H)
             np.exp(zr_t, out=zr_t)                                   # [z, r] = 1 / (1 + e^-a)
             zr_t += 1.0
@@ -362,19 +416,31 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
                 np.multiply(one_minus_z_t, h_prev_t, out=tmp)
                 np.multiply(z_t, h_tilde_t, out=a_h)
             np.add(tmp, a_h, out=h[t])
+            if factors_per_step:
+                bptt_factors(cfg, h_prev_t, z_t, one_minus_z_t, r_t, q_t, h_tilde_t, factors[:, t],
+                             z_mask, r_mask)
+                np.copyto(saved[0, t], z_t if keep else one_minus_z_t)
+                if not after:
+                    np.copyto(saved[1, t], r_t)
+                    np.copyto(saved[2, t], q_t)
+    if factors_per_step:
+        direct, r, q = saved[0], *((None, None) if after else saved[1:])
+    else:
+        bptt_factors(cfg, h_prev, z, one_minus_z, r, q, h_tilde, factors, z_mask, r_mask)
+        direct = z if keep else one_minus_z
 
     np.matmul(h, p.W_y, out=probs)                                   # logits (S, B, V)
     probs += p.b_y
     softmax_parts(probs, out=(sums[0], probs, sums[1], probs))       # in place: probs
     return Trace(
         config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
-        z_in=None, z_rec=None, z_bias=None, z_pre=None, z=z,
-        r_in=None, r_rec=None, r_bias=None, r_pre=None, r=r,
-        r_h_prev=None if after else q, h_prev_U_h=q if after else None,
-        h_in=None, h_rec=None, h_bias=None, h_pre=None, h_tilde=h_tilde,
-        one_minus_z=one_minus_z, h_from_prev=None, h_from_tilde=None, h=h,
+        z_in=None, z_rec=None, z_bias=None, z_pre=None, z=direct if keep else None,
+        r_in=None, r_rec=None, r_bias=None, r_pre=None, r=None if after else r,
+        r_h_prev=None if after else q, h_prev_U_h=None,
+        h_in=None, h_rec=None, h_bias=None, h_pre=None, h_tilde=None,
+        one_minus_z=None if keep else direct, h_from_prev=None, h_from_tilde=None, h=h,
         logits=None, logits_max=None, exp=None, exp_sum=None, probs=probs,
-        z_forced=z_mask, r_forced=r_mask)
+        z_forced=z_mask, r_forced=r_mask, factors=factors)
 
 
 def run_batches(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, h0=None,

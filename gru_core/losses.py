@@ -145,11 +145,10 @@ def dlogits(probs, Y, loss: str = "ce") -> np.ndarray:
     ids = target_ids(Y, probs) if loss == "ce" else None
     if ids is not None:
         d, = empty_arrays(_result_dtype(Y, probs, _ce_dlogits), probs.shape)  # (S, B, V)
-        np.copyto(d, probs, casting="unsafe")                             # a copy of ŷ
-        flat = d.reshape(-1)                                              # a view of d
+        np.divide(probs, n, out=d, dtype=d.dtype, casting="unsafe")       # ŷ / (S·B) ...
         at = _flat_targets(ids, probs.shape[-1])
-        flat[at] -= 1                                                     # ŷ - y
-        d /= n
+        p_target = probs.reshape(-1)[at].astype(d.dtype, copy=False)
+        d.reshape(-1)[at] = (p_target - 1) / n                            # ... (ŷ - 1) / (S·B) at targets
         return d
     Y = as_targets(Y, probs)
     if loss == "ce":

@@ -151,11 +151,13 @@ def train(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, *, optim
             if should_stop is not None and should_stop():
                 result.stopped = True
                 return result
-            trace = forward(result.params, batches.X[n], h, config, record="train")  # backward's fields only
-            step_loss = batch_loss(trace.probs, batches.Y[n], loss)
+            # the integer ids of the batch (the same as its one-hot X and Y, without the zeros)
+            x_ids, y_ids = batches.x_ids[n], batches.y_ids[n]
+            trace = forward(result.params, x_ids, h, config, record="train")  # backward's fields only
+            step_loss = batch_loss(trace.probs, y_ids, loss)
             try:
                 with np.errstate(over="raise", invalid="raise"):
-                    grads, norm = clip_grads(backward(result.params, trace, batches.Y[n], config, loss),
+                    grads, norm = clip_grads(backward(result.params, trace, y_ids, config, loss),
                                              clip_kind, clip)
                     new_params = opt.step(result.params, grads)
             except (NonFiniteError, FloatingPointError):

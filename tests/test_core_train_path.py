@@ -20,17 +20,50 @@ def random_case(seed, S=5, B=3, V=6, H=4):
     return params, X, Y, rng.uniform(-1, 1, (B, H))
 
 
+# The training path makes backward's factors step by step at large B·H and after the loop at
+# small: both ways are tested at these small sizes by moving the threshold.
+FACTOR_MODES = {"per-step": 1, "after-loop": 10**9}
+
+
+@pytest.fixture(params=FACTOR_MODES)
+def factor_mode(request, monkeypatch):
+    monkeypatch.setattr(gc.gru, "FACTORS_PER_STEP_MIN", FACTOR_MODES[request.param])
+    return request.param
+
+
+def kept_fields(config) -> set[str]:
+    """The arrays a training trace keeps (Trace's docstring), besides its input and factors."""
+    kept = {"h0", "h_prev", "h", "probs", "z" if config.update == "keep" else "one_minus_z"}
+    return kept | ({"r", "r_h_prev"} if config.reset == "before" else set())
+
+
+def assert_same_as_full(lean, full, config):
+    """Every array the training trace keeps equals the full trace's, and so do its factors."""
+    recorded = {f.name for f in dataclasses.fields(lean)
+                if isinstance(getattr(lean, f.name), np.ndarray)} - {"x", "x_ids", "factors", "z_forced"}
+    assert recorded == kept_fields(config)
+    for name in recorded:
+        np.testing.assert_array_equal(getattr(lean, name), getattr(full, name), err_msg=name)
+    # the factors made in the loop = the same formula on the full trace's arrays
+    S, B, _, H = full.shape
+    expected = np.empty((4, S, B, H))
+    q = full.h_prev_U_h if config.reset == "after" else full.r_h_prev
+    gc.gru.bptt_factors(config, full.h_prev, full.z, full.one_minus_z, full.r, q, full.h_tilde,
+                        expected, full.z_forced, full.r_forced)
+    used = 4 if config.reset == "after" else 3                       # "before" has no f_q
+    np.testing.assert_array_equal(lean.factors[:used], expected[:used])
+
+
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 @pytest.mark.parametrize("clamp", [None, np.array([1.0, np.nan, 0.0, np.nan])])
-def test_train_trace_matches_the_full_trace(config, clamp):
+def test_train_trace_matches_the_full_trace(config, clamp, factor_mode):
     params, X, Y, h0 = random_case(3)
     full = gc.forward(params, X, h0, config, clamp_z=clamp)
     lean = gc.forward(params, X, h0, config, clamp_z=clamp, record="train")
-    recorded = [f.name for f in dataclasses.fields(lean)
-                if isinstance(getattr(lean, f.name), np.ndarray)]
-    assert {"h", "h_prev", "z", "r", "h_tilde", "probs"} <= set(recorded)
-    for name in recorded:
-        np.testing.assert_array_equal(getattr(lean, name), getattr(full, name), err_msg=name)
+    np.testing.assert_array_equal(lean.x_ids, full.x_ids)
+    assert_same_as_full(lean, full, config)
+    if clamp is not None:
+        assert not lean.factors[1][..., ~np.isnan(clamp)].any()      # forced z passes nothing
     g_full, g_lean = gc.backward(params, full, Y), gc.backward(params, lean, Y)
     for (name, a), (_, b) in zip(g_full.items(), g_lean.items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
@@ -45,7 +78,7 @@ def test_training_still_learns_on_the_lean_path():
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
-def test_train_trace_matches_the_full_trace_for_dense_inputs(config):
+def test_train_trace_matches_the_full_trace_for_dense_inputs(config, factor_mode):
     """Soft (non-one-hot) inputs take the product path, not the row gather: still the same bits.
     (At H = 17 one product per gate rounds differently from the full trace's fused product.)"""
     params, _, Y, h0 = random_case(4, S=4, B=16, V=30, H=17)
@@ -53,7 +86,7 @@ def test_train_trace_matches_the_full_trace_for_dense_inputs(config):
     full = gc.forward(params, X, h0, config)
     lean = gc.forward(params, X, h0, config, record="train")
     assert lean.x_ids is None
-    for name in ("h", "z", "r", "one_minus_z", "h_tilde", "probs"):
-        np.testing.assert_array_equal(getattr(lean, name), getattr(full, name), err_msg=name)
+    np.testing.assert_array_equal(lean.x, full.x)
+    assert_same_as_full(lean, full, config)
     for (name, a), (_, b) in zip(gc.backward(params, full, Y).items(), gc.backward(params, lean, Y).items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
