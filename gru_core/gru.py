@@ -24,7 +24,7 @@ from .vocab import one_hot
 RESETS = ("before", "after")
 UPDATES = ("keep", "take")
 RECORDS = ("all", "train")      # what forward keeps: every Trace field, or what backward needs
-FACTORS_PER_STEP_MIN = 1024     # B·H from which the training path makes backward's factors per step
+FACTORS_PER_STEP_BYTES = 2**20  # (S, B, H) arrays larger than this: backward's factors made per step
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def bptt_factors(config: GRUConfig, h_prev, z, one_minus_z, r, q, h_tilde, out,
     out = (f_h, f_z, f_r, f_q), each shaped like z, so that with dh = dL/dh_t:
         da_h = dh ⊙ f_h,  f_h = (1 - h~²) ⊙ ∂h/∂h~          (∂h/∂h~ = 1 - z (keep) or z (take))
         da_z = dh ⊙ f_z,  f_z = ±(h_{t-1} - h~) ⊙ z(1 - z)  (+ for keep, - for take)
-        after:  dq = dh ⊙ f_q,  f_q = f_h ⊙ r;  da_r = dh ⊙ f_r,  f_r = f_h ⊙ r(1 - r) ⊙ q
-                (q = h_{t-1} U_h + b_hn)
+        after:  dq = dh ⊙ f_q,  f_q = f_h ⊙ r;  da_r = dh ⊙ f_r,  f_r = f_q ⊙ (1 - r) ⊙ q
+                (q = h_{t-1} U_h + b_hn; f_r = f_h ⊙ r(1 - r) ⊙ q)
         before: da_r = d(r ⊙ h_{t-1}) ⊙ f_r,  f_r = r(1 - r) ⊙ h_{t-1}  (f_q is not used)
     A forced gate passes no gradient: its units' f_z (or f_r) are 0.
     Works on one step (B, H) or on all steps at once (S, B, H).
@@ -100,12 +100,12 @@ def bptt_factors(config: GRUConfig, h_prev, z, one_minus_z, r, q, h_tilde, out,
     f_z *= z
     f_z *= one_minus_z                                               # z(1 - z)  (σ')
     np.subtract(1.0, r, out=f_r)
-    f_r *= r                                                         # r(1 - r)  (σ')
     if after:
-        f_r *= q
-        f_r *= f_h
         np.multiply(f_h, r, out=f_q)
+        f_r *= f_q                                                   # f_h ⊙ r(1 - r)  (σ')
+        f_r *= q
     else:
+        f_r *= r                                                     # r(1 - r)  (σ')
         f_r *= h_prev
     if z_forced is not None:
         f_z[..., z_forced] = 0.0
@@ -353,10 +353,12 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     S, B = ids.shape if x is None else x.shape[:2]
     V, H, dt = p.vocab_size, p.hidden_size, p.dtype
     n_rec = 3 if after else 2                                        # products through U per step
-    # backward's factors (bptt_factors): made step by step where a step's arrays are large (they
-    # are still in cache, and z, r, q, 1 - z, h~ need only one step's memory), all steps at once
-    # after the loop where they are small (fewer calls).
-    factors_per_step = B * H >= FACTORS_PER_STEP_MIN
+    # backward's factors (bptt_factors): made step by step when the run's arrays outgrow the
+    # cache (a step's arrays are still in it, and z, r, q, 1 - z, h~ need only one step's
+    # memory), else all steps at once after the loop (fewer calls). Measured (benchmarks/README):
+    # per step is 4% faster at S64 B32 H128 (2 MB per array), even at S32 B32 H128 (1 MB),
+    # 3-22% slower below.
+    factors_per_step = S * B * H * np.dtype(dt).itemsize > FACTORS_PER_STEP_BYTES
     n_kept = 1 if factors_per_step else S                            # steps of z, r, q, 1 - z, h~
     n_saved = (1 if after else 3) if factors_per_step else 0         # per step: ∂h/∂h_{t-1} (, r, q)
     # Stored for backward: h0..h_S (h_prev = hs[:-1], h = hs[1:]), probs, the factors and

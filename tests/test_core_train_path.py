@@ -20,14 +20,14 @@ def random_case(seed, S=5, B=3, V=6, H=4):
     return params, X, Y, rng.uniform(-1, 1, (B, H))
 
 
-# The training path makes backward's factors step by step at large B·H and after the loop at
-# small: both ways are tested at these small sizes by moving the threshold.
-FACTOR_MODES = {"per-step": 1, "after-loop": 10**9}
+# The training path makes backward's factors step by step in large runs and after the loop in
+# small ones: both ways are tested at these small sizes by moving the threshold.
+FACTOR_MODES = {"per-step": 0, "after-loop": 2**62}
 
 
 @pytest.fixture(params=FACTOR_MODES)
 def factor_mode(request, monkeypatch):
-    monkeypatch.setattr(gc.gru, "FACTORS_PER_STEP_MIN", FACTOR_MODES[request.param])
+    monkeypatch.setattr(gc.gru, "FACTORS_PER_STEP_BYTES", FACTOR_MODES[request.param])
     return request.param
 
 
