@@ -107,24 +107,26 @@ class Grads:
 
 
 def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
-    """out[v] = Σ of rows[i] with ids[i] == v, shape (n, width): x_oneᵀ @ rows without the zeros.
+    """out[..., v, :] = Σ of rows[..., i, :] with ids[i] == v: x_oneᵀ @ rows without the zeros.
 
+    rows (m, w) gives out (n, w); stacked rows (k, m, w) give out (k, n, w), one sum per stack.
     Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
     in order (several times faster than np.add.at on thousands of rows; each id's rows are
     gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
     """
     if out is None:
-        out = np.empty((n, rows.shape[1]), rows.dtype)
+        out = np.empty((*rows.shape[:-2], n, rows.shape[-1]), rows.dtype)
     out[...] = 0.0
+    rows_axis = rows.ndim - 2
     if rows.size <= 4096:
-        np.add.at(out, ids, rows)
+        np.add.at(out, (slice(None),) * rows_axis + (ids,), rows)
         return out
     order = np.argsort(ids, kind="stable")                            # rows grouped by id, in order
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
-        np.add.reduce(rows[order[a:b]], axis=0, out=out[v])
+        np.add.reduce(np.take(rows, order[a:b], axis=rows_axis), axis=rows_axis, out=out[..., v, :])
     return out
 
 
@@ -134,84 +136,78 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     cfg = config or tr.config
     if cfg is not tr.config and cfg != tr.config:
         raise ValueError(f"config {cfg} differs from the one the trace was run with ({tr.config})")
+    if tr.factors is None and tr.h_tilde is None:
+        raise ValueError("this training trace has been through backward already (backward turns "
+                         "its factors into the gradients): run forward(..., record=\"train\") "
+                         "again, or backpropagate a full trace (record=\"all\") as often as needed")
     S, B, V, H = tr.shape
     keep, after = cfg.update == "keep", cfg.reset == "after"
     dlogits = loss_dlogits(tr.probs, Y, loss)                       # (S, B, V)
     dt = p.dtype
-    # The pre-activation gradients side by side, [da_h | da_z | da_r | dq] (S, B, 4H): each step
-    # one product sends [da_z | da_r] (and dq for reset "after") back through U, and after the
-    # loop the weight gradients are a few products over all steps (one product with 2-3H
-    # columns is faster than 2-3 with H). dq stays 0 for reset "before".
-    n_back = 3 if after else 2
+    n_back = 3 if after else 2                                       # gradients sent back through U
+    # The gradients of the pre-activations, stacked [da_h, da_z, da_r, dq] (4, S, B, H), start as
+    # the chain-rule factors that do not depend on dL/dh (gru.bptt_factors, [f_h, f_z, f_r, f_q])
+    # and are multiplied by dL/dh_t in place, step by step (a factor's last use). A training
+    # trace brings them from its forward loop (and gives them up: see forward_train); otherwise
+    # they are made here, all steps at once.
     # (every array of this run, the gradients it returns included, in one pooled block: fresh
     # memory costs a page fault per 4 KB)
-    dh, dgates, U_back_T, dW, dU, out_W, out_U, out_b, out_W_y, out_b_y, *factors = \
-        empty_arrays(dt, (S, B, H), (S, B, 4 * H), (3 * H, H), (V, 3 * H),
-                     (H, n_back * H), (3, V, H), (3, H, H), (4, H), (H, V), (V,),
-                     *([(4, S, B, H)] if tr.factors is None else []))
-    da_h, da_z, da_r, dq = (dgates[..., k * H:(k + 1) * H] for k in range(4))   # (S, B, H) views
-    back = dgates[:, :, H:(1 + n_back) * H]                          # (S, B, 2H|3H) through U
-    # [U_z | U_r | U_h]ᵀ (3H, H); concatenating the transposes is ~15x faster than copying a
-    # transposed concatenation. Reset "before" sends only [da_z | da_r] through its first 2H rows.
-    np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T], out=U_back_T)
-    U_h_T = U_back_T[2 * H:]                                         # (H, H) contiguous
-    np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
-    z, one_minus_z, r, h_prev, h_tilde = tr.z, tr.one_minus_z, tr.r, tr.h_prev, tr.h_tilde
-    # The chain-rule factors that do not depend on dL/dh (gru.bptt_factors), [f_h, f_z, f_r, f_q]
-    # (4, S, B, H): the training path makes them in its forward loop, where each step's arrays
-    # are still in cache; otherwise all steps at once here.
+    dh, U_back_T, out_W, out_U, out_b, out_W_y, out_b_y, paths, *fresh = empty_arrays(
+        dt, (S, B, H), (3 * H, H), (3, V, H), (3, H, H), (4, H), (H, V), (V,), (4, B, H),
+        *([(4, S, B, H)] if tr.factors is None else []))
     if tr.factors is not None:
-        factors = tr.factors
+        dgates, tr.factors = tr.factors, None
     else:
-        factors = factors[0]
-        bptt_factors(cfg, h_prev, z, one_minus_z, r, tr.h_prev_U_h if after else tr.r_h_prev,
-                     h_tilde, factors, tr.z_forced, tr.r_forced)
-    dh_direct = z if keep else one_minus_z                           # ∂h_t/∂h_{t-1} directly
-    # da_h = dh ⊙ f_h, da_z = dh ⊙ f_z and, for reset "after", da_r = dh ⊙ f_r and dq = dh ⊙ f_q:
-    # one multiply per step, dh (B, H) ⊙ factors (2|4, B, H) into the gradients' columns.
-    n_first = 4 if after else 2
-    dgates_4 = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)[:, :n_first]   # (S, 2|4, B, H)
-    factors_4 = factors[:n_first].transpose(1, 0, 2, 3)               # (S, 2|4, B, H)
+        dgates = fresh[0]
+        bptt_factors(cfg, tr.h_prev, tr.z, tr.one_minus_z, tr.r,
+                     tr.h_prev_U_h if after else tr.r_h_prev, tr.h_tilde, dgates,
+                     tr.z_forced, tr.r_forced)
+    da_h, da_z, da_r, dq = dgates                                    # (S, B, H) each
     if not after:
-        dq[...] = 0.0
+        dq[...] = 0.0                                                # (f_q is not used)
+    # [U_zᵀ, U_rᵀ, U_hᵀ] (3, H, H); concatenating the transposes is ~15x faster than copying a
+    # transposed concatenation. Reset "before" sends only [da_z, da_r] through its first two.
+    np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T], out=U_back_T)
+    U_back_T3 = U_back_T.reshape(3, H, H)[:n_back]
+    U_h_T = U_back_T[2 * H:]
+    np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
+    dh_direct = tr.z if keep else tr.one_minus_z                     # ∂h_t/∂h_{t-1} directly
     # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ + (dq U_hᵀ, after) + dh ⊙ ∂h/∂h_{t-1} + (d(r ⊙ h) ⊙ r,
     # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H columns
     # are faster than one with 3H), each path into a block of `paths`, then one sum.
-    back_3 = dgates.reshape(S, B, 4, H).transpose(0, 2, 1, 3)[:, 1:1 + n_back]  # (S, 2|3, B, H)
-    U_back_T3 = U_back_T.reshape(3, H, H)[:n_back]                  # [U_zᵀ, U_rᵀ (, U_hᵀ)]
-    paths = np.empty((4, B, H), dt)                                 # scratch of one step
+    # For reset "after" every gradient is dh ⊙ factor, one multiply per step for the four;
+    # for "before" da_r needs d(r ⊙ h_{t-1}) = da_h U_hᵀ first.
+    n_first = 4 if after else 2
     direct = paths[n_back]
     d_rh = np.empty((B, H), dt)
     dh_next = np.zeros((B, H), dt)
     for t in reversed(range(S)):
         dh_t = dh[t]
         dh_t += dh_next                                              # dL/dh_t  (B, H)
-        np.multiply(dh_t, factors_4[t], out=dgates_4[t])             # [da_h, da_z (, da_r, dq)]
+        gates_t = dgates[:, t]                                       # (4, B, H)
+        np.multiply(dh_t, gates_t[:n_first], out=gates_t[:n_first])  # [da_h, da_z (, da_r, dq)]
         if not after:
-            np.matmul(da_h[t], U_h_T, out=d_rh)                      # d(r ⊙ h_{t-1})
-            np.multiply(d_rh, factors[2, t], out=da_r[t])            # da_r
-            np.multiply(d_rh, r[t], out=paths[3])                    # via_h
-        np.matmul(back_3[t], U_back_T3, out=paths[:n_back])          # via_z, via_r (, via_h)
+            np.matmul(gates_t[0], U_h_T, out=d_rh)                   # d(r ⊙ h_{t-1})
+            gates_t[2] *= d_rh                                       # da_r
+            np.multiply(d_rh, tr.r[t], out=paths[3])                 # via_h
+        np.matmul(gates_t[1:1 + n_back], U_back_T3, out=paths[:n_back])  # via_z, via_r (, via_h)
         np.multiply(dh_t, dh_direct[t], out=direct)                  # direct
         np.add.reduce(paths, axis=0, out=dh_next)
 
-    # Weight gradients: Σ over all steps and rows, one product per group of parameters; a bias
-    # gradient is a column sum, ones @ rows (a BLAS product: twice as fast as np.add.reduce here).
+    # Weight gradients: Σ over all steps and rows, one (stacked) product per group of
+    # parameters; a bias gradient is a column sum, ones @ rows (a BLAS product: twice as fast
+    # as np.add.reduce here).
     n = S * B
-    rows = dgates.reshape(n, 4 * H)
+    rows = dgates.reshape(4, n, H)                                   # [da_h, da_z, da_r, dq] rows
     ones = np.ones(n, dt)
     if tr.x_ids is not None:                                         # one-hot x: sum rows per id
-        sum_rows_by_id(tr.x_ids.ravel(), rows[:, :3 * H], V, out=dW)  # (V, 3H) [W_h | W_z | W_r]
-        np.add.reduce(dW, axis=0, out=out_b[:3].reshape(-1))         # every row is some id's row
+        sum_rows_by_id(tr.x_ids.ravel(), rows[:3], V, out=out_W)     # [W_h, W_z, W_r]
     else:
-        np.matmul(tr.x.reshape(n, V).T, rows[:, :3 * H], out=dW)
-        np.matmul(ones, rows[:, :3 * H], out=out_b[:3].reshape(-1))
-    np.matmul(h_prev.reshape(n, H).T, back.reshape(n, -1), out=dU)   # (H, 2H|3H) [U_z | U_r (| U_h)]
-    out_W[...] = dW.reshape(V, 3, H).transpose(1, 0, 2)              # [W_h, W_z, W_r]
-    out_U[:n_back] = dU.reshape(H, n_back, H).transpose(1, 0, 2)     # [U_z, U_r (, U_h)]
+        np.matmul(tr.x.reshape(n, V).T, rows[:3], out=out_W)
+    np.matmul(ones, rows, out=out_b)                                 # [b_h, b_z, b_r, b_hn]
+    np.matmul(tr.h_prev.reshape(n, H).T, rows[1:1 + n_back], out=out_U[:n_back])  # [U_z, U_r (, U_h)]
     if not after:
-        np.matmul(tr.r_h_prev.reshape(n, H).T, da_h.reshape(n, H), out=out_U[2])
-    np.matmul(ones, rows[:, 3 * H:], out=out_b[3])                   # b_hn
+        np.matmul(tr.r_h_prev.reshape(n, H).T, rows[0], out=out_U[2])
     np.matmul(tr.h.reshape(n, H).T, dlogits.reshape(n, V), out=out_W_y)
     np.matmul(ones, dlogits.reshape(n, V), out=out_b_y)
     sums = {"W_h": out_W[0], "W_z": out_W[1], "W_r": out_W[2],

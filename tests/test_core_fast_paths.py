@@ -127,13 +127,17 @@ def test_forward_treats_one_hot_and_dense_inputs_alike():
 
 
 @pytest.mark.parametrize("n_rows", [5, 3000])      # np.add.at, and sorted groups
-def test_sum_rows_by_id_equals_add_at(n_rows):
+@pytest.mark.parametrize("stacked", [False, True])  # rows (m, w), or (k, m, w) as in backward
+def test_sum_rows_by_id_equals_add_at(n_rows, stacked):
     rng = np.random.default_rng(n_rows)
     ids = rng.integers(0, 7, n_rows)
     ids[ids == 5] = 4                               # an id that never occurs
-    rows = rng.normal(size=(n_rows, 6))[:, :5]      # a column slice, as in backward
-    expected = np.zeros((7, 5))
-    np.add.at(expected, ids, rows)
+    rows = rng.normal(size=(3, n_rows, 6))[:, :, :5]  # column slices
+    expected = np.zeros((3, 7, 5))
+    for k in range(3):
+        np.add.at(expected[k], ids, rows[k])
+    if not stacked:
+        rows, expected = rows[1], expected[1]
     np.testing.assert_array_equal(sum_rows_by_id(ids, rows, 7), expected)
 
 

@@ -90,3 +90,19 @@ def test_train_trace_matches_the_full_trace_for_dense_inputs(config, factor_mode
     assert_same_as_full(lean, full, config)
     for (name, a), (_, b) in zip(gc.backward(params, full, Y).items(), gc.backward(params, lean, Y).items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_a_training_trace_goes_through_backward_once_and_a_full_trace_as_often_as_needed():
+    """backward turns a training trace's factors into the gradients (in place): a second
+    backward on it must say so, not compute from missing factors. Full traces are untouched."""
+    params, X, Y, h0 = random_case(6)
+    lean = gc.forward(params, X, h0, gc.TORCH_CONFIG, record="train")
+    first = gc.backward(params, lean, Y)
+    assert lean.factors is None
+    with pytest.raises(ValueError, match="through backward already"):
+        gc.backward(params, lean, Y)
+    full = gc.forward(params, X, h0, gc.TORCH_CONFIG)
+    again = [gc.backward(params, full, Y) for _ in range(2)]
+    for (name, a), (_, b), (_, c) in zip(first.items(), *(g.items() for g in again)):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_array_equal(b, c, err_msg=name)
