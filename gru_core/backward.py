@@ -125,8 +125,11 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
+    # (np.take is the faster gather on contiguous rows, ~100x slower than indexing on a slice)
+    gather = ((lambda i: np.take(rows, i, axis=rows_axis)) if rows.flags.c_contiguous
+              else (lambda i: rows[..., i, :]))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
-        np.add.reduce(np.take(rows, order[a:b], axis=rows_axis), axis=rows_axis, out=out[..., v, :])
+        np.add.reduce(gather(order[a:b]), axis=rows_axis, out=out[..., v, :])
     return out
 
 
