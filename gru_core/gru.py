@@ -342,16 +342,17 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
 
     The gates are stacked, not side by side: each step's z, r and q = h_{t-1} U_h + b_hn
-    (reset "after"; r ⊙ h_{t-1} for "before") are one contiguous (3, B, H) block of an
-    (S, 3, B, H) array, so the three recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h]
-    (3, H, H), every block a step reads or writes is contiguous (NumPy runs a ufunc on a
-    column slice of a matrix through a buffer, 2-3 times slower), and z and r take their
-    sigmoid together.
+    (reset "after"; r ⊙ h_{t-1} for "before") are one contiguous (3, B, H) block, so the three
+    recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H), every block a step
+    reads or writes is contiguous (NumPy runs a ufunc on a column slice of a matrix through a
+    buffer, 2-3 times slower), and z and r take their sigmoid together.
     Two steps are folded without changing a bit of the result:
     - σ(a) = 1 / (1 + e^-a): the negation is done once, on the weights (-U_z, -U_r and the
       rows of -(W_z + b_z), -(W_r + b_r), exact in floating point), so both gates take one
       add, one exp, one add of 1 and one division;
     - the output layer's softmax is computed in place in probs.
+    Backward's factors (bptt_factors) are made here too, for backward to turn into the
+    gradients in place.
     """
     after, keep = cfg.reset == "after", cfg.update == "keep"
     S, B = ids.shape if x is None else x.shape[:2]
