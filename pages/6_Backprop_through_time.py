@@ -1,6 +1,7 @@
 """Page 6: backpropagation through time for one batch: dL/dy_linear, dL/dh_t and how it splits
 through z, r and h̃, the pre-activation gradients, every weight's gradient per step and summed,
 vanishing / exploding, the finite-difference check and clipping (003 and 004)."""
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +17,6 @@ PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": 
 # biases, output) for a small H; two per row, gate by gate, for a large H.
 GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
 GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
-NUMBER_COLUMNS = {1: 14, 2: 6, 3: 3}    # most matrix columns whose printed numbers fit, per row of N
 SHORT_LABEL = 9                          # row labels of narrow charts are cut to this many characters
 PAGE_KEYS = {"bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
              "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01,
@@ -43,8 +43,16 @@ param = c2.selectbox("Parameter to inspect", params, key="bptt_param",
 view = c3.radio("Grid of all parameter gradients", list(VIEWS), key="bptt_view", horizontal=True,
                 format_func=VIEWS.get,
                 help="Each weight's gradient is a sum over the time steps: show one step's term or the sum.")
-per_row = 3 if ctx.H <= 12 else 2          # (B×H) and parameter charts side by side
+per_row = 3 if ctx.H <= 12 else 2          # parameter gradients side by side
 grid = [p for p in (GRID if per_row == 3 else GRID_WIDE) if p in params]
+# Matrices that belong together share one figure (the browser's cost is per figure) and one
+# colour range (the same colour is the same number: parts and their total, a step's term and
+# the sum, a gradient before and after clipping); in the grid of all parameters each keeps its
+# own. Numbers are printed in the cells while they fit: B×H matrices five to a line up to H = 4,
+# then two to a line up to H = 8.
+B_BY_H_PER_LINE = 5 if ctx.H <= 4 else 2
+B_BY_H_NUMBERS = ctx.H <= 8
+GRAD_NUMBERS = ctx.H <= 4 and ctx.V <= 8
 
 
 def short(labels: list[str]) -> list[str]:
@@ -52,42 +60,35 @@ def short(labels: list[str]) -> list[str]:
     return [s if len(s) <= SHORT_LABEL else s[:SHORT_LABEL - 1] + "…" for s in labels]
 
 
-def side_by_side(items, n_per_row: int) -> None:
-    """Draw the callables in `items` in rows of n_per_row columns."""
-    for i in range(0, len(items), n_per_row):
-        for col, draw in zip(st.columns(n_per_row), items[i:i + n_per_row]):
-            with col:
-                draw()
-
-
-def batch_matrix(values, title: str, key: str, rows, n_per_row: int, kind: str = "signed"):
-    """A (B×H) matrix in a row of n_per_row charts."""
-    return lambda: page.matrix(
-        values, f"{title}  ({values.shape[0]}×{values.shape[1]})", key=key, kind=kind,
-        x=ctx.hidden_labels, y=short(rows), x_title="unit",
-        numbers_fit=values.shape[1] <= NUMBER_COLUMNS[n_per_row])
+def batch_panel(values, title: str, key: str) -> plots.Panel:
+    """A (B×H) matrix: rows are the batch rows, columns the hidden units."""
+    return plots.Panel(values, f"{title}  ({values.shape[0]}×{values.shape[1]})",
+                       ctx.hidden_labels, "signed", key)
 
 
 def axes(name: str) -> dict:
-    """Tick labels and axis titles of a parameter's matrix."""
+    """Column labels, row labels and axis titles of a parameter's matrix."""
     hid, voc = ctx.hidden_labels, ctx.vocab_labels
     if name == "W_y":
-        return dict(x=voc, y=hid, x_title="character", y_title="unit")
+        return dict(x_labels=voc, y_labels=hid, x_title="character", y_title="unit")
     if name == "b_y":
-        return dict(x=voc, y=["b"], x_title="character")
+        return dict(x_labels=voc, y_labels=["b"], x_title="character")
     if name.startswith("W_"):
-        return dict(x=hid, y=voc, x_title="unit", y_title="character")
+        return dict(x_labels=hid, y_labels=voc, y_title="character")
     if name.startswith("U_"):
-        return dict(x=hid, y=hid, x_title="unit", y_title="unit of h_{t-1}")
-    return dict(x=hid, y=["b"], x_title="unit")
+        return dict(x_labels=hid, y_labels=hid, y_title="unit of h_(t−1)")
+    return dict(x_labels=hid, y_labels=["b"])
 
 
-def grad_matrix(values, name: str, what: str, key: str, n_per_row: int = 2):
-    """A parameter's gradient (a bias as a 1-row matrix) in a row of n_per_row charts."""
+def grad_panel(values, name: str, what: str, key: str, own_scale: bool = False) -> plots.Panel:
+    """A parameter's gradient (a bias as a 1-row matrix), with its own rows; with own_scale,
+    its own colour range (gradients of different parameters differ by orders of magnitude),
+    stated in the title when the cells carry no numbers."""
     m = values if values.ndim == 2 else values[None, :]
-    return lambda: page.matrix(
-        m, f"δ{name}  {what}  ({m.shape[0]}×{m.shape[1]})", key=key,
-        numbers_fit=m.shape[1] <= NUMBER_COLUMNS[n_per_row], **axes(name))
+    title = f"δ{name}  {what}  ({m.shape[0]}×{m.shape[1]})"
+    if own_scale and not GRAD_NUMBERS:
+        title += f"  ±{np.max(np.abs(m)):.2g}"
+    return plots.Panel(m, title, kind="signed", key=key, shared_scale=not own_scale, **axes(name))
 
 
 def vanishing(n: int) -> None:
@@ -139,9 +140,9 @@ def clipping(n: int) -> None:
     if kind == "value" and clip.changed_by[param] == 0:
         note += f", below c = {c:g}, so it is not clipped: choose a smaller c or another parameter"
     st.markdown(note + ".")
-    side_by_side([grad_matrix(getattr(clip.before, param), param, "before clipping", "clip_before"),
-                  grad_matrix(getattr(clip.after, param), param, f"after clipping, c = {c:g}",
-                              "clip_after")], 2)
+    page.matrix_row([grad_panel(getattr(clip.before, param), param, "before clipping", "clip_before"),
+                     grad_panel(getattr(clip.after, param), param, f"after clipping, c = {c:g}",
+                                "clip_after")], numbers_fit=GRAD_NUMBERS)
 
 
 def gradient_check(n: int) -> None:
@@ -204,18 +205,19 @@ def body(n: int, t: int):
     where = "h_0: it stops here, at the batch boundary" if t == 0 else f"h_{t}"
     st.markdown(f"**δ{page.md_literal(where)}**, as sent back by step {t + 1}: "
                 "four parts that add up, cell by cell, to the total.")
-    parts = [batch_matrix(g.dh_prev_parts[p][t], label, f"dh_prev_{p}", rows, per_row)
+    parts = [batch_panel(g.dh_prev_parts[p][t], label, f"dh_prev_{p}")
              for p, label in PART_TITLES.items()]
-    parts.append(batch_matrix(bp.dh_prev[t], f"= total δh_{t}", "dh_prev_total", rows, per_row))
-    side_by_side(parts, per_row)
+    parts.append(batch_panel(bp.dh_prev[t], f"total δh_{t}", "dh_prev_total"))
+    page.matrix_row(parts, y=short(rows), y_title="row", per_line=B_BY_H_PER_LINE,
+                    ops=("+", "+", "+", "="), numbers_fit=B_BY_H_NUMBERS)
 
     st.subheader("3 · Through σ and tanh: the pre-activation gradients")
-    pre = [batch_matrix(g.da_z[t], "δa_z", "da_z", rows, per_row),
-           batch_matrix(g.da_r[t], "δa_r", "da_r", rows, per_row),
-           batch_matrix(g.da_h[t], "δa_h", "da_h", rows, per_row)]
+    pre = [batch_panel(g.da_z[t], "δa_z", "da_z"), batch_panel(g.da_r[t], "δa_r", "da_r"),
+           batch_panel(g.da_h[t], "δa_h", "da_h")]
     if cfg.reset == "after":
-        pre.append(batch_matrix(g.dq[t], "δq", "dq", rows, per_row))
-    side_by_side(pre, per_row)
+        pre.append(batch_panel(g.dq[t], "δq", "dq"))
+    page.matrix_row(pre, y=short(rows), y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
+                    numbers_fit=B_BY_H_NUMBERS)
     if t == 0:
         st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "
                    "everything that flows through the reset gate is zero.")
@@ -223,12 +225,20 @@ def body(n: int, t: int):
     st.subheader("4 · Into the weights: one term per time step, summed")
     for line in equations.bptt_weights(cfg):
         st.latex(line)
-    side_by_side([grad_matrix(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
-                  grad_matrix(getattr(g, param), param, f"sum over {S} steps", "param_sum")], 2)
+    page.matrix_row([grad_panel(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
+                     grad_panel(getattr(g, param), param, f"sum over {S} steps", "param_sum")],
+                    numbers_fit=GRAD_NUMBERS)
     st.markdown(f"**All parameters: {VIEWS[view].replace('step t', f'step {t + 1}')}**")
     what = f"step {t + 1}" if view == "step" else "sum"
-    side_by_side([grad_matrix(bp.per_step[p][t] if view == "step" else getattr(g, p), p, what,
-                              f"grad_{p}", per_row) for p in grid], per_row)
+    panels = {p: grad_panel(bp.per_step[p][t] if view == "step" else getattr(g, p), p, what,
+                            f"grad_{p}", own_scale=True) for p in grid}
+    # the GRU's own parameters in one figure (a line per kind: W, U, b; or two to a line for
+    # a large H), the output layer in another
+    gru = [p for p in grid if p not in ("W_y", "b_y")]
+    lines = ([plots.Line([panels[p] for p in gru if p[0] == kind]) for kind in "WUb"]
+             if per_row == 3 else plots.lines_of([panels[p] for p in gru], per_line=2))
+    page.matrix_grid(lines, numbers_fit=GRAD_NUMBERS)
+    page.matrix_row([panels["W_y"], panels["b_y"]], numbers_fit=GRAD_NUMBERS)
     page.look_at(
         "δy_linear is ŷ − y divided by S·B for cross-entropy: negative (blue) at the target "
         "character, positive elsewhere. The four parts of δh_{t−1} add up to the total. With a "

@@ -208,7 +208,8 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
     panel is drawn exactly as heatmap() draws a matrix, with its title above its column labels;
     cells have one height in the whole figure. Signed panels share one colour range (the same
     colour is the same number across the figure, so the terms of a sum can be compared) unless
-    a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for several
+    a panel sets shared_scale=False (it then has no colour bar: say its range in its title);
+    gate and tanh panels keep theirs. One figure for several
     matrices: the browser's cost is per figure more than per matrix."""
     panels = [p for line in lines for p in line.panels if p is not None]
     zs = {p.key: np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels}
@@ -218,8 +219,10 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
     cell = (_height(max(line_rows)) - LINE_BAND - 10) / max(line_rows)
     plot_px = sum(cell * r for r in line_rows) + (LINE_BAND + LINE_SPACE) * (len(lines) - 1)
     # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
+    # (a signed panel with its own range has none: the bar would not hold for the others)
     last_kind = {p.kind: p.key for p in panels
-                 if not (numbers and zs[p.key].size <= MAX_TEXT_CELLS)}
+                 if not (numbers and zs[p.key].size <= MAX_TEXT_CELLS)
+                 and not (p.kind == "signed" and not p.shared_scale)}
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
     for line, rows_n in zip(lines, line_rows):
