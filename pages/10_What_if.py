@@ -133,32 +133,24 @@ def body(n: int, t: int):
     quantities = (("z", "z_t", "gate", hid), ("r", "r_t", "gate", hid),
                   ("h_tilde", "h̃_t", "tanh", hid), ("h", "h_t", "tanh", hid),
                   ("probs", "ŷ_t", "gate", voc))
+    # one figure per quantity: original, what-if and their difference side by side
     for q, name, kind, x in quantities:
         width = len(x)
-        fit = width <= 3                     # numbers in the cells only where a third is enough
-        cols = st.columns(3)
-        with cols[0]:
-            page.matrix(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x=x,
-                        y=rows, kind=kind, key=f"orig_{q}", numbers_fit=fit)
-        with cols[1]:
-            page.matrix(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x=x, y=rows,
-                        kind=kind, key=f"new_{q}", numbers_fit=fit)
-        with cols[2]:
-            page.matrix(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
-                        x=x, y=rows, kind="signed", key=f"diff_{q}", numbers_fit=fit)
+        page.matrix_row([
+            plots.Panel(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x, kind, f"orig_{q}"),
+            plots.Panel(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x, kind, f"new_{q}"),
+            plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x,
+                        "signed", f"diff_{q}")],
+            y=rows, y_title="row", numbers_fit=width <= 3)   # numbers only where a third is enough
     st.subheader("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")
-    cols = st.columns(3)
-    with cols[0]:
-        page.matrix(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", x=hid, y=rows, kind="tanh",
-                    key="new_h_prev")
-    with cols[1]:
-        page.matrix(w.h[t], f"h_t what-if  ({B}×{H})", x=hid, y=rows, kind="tanh", key="new_h_again")
-    with cols[2]:
-        page.matrix(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x=hid, y=rows, kind="signed",
-                    key="new_step_change")
+    page.matrix_row([
+        plots.Panel(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", hid, "tanh", "new_h_prev"),
+        plots.Panel(w.h[t], f"h_t what-if  ({B}×{H})", hid, "tanh", "new_h_again"),
+        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", hid, "signed",
+                    "new_step_change")], y=rows, y_title="row", numbers_fit=H <= 3)
     page.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from gru_core import GRUConfig
-from ui import compute, equations, page
+from ui import compute, equations, page, plots
 
 ctx = page.setup("Conventions")
 st.markdown(
@@ -35,16 +35,11 @@ for conv in compute.CONVENTIONS:
               help="Cross-entropy averaged over all batches, same weights.")
 
 
-def grid(items, q: str, kind: str, x, rows, width: int) -> None:
-    """Four matrices in a 2 × 2 grid (wide enough for numbers in the cells)."""
-    for pair in (items[:2], items[2:]):
-        cols = st.columns(2)
-        for col, (title, values, key) in zip(cols, pair):
-            with col:
-                if values is None:
-                    st.caption(title)
-                    continue
-                page.matrix(values, title, x=x, y=rows, kind=kind, key=key)
+def grid(items, kind: str, x, rows) -> None:
+    """Matrices (title, values, key) two to a line, in one figure (wide enough for numbers in
+    the cells)."""
+    page.matrix_row([plots.Panel(values, title, x, kind, key) for title, values, key in items],
+                    y=rows, y_title="row", per_line=2)
 
 
 @page.stepped(ctx)
@@ -56,7 +51,7 @@ def body(n: int, t: int):
         st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
         grid([(f"{name}  {LABEL[c]}{'  (sidebar)' if c == ref else ''}  ({B}×{width})",
                getattr(runs[c][0][n], q)[t], f"{q}_{c[0]}_{c[1]}") for c in compute.CONVENTIONS],
-             q, kind, x, rows, width)
+             kind, x, rows)
         diffs = []
         for c in compute.CONVENTIONS:
             if c == ref:
@@ -64,10 +59,9 @@ def body(n: int, t: int):
             diff = getattr(runs[c][0][n], q)[t] - getattr(base, q)[t]
             diffs.append((f"{name}  {LABEL[c]} − {LABEL[ref]}   (largest |Δ| "
                           f"{abs(diff).max():.4f})", diff, f"d{q}_{c[0]}_{c[1]}"))
-        diffs.append((f"{LABEL[ref]} is the reference (the sidebar's convention): the other three "
-                      "are compared with it.", None, None))
-        st.markdown(f"**Differences from {LABEL[ref]}** (red: larger, blue: smaller)")
-        grid(diffs, q, "signed", x, rows, width)
+        st.markdown(f"**Differences from {LABEL[ref]}** (red: larger, blue: smaller; the "
+                    "sidebar's convention is the reference, the other three are compared with it)")
+        grid(diffs, "signed", x, rows)
     page.look_at(
         "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both "
         "recurrent terms are 0, and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 "
