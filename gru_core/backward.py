@@ -25,6 +25,7 @@ from .gru import Trace, bptt_factors
 from .memory import empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
+from .vocab import one_hot
 
 
 class Grads:
@@ -71,13 +72,19 @@ class Grads:
         W_zrh_T = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).T        # (3H, V)
         return np.concatenate([self.da_z, self.da_r, self.da_h], axis=-1) @ W_zrh_T
     # Each parameter's gradient is Σ_t left_tᵀ right_t (a weight) or Σ_t Σ_b right_t (a bias).
-    def _factors(self, name):
+    @cached_property
+    def _x(self) -> np.ndarray:
+        """x (S, B, V); one-hot from the ids when the trace was run on ids (training path)."""
         tr = self._trace
+        return tr.x if tr.x is not None else one_hot(tr.x_ids, tr.shape[2], dtype=self.da_z.dtype)
+
+    def _factors(self, name):
+        tr, x = self._trace, self._x
         after = tr.config.reset == "after"
         return {
-            "W_z": (tr.x, self.da_z), "U_z": (tr.h_prev, self.da_z), "b_z": (None, self.da_z),
-            "W_r": (tr.x, self.da_r), "U_r": (tr.h_prev, self.da_r), "b_r": (None, self.da_r),
-            "W_h": (tr.x, self.da_h), "b_h": (None, self.da_h),
+            "W_z": (x, self.da_z), "U_z": (tr.h_prev, self.da_z), "b_z": (None, self.da_z),
+            "W_r": (x, self.da_r), "U_r": (tr.h_prev, self.da_r), "b_r": (None, self.da_r),
+            "W_h": (x, self.da_h), "b_h": (None, self.da_h),
             "U_h": (tr.h_prev, self.dq) if after else (tr.r_h_prev, self.da_h),
             "b_hn": (None, self.dq), "W_y": (tr.h, self.dlogits), "b_y": (None, self.dlogits),
         }[name]
@@ -86,7 +93,7 @@ class Grads:
         left, right = self._factors(name)
         if left is None:
             return right.sum(axis=(0, 1))
-        if left is self._trace.x and self._trace.x_ids is not None:   # one-hot: scatter-add rows
+        if left is self._x and self._trace.x_ids is not None:         # one-hot: scatter-add rows
             out = np.zeros((left.shape[-1], right.shape[-1]), right.dtype)
             np.add.at(out, self._trace.x_ids.ravel(), right.reshape(-1, right.shape[-1]))
             return out

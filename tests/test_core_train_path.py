@@ -106,3 +106,19 @@ def test_a_training_trace_goes_through_backward_once_and_a_full_trace_as_often_a
     for (name, a), (_, b), (_, c) in zip(first.items(), *(g.items() for g in again)):
         np.testing.assert_array_equal(a, b, err_msg=name)
         np.testing.assert_array_equal(b, c, err_msg=name)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_gradients_of_a_training_trace_on_ids_still_split_by_step(config):
+    """A training trace run on ids keeps no one-hot x; each weight's per-step terms are still
+    there (from the ids) and still add up to its gradient, as on the full trace."""
+    params, X, Y, h0 = random_case(8)
+    ids = X.argmax(axis=-1)
+    lean = gc.forward(params, ids, h0, config, record="train")
+    assert lean.x is None
+    g_lean = gc.backward(params, lean, Y.argmax(axis=-1))
+    g_full = gc.backward(params, gc.forward(params, X, h0, config), Y)
+    for name in ("W_z", "W_r", "W_h", "U_z", "b_h", "W_y"):
+        steps = g_lean.per_step(name)
+        np.testing.assert_allclose(steps, g_full.per_step(name), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(steps.sum(axis=0), getattr(g_lean, name), rtol=1e-12, atol=1e-15)
