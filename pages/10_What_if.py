@@ -124,7 +124,8 @@ page.chart(plots.compare_lines(
 def body(n: int, t: int):
     tr, w = ctx.trace(n), wi.traces[n]
     B = ctx.B
-    rows, voc = ctx.row_labels(n), ctx.vocab_labels
+    voc = ctx.vocab_labels
+    short_rows = ctx.row_labels(n, width=12)                # three panels a line: short labels
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Loss, batch {n + 1} (original)", f"{ctx.run.ce[n].loss:.4f}")
     m2.metric("Loss (what-if)", f"{wi.ce[n].loss:.4f}",
@@ -141,7 +142,7 @@ def body(n: int, t: int):
             plots.Panel(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x, kind, f"new_{q}"),
             plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x,
                         "signed", f"diff_{q}")],
-            y=rows, y_title="row", numbers_fit=width <= 3)   # numbers only where a third is enough
+            y=short_rows, y_title="row", numbers_fit=width <= 3)   # numbers: where a third is enough
     st.subheader("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
@@ -150,7 +151,7 @@ def body(n: int, t: int):
         plots.Panel(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", hid, "tanh", "new_h_prev"),
         plots.Panel(w.h[t], f"h_t what-if  ({B}×{H})", hid, "tanh", "new_h_again"),
         plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", hid, "signed",
-                    "new_step_change")], y=rows, y_title="row", numbers_fit=H <= 3)
+                    "new_step_change")], y=short_rows, y_title="row", numbers_fit=H <= 3)
     page.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "

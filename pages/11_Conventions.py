@@ -45,7 +45,7 @@ def grid(items, kind: str, x, rows) -> None:
 @page.stepped(ctx)
 def body(n: int, t: int):
     B, H, V = ctx.B, ctx.H, ctx.V
-    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    rows, hid, voc = ctx.row_labels(n, width=16), ctx.hidden_labels, ctx.vocab_labels
     base = runs[ref][0][n]
     for q, name, kind, x, width in (("h", "h_t", "tanh", hid, H), ("probs", "ŷ_t", "gate", voc, V)):
         st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
@@ -57,10 +57,11 @@ def body(n: int, t: int):
             if c == ref:
                 continue
             diff = getattr(runs[c][0][n], q)[t] - getattr(base, q)[t]
-            diffs.append((f"{name}  {LABEL[c]} − {LABEL[ref]}   (largest |Δ| "
-                          f"{abs(diff).max():.4f})", diff, f"d{q}_{c[0]}_{c[1]}"))
-        st.markdown(f"**Differences from {LABEL[ref]}** (red: larger, blue: smaller; the "
-                    "sidebar's convention is the reference, the other three are compared with it)")
+            diffs.append((f"{LABEL[c]} − {LABEL[ref]}  max |Δ| {abs(diff).max():.4f}", diff,
+                          f"d{q}_{c[0]}_{c[1]}"))
+        st.markdown(f"**{name}: differences from {LABEL[ref]}** (red: larger, blue: smaller; "
+                    "the sidebar's convention is the reference, the other three are compared "
+                    "with it)")
         grid(diffs, "signed", x, rows)
     page.look_at(
         "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both "

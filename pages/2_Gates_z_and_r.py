@@ -15,7 +15,7 @@ def body(n: int, t: int):
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     # x_t shows each row's whole text; the narrower term charts show its start.
-    short_rows = [r if len(r) <= 12 else r[:11] + "…" for r in rows]
+    short_rows = ctx.row_labels(n, width=12)
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
     page.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",

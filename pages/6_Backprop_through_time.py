@@ -17,7 +17,7 @@ PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": 
 # biases, output) for a small H; two per row, gate by gate, for a large H.
 GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
 GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
-SHORT_LABEL = 9                          # row labels of narrow charts are cut to this many characters
+SHORT_LABEL = 9                          # row labels of the B×H figures are cut to this many characters
 PAGE_KEYS = {"bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
              "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01,
              "bptt_check": False}
@@ -53,11 +53,6 @@ grid = [p for p in (GRID if per_row == 3 else GRID_WIDE) if p in params]
 B_BY_H_PER_LINE = 5 if ctx.H <= 4 else 2
 B_BY_H_NUMBERS = ctx.H <= 8
 GRAD_NUMBERS = ctx.H <= 4 and ctx.V <= 8
-
-
-def short(labels: list[str]) -> list[str]:
-    """Row labels cut for narrow charts ("3: The q…"); the row number keeps them distinct."""
-    return [s if len(s) <= SHORT_LABEL else s[:SHORT_LABEL - 1] + "…" for s in labels]
 
 
 def batch_panel(values, title: str, key: str) -> plots.Panel:
@@ -182,6 +177,7 @@ def body(n: int, t: int):
     g = bp.grads
     B, V, H, S = ctx.B, ctx.V, ctx.H, ctx.S
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
+    short_rows = ctx.row_labels(n, width=SHORT_LABEL)
     reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {page.md_literal(reads)} "
@@ -208,7 +204,7 @@ def body(n: int, t: int):
     parts = [batch_panel(g.dh_prev_parts[p][t], label, f"dh_prev_{p}")
              for p, label in PART_TITLES.items()]
     parts.append(batch_panel(bp.dh_prev[t], f"total δh_{t}", "dh_prev_total"))
-    page.matrix_row(parts, y=short(rows), y_title="row", per_line=B_BY_H_PER_LINE,
+    page.matrix_row(parts, y=short_rows, y_title="row", per_line=B_BY_H_PER_LINE,
                     ops=("+", "+", "+", "="), numbers_fit=B_BY_H_NUMBERS)
 
     st.subheader("3 · Through σ and tanh: the pre-activation gradients")
@@ -216,7 +212,7 @@ def body(n: int, t: int):
            batch_panel(g.da_h[t], "δa_h", "da_h")]
     if cfg.reset == "after":
         pre.append(batch_panel(g.dq[t], "δq", "dq"))
-    page.matrix_row(pre, y=short(rows), y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
+    page.matrix_row(pre, y=short_rows, y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
                     numbers_fit=B_BY_H_NUMBERS)
     if t == 0:
         st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "

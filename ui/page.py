@@ -68,9 +68,9 @@ class Context:
     def hidden_labels(self) -> list[str]:
         return plots.hidden_labels(self.H)
 
-    def row_labels(self, n: int) -> list[str]:
-        """Batch n's rows, each labelled with the characters it reads."""
-        return plots.row_labels(self.row_texts(n))
+    def row_labels(self, n: int, width: int | None = None) -> list[str]:
+        """Batch n's rows, each labelled with the characters it reads (cut to `width`)."""
+        return plots.row_labels(self.row_texts(n), width)
 
     def row_texts(self, n: int) -> list[str]:
         return [self.run.vocab.decode(self.run.batches.row_ids(n, b)) for b in range(self.B)]

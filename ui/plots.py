@@ -41,9 +41,13 @@ def hidden_labels(H: int) -> list[str]:
     return [f"h{j + 1}" for j in range(H)]
 
 
-def row_labels(texts) -> list[str]:
-    """Batch rows labelled with their characters, numbered so equal texts stay distinct."""
-    return [f"{i}: {label(t)}" for i, t in enumerate(texts)]
+def row_labels(texts, width: int | None = None) -> list[str]:
+    """Batch rows labelled with their characters, numbered so equal texts stay distinct; with
+    a width, each label cut to that many characters ("3: The q…") for narrow charts."""
+    labels = [f"{i}: {label(t)}" for i, t in enumerate(texts)]
+    if width is None:
+        return labels
+    return [s if len(s) <= width else s[:width - 1] + "…" for s in labels]
 
 
 def char_labels(chars) -> list[str]:
