@@ -13,8 +13,8 @@ CLIPS = {"value": "by value (003)", "norm": "by global norm"}
 CLIP_VALUES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 5.0)
 U_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": "via h̃"}
-# The grid of parameter gradients: three per row by kind (input weights, recurrent weights,
-# biases, output) for a small H; two per row, gate by gate, for a large H.
+# The grid of parameter gradients: a line per kind (input weights, recurrent weights, biases)
+# for a small H, two a line, gate by gate, for a large H; the output layer's two after them.
 GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
 GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
 SHORT_LABEL = 9                          # row labels of the B×H figures are cut to this many characters
