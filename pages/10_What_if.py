@@ -2,7 +2,7 @@
 import streamlit as st
 
 import gru_core as gc
-from ui import compute, page, plots
+from ui import compute, draw, page, plots
 
 ctx = page.setup("What if")
 keep = ctx.run.config.update == "keep"
@@ -112,7 +112,7 @@ if edit is not None and edit[2] != old:
 
 before, after = compute.h_over_time(ctx.run.traces, 0), compute.h_over_time(wi.traces, 0)
 units = range(min(H, 4))
-page.chart(plots.compare_lines(
+draw.chart(plots.compare_lines(
     {hid[j]: before[:, j] for j in units}, {hid[j]: after[:, j] for j in units},
     title="h of batch row 0 over the whole text: original (dashed) and what-if (solid)",
     x=list(range(1, total + 1)), x_title="time step, counted across batches", y_title="h",
@@ -137,7 +137,7 @@ def body(n: int, t: int):
     # one figure per quantity: original, what-if and their difference side by side
     for q, name, kind, x in quantities:
         width = len(x)
-        page.matrix_row([
+        draw.matrix_row([
             plots.Panel(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x, kind, f"orig_{q}"),
             plots.Panel(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x, kind, f"new_{q}"),
             plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x,
@@ -147,12 +147,12 @@ def body(n: int, t: int):
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")
-    page.matrix_row([
+    draw.matrix_row([
         plots.Panel(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", hid, "tanh", "new_h_prev"),
         plots.Panel(w.h[t], f"h_t what-if  ({B}×{H})", hid, "tanh", "new_h_again"),
         plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", hid, "signed",
                     "new_step_change")], y=short_rows, y_title="row", numbers_fit=H <= 3)
-    page.look_at(
+    draw.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "
         "h_(t-1). Changing one weight of W changes only the rows that read that character at first, "

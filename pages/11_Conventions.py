@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from gru_core import GRUConfig
-from ui import compute, equations, page, plots
+from ui import compute, draw, equations, page, plots
 
 ctx = page.setup("Conventions")
 st.markdown(
@@ -38,7 +38,7 @@ for conv in compute.CONVENTIONS:
 def grid(items, kind: str, x, rows) -> None:
     """Matrices (title, values, key) two to a line, in one figure (wide enough for numbers in
     the cells)."""
-    page.matrix_row([plots.Panel(values, title, x, kind, key) for title, values, key in items],
+    draw.matrix_row([plots.Panel(values, title, x, kind, key) for title, values, key in items],
                     y=rows, y_title="row", per_line=2)
 
 
@@ -63,7 +63,7 @@ def body(n: int, t: int):
                     "the sidebar's convention is the reference, the other three are compared "
                     "with it)")
         grid(diffs, "signed", x, rows)
-    page.look_at(
+    draw.look_at(
         "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both "
         "recurrent terms are 0, and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 "
         "on all four differ, and the differences grow along the text: weights trained one way do "

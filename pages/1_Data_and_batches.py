@@ -3,7 +3,7 @@ batches, targets, leftovers, and what carrying the state across batches means.""
 import pandas as pd
 import streamlit as st
 
-from ui import page, plots
+from ui import draw, page, plots
 
 ctx = page.setup("Data & batches")
 st.markdown(
@@ -145,7 +145,7 @@ def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
     """One heatmap per time step of tensor[n] (S, B, V), four or two to a line; the steps of a
     line share the row axis (the same rows, read at successive steps)."""
     per_line = min(S, 4 if V <= 12 else 3 if V <= 24 else 2)
-    page.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", ctx.vocab_labels,
+    draw.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", ctx.vocab_labels,
                                  "onehot", f"{name}_{t + 1}", "character") for t in range(S)],
                     y=labels, y_title="row", per_line=per_line)
 
@@ -245,7 +245,7 @@ def body(n: int, t: int):
     carried_state(n)
 
 
-page.look_at(
+draw.look_at(
     "Y is X moved one character to the left, so the last input of a row is followed by its "
     "last target. Every row of a one-hot heatmap has exactly one black cell. In the tutorial "
     "layout, compare row 0 of two neighbouring batches: the state carried between them joins "

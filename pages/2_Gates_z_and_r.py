@@ -1,7 +1,7 @@
 """Page 2: the update gate z and the reset gate r, term by term (tutorial Part 1)."""
 import streamlit as st
 
-from ui import equations, page, plots
+from ui import draw, equations, page, plots
 
 ctx = page.setup("Gates z and r")
 st.markdown(
@@ -18,7 +18,7 @@ def body(n: int, t: int):
     short_rows = ctx.row_labels(n, width=12)
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
-    page.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
+    draw.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
                 key="x_t", x_title="character", y_title="row")
     for g, name in (("z", "update gate"), ("r", "reset gate")):
         st.subheader(f"{g}: the {name}")
@@ -42,8 +42,8 @@ def body(n: int, t: int):
         # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
         terms = plots.lines_of(panels, short_rows, "row", per_line=5 if H <= 4 else 2,
                             ops=("+", "+", "=", "σ"))
-        page.matrix_grid([weights, *terms], numbers_fit=H <= 8)
-    page.look_at(
+        draw.matrix_grid([weights, *terms], numbers_fit=H <= 8)
+    draw.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "
         "(yellow) let information through, near 0 (purple) block it.")

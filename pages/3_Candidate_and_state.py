@@ -3,7 +3,7 @@ then the chain of states through the sequence and across batches (tutorial Part 
 import numpy as np
 import streamlit as st
 
-from ui import equations, page, plots
+from ui import draw, equations, page, plots
 
 ctx = page.setup("Candidate and new state")
 st.markdown(
@@ -56,14 +56,14 @@ def chain(n: int, t: int) -> None:
         f"row {b}, batches {batches[0] + 1}–{batches[-1] + 1}"
     share = "z" if keep else "1 − z"
     step = "time step (character read)"
-    page.matrix_grid([
+    draw.matrix_grid([
         plots.Line([plots.Panel(H_mat, f"h over time, {where}  ({ctx.H}×{len(cols)})", cols,
                                 "tanh", "chain_h", step, highlight_cols=(current,))],
                    ctx.hidden_labels, "unit"),
         plots.Line([plots.Panel(K_mat, f"share of h_(t−1) kept = {share}  ({ctx.H}×{len(cols)})",
                                 cols, "gate", "chain_kept", step, highlight_cols=(current,))],
                    ctx.hidden_labels, "unit")])
-    page.look_at(
+    draw.look_at(
         f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
         "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
         "(002: “z close to 1 … keep a majority of the previous information”). Where it is near 0 "
@@ -126,11 +126,11 @@ def this_step(n: int, t: int) -> None:
     st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
                 f"term; **2. the three terms** ({rec}, x_t W_h and b_h), **their sum, and "
                 "h̃_t = tanh(sum)**.")
-    page.matrix_grid([*plots.lines_of(weights, per_line=4 if ncols == 3 else 2),
+    draw.matrix_grid([*plots.lines_of(weights, per_line=4 if ncols == 3 else 2),
                       *plots.lines_of(reset, rows, "row", per_line=ncols, ops=reset_ops),
                       *plots.lines_of(terms, rows, "row", per_line=5 if H <= 4 else 2,
                                    ops=("+", "+", "=", "tanh"))], numbers_fit=H <= 8)
-    page.look_at(
+    draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
         "red positive. At t = 1 of batch 1, h_(t−1) = 0, so the reset product is 0 too.")
@@ -159,9 +159,9 @@ def this_step(n: int, t: int) -> None:
         lines = [plots.Line([g_prev, g_tilde], rows, "row"),
                  plots.Line([part_prev, part_tilde], rows, "row", ("+",)),
                  plots.Line([h_t, None], rows, "row")]
-    page.matrix_grid(lines, numbers_fit=H <= 8)
+    draw.matrix_grid(lines, numbers_fit=H <= 8)
     kept = "z" if keep else "1 − z"
-    page.look_at(
+    draw.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "
         f"{'1 − z' if keep else 'z'}): it always lies between the two. At t = 1 of batch 1, "
         "h_(t−1) = 0, so h_t is just the candidate part.")

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import equations, page, plots
+from ui import draw, equations, page, plots
 
 ctx = page.setup("Output and softmax")
 st.markdown(
@@ -41,13 +41,13 @@ def body(n: int, t: int):
 
     def lines(*groups):
         """Lines of matrices over the batch rows, one figure."""
-        page.matrix_grid([plots.Line(list(g), rows, "row") for g in groups])
+        draw.matrix_grid([plots.Line(list(g), rows, "row") for g in groups])
 
-    h_t = lambda: page.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
+    h_t = lambda: draw.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
                               key="h_t", x_title="unit")
-    W_y = lambda: page.matrix(p.W_y, f"W_y  ({H}×{V})", x=voc, y=hid, key="W_y",  # noqa: E731
+    W_y = lambda: draw.matrix(p.W_y, f"W_y  ({H}×{V})", x=voc, y=hid, key="W_y",  # noqa: E731
                               x_title="character", y_title="unit")
-    b_y = lambda: page.matrix(p.b_y[None, :], f"b_y  (1×{V})", x=voc, y=["b"], key="b_y",  # noqa: E731
+    b_y = lambda: draw.matrix(p.b_y[None, :], f"b_y  (1×{V})", x=voc, y=["b"], key="b_y",  # noqa: E731
                               x_title="character", height=190, numbers_fit=V <= 12)
     logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits")
     maxes = b1(tr.logits_max[t], "max per row", "max", "logits_max")
@@ -58,7 +58,7 @@ def body(n: int, t: int):
 
     st.subheader("The dense layer: y_linear = h_t W_y + b_y")
     grid([([1, 1], [h_t, W_y]), ([1], [b_y])] if wide else [([1, 1.4], [h_t, lambda: (W_y(), b_y())])])
-    page.look_at("Each logit is row b of h_t times column v of W_y (plus b_y): a large positive "
+    draw.look_at("Each logit is row b of h_t times column v of W_y (plus b_y): a large positive "
                  "score (red) makes that character likely, a negative one (blue) unlikely.")
 
     st.subheader("Softmax with the max trick")
@@ -72,7 +72,7 @@ def body(n: int, t: int):
         lines((logits, maxes), (exp, sums), (probs,), (target,))
     else:
         lines((logits, maxes, exp), (sums, probs, target))
-    page.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
+    draw.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")
 
@@ -94,5 +94,5 @@ def body(n: int, t: int):
     hits = int((pred == target).sum())
     st.caption(f"{hits} of {B} rows predict their next character at this step. The loss (next "
                "page) only looks at p(target): the higher, the smaller the loss.")
-    page.look_at("Untrained weights (the tutorial's or random ones) get most rows wrong: ŷ is "
+    draw.look_at("Untrained weights (the tutorial's or random ones) get most rows wrong: ŷ is "
                  "still close to uniform, so p(target) is near 1/V.")

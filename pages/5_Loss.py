@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ui import equations, page, plots
+from ui import draw, equations, page, plots
 
 CE_MEAN = r"L = \frac{1}{S}\sum_t \text{term}_3 = -\frac{1}{S B}\sum_{t,b,v} y \odot \log \hat y"
 NARROW_B = 4               # up to this batch size the row texts fit under the columns
@@ -33,7 +33,7 @@ def body(n: int, t: int):
     st.caption(f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
                "text the row reads). ŷ is what the model predicted, y the target; their product "
                "term1 is zero except in the target's column, where it is log ŷ of the target.")
-    page.matrix_row([
+    draw.matrix_row([
         plots.Panel(tr.probs.reshape(S * B, V), f"ŷ  ({S}·{B}×{V})", voc, "gate", "y_hat",
                     "character"),
         plots.Panel(Y.reshape(S * B, V), f"y  targets  ({S}·{B}×{V})", voc, "onehot", "y",
@@ -76,7 +76,7 @@ def body(n: int, t: int):
                           "l2_step", "")
 
     def by_step(*panels):
-        page.matrix_row(list(panels), y=steps, y_title="time step")
+        draw.matrix_row(list(panels), y=steps, y_title="time step")
 
     if B <= NARROW_B:                  # small batches: each loss in its own half of the page
         left, right = st.columns(2, gap="large")
@@ -122,8 +122,8 @@ def body(n: int, t: int):
             {"cross-entropy": [c.loss for c in run.ce], "L2": [c.loss for c in run.l2]},
             x=list(range(1, run.num_batches + 1)), marker_x=n + 1, marker_label=f"batch {n + 1}",
             title="Loss per batch (same weights)", x_title="batch", y_title="loss", height=300)
-        page.chart(fig, key="loss_by_batch")
-    page.look_at(
+        draw.chart(fig, key="loss_by_batch")
+    draw.look_at(
         "term2 is the log-probability of the right character, so it is never positive: −term2 "
         "is small when the model was confident and right, large when it gave the target little "
         f"probability (a uniform guess over the {V} characters gives −log(1/{V}) ≈ {math.log(V):.3f}). "

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute, equations, page, plots
+from ui import compute, draw, equations, page, plots
 
 LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
 VIEWS = {"step": "step t's contribution", "sum": "summed over all steps"}
@@ -103,11 +103,11 @@ def vanishing(n: int) -> None:
         title=f"‖δh_t‖ (mean over the {ctx.B} rows), from t = {S} back to t = 1",
         x_title="steps back from the last step (S − t)", y_title="‖δh_t‖", log_y=log_y)
     with c1:
-        page.chart(fig, key="norms_back")
+        draw.chart(fig, key="norms_back")
     first, last = norms["last"][0], norms["last"][-1]
     c2.metric("‖δh_1‖ / ‖δh_S‖ (last-step loss)", f"{first / last:.3g}" if last > 0 else "—",
               help="Below 1: the signal from the last step fades on its way back; above 1: it grows.")
-    page.look_at(
+    draw.look_at(
         f"“Last step only” follows the last step's loss back through {S} steps: every step "
         "multiplies it by that step's Jacobian, so it shrinks (vanishes) or grows (explodes) "
         "geometrically. Set S = 32 in the sidebar, then scale U: ×1 and ×2 vanish, about ×4 "
@@ -135,7 +135,7 @@ def clipping(n: int) -> None:
     if kind == "value" and clip.changed_by[param] == 0:
         note += f", below c = {c:g}, so it is not clipped: choose a smaller c or another parameter"
     st.markdown(note + ".")
-    page.matrix_row([grad_panel(getattr(clip.before, param), param, "before clipping", "clip_before"),
+    draw.matrix_row([grad_panel(getattr(clip.before, param), param, "before clipping", "clip_before"),
                      grad_panel(getattr(clip.after, param), param, f"after clipping, c = {c:g}",
                                 "clip_after")], numbers_fit=GRAD_NUMBERS)
 
@@ -186,12 +186,12 @@ def body(n: int, t: int):
 
     st.subheader("1 · Into the output layer: δy_linear")
     st.latex(equations.bptt_output(loss, B, V, S))
-    page.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})  ({B}×{V})", x=voc, y=rows,
+    draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})  ({B}×{V})", x=voc, y=rows,
                 key="dlogits", x_title="character", y_title="row")
 
     st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_{t−1}")
     st.latex(equations.bptt_dh(B, V, H))
-    page.matrix(g.dh[t], f"δh_t  (t = {t + 1})  ({B}×{H})", x=hid, y=rows, key="dh_t",
+    draw.matrix(g.dh[t], f"δh_t  (t = {t + 1})  ({B}×{H})", x=hid, y=rows, key="dh_t",
                 x_title="unit", y_title="row")
     st.latex(equations.bptt_update(cfg))
     for line in equations.bptt_candidate(cfg):
@@ -204,7 +204,7 @@ def body(n: int, t: int):
     parts = [batch_panel(g.dh_prev_parts[p][t], label, f"dh_prev_{p}")
              for p, label in PART_TITLES.items()]
     parts.append(batch_panel(bp.dh_prev[t], f"total δh_{t}", "dh_prev_total"))
-    page.matrix_row(parts, y=short_rows, y_title="row", per_line=B_BY_H_PER_LINE,
+    draw.matrix_row(parts, y=short_rows, y_title="row", per_line=B_BY_H_PER_LINE,
                     ops=("+", "+", "+", "="), numbers_fit=B_BY_H_NUMBERS)
 
     st.subheader("3 · Through σ and tanh: the pre-activation gradients")
@@ -212,7 +212,7 @@ def body(n: int, t: int):
            batch_panel(g.da_h[t], "δa_h", "da_h")]
     if cfg.reset == "after":
         pre.append(batch_panel(g.dq[t], "δq", "dq"))
-    page.matrix_row(pre, y=short_rows, y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
+    draw.matrix_row(pre, y=short_rows, y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
                     numbers_fit=B_BY_H_NUMBERS)
     if t == 0:
         st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "
@@ -221,7 +221,7 @@ def body(n: int, t: int):
     st.subheader("4 · Into the weights: one term per time step, summed")
     for line in equations.bptt_weights(cfg):
         st.latex(line)
-    page.matrix_row([grad_panel(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
+    draw.matrix_row([grad_panel(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
                      grad_panel(getattr(g, param), param, f"sum over {S} steps", "param_sum")],
                     numbers_fit=GRAD_NUMBERS)
     st.markdown(f"**All parameters: {VIEWS[view].replace('step t', f'step {t + 1}')}**")
@@ -233,9 +233,9 @@ def body(n: int, t: int):
     gru = [p for p in grid if p not in ("W_y", "b_y")]
     lines = ([plots.Line([panels[p] for p in gru if p[0] == kind]) for kind in "WUb"]
              if per_row == 3 else plots.lines_of([panels[p] for p in gru], per_line=2))
-    page.matrix_grid(lines, numbers_fit=GRAD_NUMBERS)
-    page.matrix_row([panels["W_y"], panels["b_y"]], numbers_fit=GRAD_NUMBERS)
-    page.look_at(
+    draw.matrix_grid(lines, numbers_fit=GRAD_NUMBERS)
+    draw.matrix_row([panels["W_y"], panels["b_y"]], numbers_fit=GRAD_NUMBERS)
+    draw.look_at(
         "δy_linear is ŷ − y divided by S·B for cross-entropy: negative (blue) at the target "
         "character, positive elsewhere. The four parts of δh_{t−1} add up to the total. With a "
         "one-hot x_t, step t's term of δW_z is δa_z placed in the rows of the characters read; "

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import gru_core as gc
-from ui import page, plots, texts, training
+from ui import draw, page, plots, texts, training
 from ui.compute import InputError, effective_order, learning_batches, learning_length, sample_text
 from ui.state import Settings
 
@@ -136,7 +136,7 @@ if running:
                     text=f"Epoch {epoch} of {job.options.epochs} · step {done:,} of {job.total:,} · "
                          f"{loss} · {job.elapsed():.1f} s")
         steps = np.arange(1, done + 1)
-        page.chart(plots.xy_lines({"loss per step": (steps, losses)},
+        draw.chart(plots.xy_lines({"loss per step": (steps, losses)},
                                   title=f"{LOSSES[job.options.loss]} loss while training",
                                   x_title="step", y_title="loss"), key="live_loss_curve")
     live()
@@ -176,7 +176,7 @@ if model is not None and not running:
                + (f"; {model.runs} runs, the settings are the latest run's." if model.runs > 1 else "."))
     l1, l2 = st.columns(2)
     with l1:
-        page.chart(plots.xy_lines({"loss per step": (np.arange(1, len(hist) + 1), hist),
+        draw.chart(plots.xy_lines({"loss per step": (np.arange(1, len(hist) + 1), hist),
                                    "mean over each epoch": (model.epoch_ends, model.epoch_losses)},
                                   title=f"{LOSSES[o.loss]} loss", x_title="step", y_title="loss",
                                   faint=("loss per step",)),
@@ -185,7 +185,7 @@ if model is not None and not running:
         norms = {"‖g‖ before clipping": (np.arange(1, len(model.grad_norms) + 1), model.grad_norms)}
         if o.clip_kind == "norm":
             norms[f"c = {o.clip:g}"] = ([1, max(len(model.grad_norms), 1)], [o.clip, o.clip])
-        page.chart(plots.xy_lines(norms, title="Gradient norm ‖g‖ over all weights", x_title="step",
+        draw.chart(plots.xy_lines(norms, title="Gradient norm ‖g‖ over all weights", x_title="step",
                                   y_title="‖g‖"), key="grad_norm_curve")
 
     # -- the trained weights on every page
@@ -222,23 +222,23 @@ if model is not None and not running:
     for g, gate in (("z", "update gate"), ("r", "reset gate"), ("h", "candidate")):
         c1, c2 = st.columns(2)
         with c1:
-            page.matrix(delta[f"W_{g}"], f"ΔW_{g}  {gate}  ({Vm}×{Hm})", x=hid, y=voc,
+            draw.matrix(delta[f"W_{g}"], f"ΔW_{g}  {gate}  ({Vm}×{Hm})", x=hid, y=voc,
                         key=f"delta_W_{g}", x_title="unit", y_title="character")
         with c2:
-            page.matrix(delta[f"U_{g}"], f"ΔU_{g}  {gate}  ({Hm}×{Hm})", x=hid, y=hid,
+            draw.matrix(delta[f"U_{g}"], f"ΔU_{g}  {gate}  ({Hm}×{Hm})", x=hid, y=hid,
                         key=f"delta_U_{g}", x_title="unit", y_title="unit of h_{t-1}")
     biases = ["b_z", "b_r", "b_h"] + (["b_hn"] if model.config.reset == "after" else [])
     c1, c2 = st.columns(2)
     with c1:
-        page.matrix(np.stack([delta[n] for n in biases]),
+        draw.matrix(np.stack([delta[n] for n in biases]),
                     f"Δ{', Δ'.join(biases)}  (one row each, 1×{Hm})", x=hid, y=biases,
                     key="delta_biases", x_title="unit", height=120 + 40 * len(biases))
     with c2:
-        page.matrix(delta["b_y"][None, :], f"Δb_y  (1×{Vm})", x=voc, y=["b_y"], key="delta_b_y",
+        draw.matrix(delta["b_y"][None, :], f"Δb_y  (1×{Vm})", x=voc, y=["b_y"], key="delta_b_y",
                     x_title="character", height=190)
-    page.matrix(delta["W_y"], f"ΔW_y  output layer  ({Hm}×{Vm})", x=voc, y=hid, key="delta_W_y",
+    draw.matrix(delta["W_y"], f"ΔW_y  output layer  ({Hm}×{Vm})", x=voc, y=hid, key="delta_W_y",
                 x_title="character", y_title="unit")
-    page.look_at(
+    draw.look_at(
         "Red cells grew, blue cells shrank (the colour range is ± the largest change). Rows of W_z, "
         "W_r, W_h for characters that never occur do not move: their one-hot input is always 0. "
         + ("" if model.config.reset == "after" else "b_hn is not shown: with the reset gate applied "
@@ -256,7 +256,7 @@ if model is not None and not running:
                                                          ("after", getattr(after, name), "detail_after"),
                                                          ("after − before", delta[name], "detail_delta"))):
             with col:
-                page.matrix(np.atleast_2d(arr), f"{name} {what}", x=x_ax, y=y_ax, key=key)
+                draw.matrix(np.atleast_2d(arr), f"{name} {what}", x=x_ax, y=y_ax, key=key)
 
 # ---------------------------------------------------------------- 5. sampling
 st.header("Let the GRU write")
@@ -303,11 +303,11 @@ if s_vocab is not None:
         st.code(primer, language=None, wrap_lines=True)
         st.caption(f"Generated ({len(res.text):,} characters):")
         st.code(res.text, language=None, wrap_lines=True)
-        page.chart(plots.char_grid(res.text, res.probs, per_row=50, value_name="probability",
+        draw.chart(plots.char_grid(res.text, res.probs, per_row=50, value_name="probability",
                                    title=f"Probability the model gave each generated character  "
                                          f"({len(res.text)} characters, 50 per row)"),
                    key="sample_probs")
-        page.look_at("Yellow characters were near-certain, purple ones were surprising draws. After "
+        draw.look_at("Yellow characters were near-certain, purple ones were surprising draws. After "
                      "training, word endings and spaces turn yellow; with greedy sampling every "
                      "character is the most likely one, and the text soon repeats itself.")
         with st.expander("Each character's probability as a table"):
@@ -320,4 +320,4 @@ if s_vocab is not None:
                 "its probability": res.dists[np.arange(len(best)), best]}),
                 hide_index=True, width="stretch")
 
-page.downloads()
+draw.downloads()

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import equations, page, plots, texts, training
+from ui import draw, equations, page, plots, texts, training
 from ui.compute import EXPLORE_LIMIT, InputError, explore_text
 from ui.state import Settings
 
@@ -99,9 +99,9 @@ st.caption(f"Showing {span}. Hover a cell for its position, character and value.
 for name, kind, title in (("z", "gate", "z  update gate"), ("r", "gate", "r  reset gate"),
                           ("h", "tanh", "h  hidden state")):
     values = getattr(ex, name)[a:b].T
-    page.chart(plots.text_heatmap(values, title=f"{title}  ({H} units × {W} characters)", chars=chars,
+    draw.chart(plots.text_heatmap(values, title=f"{title}  ({H} units × {W} characters)", chars=chars,
                                   positions=positions, y_labels=hid, kind=kind), key=f"explore_{name}")
-page.look_at(
+draw.look_at(
     ("z near 1 (yellow) keeps the old state. " if config.update == "keep" else
      "z near 1 (yellow) takes the new candidate. ") +
     "A unit whose state stays put across a word carries something through it; a column where many "
@@ -115,18 +115,18 @@ if st.session_state["explore_unit"] not in hid:
     st.session_state["explore_unit"] = hid[0]
 unit = st.selectbox("Hidden unit", hid, key="explore_unit")
 j = hid.index(unit)
-page.chart(plots.text_lines({f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:b, j],
+draw.chart(plots.text_lines({f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:b, j],
                              f"h ({unit})": ex.h[a:b, j]},
                             title=f"Unit {unit} over {span}", chars=chars, positions=positions,
                             y_title="value", y_range=[-1.05, 1.05]), key="explore_unit_trace")
-page.chart(plots.text_heatmap(np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")]),
+draw.chart(plots.text_heatmap(np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")]),
                               title=f"Unit {unit}: mean z, r and h at the steps that read each "
                                     f"character  (3×{vocab.size})",
                               chars=vocab.chars, positions=np.arange(vocab.size),
                               y_labels=[f"z ({unit})", f"r ({unit})", f"h ({unit})"], kind="tanh",
                               y_title="mean", height=240, show_position=False),
            key="explore_unit_by_char")
-page.look_at(
+draw.look_at(
     "The line shows the unit character by character; the matrix averages it over the whole text "
     "for each character read (blank: a character this text lacks). A unit with h near +1 only "
     "after ␣ and ⏎ is a word-boundary detector; one whose z stays near "

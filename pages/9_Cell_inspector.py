@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import compute, equations, page
+from ui import compute, draw, equations, page
 
 ctx = page.setup("Cell inspector")
 st.markdown(
@@ -43,7 +43,7 @@ def body(n: int, t: int):
 
     left, right = st.columns([3, 2])
     with left:
-        page.matrix_pick(getattr(tr, q)[t], f"{SHORT[q]}  ({B}×{width})  — click a cell",
+        draw.matrix_pick(getattr(tr, q)[t], f"{SHORT[q]}  ({B}×{width})  — click a cell",
                          x=voc if q == "probs" else hid, y=rows,
                          kind="tanh" if q in ("h", "h_tilde") else "gate", key="pick",
                          cell=(b, j), on_pick=pick)
@@ -73,16 +73,16 @@ def body(n: int, t: int):
         i = ex.char_index
         cols = st.columns([2, 2, 2])
         with cols[0]:
-            page.matrix(getattr(p, f"W_{g}"), f"W_{g}  ({V}×{H}): row {i} is read", x=hid, y=voc,
+            draw.matrix(getattr(p, f"W_{g}"), f"W_{g}  ({V}×{H}): row {i} is read", x=hid, y=voc,
                         key="W",
                         highlight_rows=[i] if i is not None else [])
         with cols[1]:
-            page.matrix(getattr(p, f"U_{g}"), f"U_{g}  ({H}×{H}): column {j} is used", x=hid, y=hid,
+            draw.matrix(getattr(p, f"U_{g}"), f"U_{g}  ({H}×{H}): column {j} is used", x=hid, y=hid,
                         key="U", y_title="unit of h_(t-1)", highlight_cols=[j])
         with cols[2]:
             gated = q == "h_tilde" and ctx.run.config.reset == "before"
             vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t-1)") if gated else (tr.h_prev[t], "h_(t-1)")
-            page.matrix(vec, f"{name}  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
+            draw.matrix(vec, f"{name}  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
                         key="hprev", highlight_rows=[b])
         look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
                 f"of U (outlined); add the bias b[{j}] and squash.")
@@ -94,7 +94,7 @@ def body(n: int, t: int):
                 ("z_t", tr.z[t], "gate", "z"), ("h_(t-1)", tr.h_prev[t], "tanh", "hp"),
                 ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
             with col:
-                page.matrix(values, f"{name}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
+                draw.matrix(values, f"{name}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
                             highlight_rows=[b], highlight_cols=[j])
         st.latex(equations.update(ctx.run.config))
         look = (f"The new state mixes the old state and the candidate at the crossing of row {b} "
@@ -102,13 +102,13 @@ def body(n: int, t: int):
     else:
         cols = st.columns([2, 3])
         with cols[0]:
-            page.matrix(tr.h[t], f"h_t  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
+            draw.matrix(tr.h[t], f"h_t  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
                         key="h_row", highlight_rows=[b])
         with cols[1]:
-            page.matrix(p.W_y, f"W_y  ({H}×{V}): column {j} is used", x=voc, y=hid, key="W_y",
+            draw.matrix(p.W_y, f"W_y  ({H}×{V}): column {j} is used", x=voc, y=hid, key="W_y",
                         highlight_cols=[j])
-        page.matrix(tr.logits[t], f"logits ℓ = h_t W_y + b_y  ({B}×{V})", x=voc, y=rows,
+        draw.matrix(tr.logits[t], f"logits ℓ = h_t W_y + b_y  ({B}×{V})", x=voc, y=rows,
                     key="logits", highlight_rows=[b], highlight_cols=[j])
         look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
                 "it with the other scores of the same row only.")
-    page.look_at(look + " Click another cell of the top heatmap to follow a different number.")
+    draw.look_at(look + " Click another cell of the top heatmap to follow a different number.")

@@ -319,7 +319,7 @@ def test_inspector_highlights_the_row_of_W_and_column_of_U():
 def test_inspector_heatmap_is_clickable():
     """Plotly cannot select heatmap cells: the figure carries one invisible marker per cell, and
     a click's selection event (point index = row * columns + column) names the cell."""
-    from ui.page import picked_cell
+    from ui.draw import picked_cell
     at = run_page(INSPECTOR, state={"cell_q": "probs"})
     spec = charts(at)["pick"]
     assert spec["data"][1]["type"] == "scatter" and len(spec["data"][1]["x"]) == 2 * 4

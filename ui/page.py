@@ -15,12 +15,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 import gru_core as gc
 
-from . import exports, lesson, nav, plots, state
+from . import draw, exports, lesson, nav, plots, state
 from .compute import InputError, Run, effective_order, get_run
 from .state import CHOICES, DEFAULTS, Settings, slider_bounds
 
@@ -291,113 +290,8 @@ def stepped(ctx: Context, *, steps: bool = True):
             if bool(st.session_state.get("playing")) != playing:
                 st.rerun()                      # start / stop the timer: needs a full run
             body(n, t)
-            downloads()
+            draw.downloads()
 
         fragment()
         return body
     return decorate
-
-
-# ---------------------------------------------------------------- drawing
-
-def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
-           y_title: str = "", height: int | None = None, numbers_fit: bool = True, **kwargs) -> None:
-    """Draw one matrix with the project's heatmap; every chart is keyed, and every matrix drawn
-    is offered for download by `downloads()` (labelled CSV and NPZ). Numbers are printed in the
-    cells when the "Numbers in cells" toggle is on and the page says they fit (`numbers_fit`:
-    False for narrow columns)."""
-    exports.register(key, title, values, x, y)
-    fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
-                        y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
-                        height=height, **kwargs)
-    chart(fig, key)
-
-
-def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_line: int = 5,
-               numbers_fit: bool = True, ops=()) -> None:
-    """Matrices side by side, sharing the rows `y` or each with its own (Panel.y_labels), at
-    most `per_line` to a line, all lines in one figure (`matrix_grid`); ops: the symbols between
-    the panels. A single matrix is drawn by `matrix`, under its own key."""
-    if len(panels) == 1:
-        p = panels[0]
-        matrix(p.values, p.title, x=p.x_labels, y=y if p.y_labels is None else p.y_labels,
-               kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
-               numbers_fit=numbers_fit)
-        return
-    matrix_grid(plots.lines_of(panels, y, y_title, per_line=per_line, ops=ops),
-                numbers_fit=numbers_fit)
-
-
-def matrix_grid(lines: list[plots.Line], *, numbers_fit: bool = True) -> None:
-    """Lines of matrices in one figure (`plots.heatmap_grid`), keyed "row_<first panel's key>";
-    every panel is registered for download under its own key, as `matrix` does."""
-    panels = [(p, line) for line in lines for p in line.panels if p is not None]
-    for p, line in panels:
-        exports.register(p.key, p.title, p.values, p.x_labels,
-                         line.y_labels if p.y_labels is None else p.y_labels)
-    numbers = numbers_fit and st.session_state.get("numbers", True)
-    chart(plots.heatmap_grid(lines, numbers=numbers), f"row_{panels[0][0].key}")
-
-
-def chart(fig, key: str) -> None:
-    st.plotly_chart(_presented(fig), key=key, width="stretch", config={"displayModeBar": False})
-
-
-def _presented(fig):
-    """In presentation mode: larger axis labels and titles (numbers in cells keep their size, so
-    they still fit narrow cells)."""
-    if lesson.presenting():
-        size = lesson.PLOT_FONT
-        fig.update_layout(font_size=size, title_font_size=size + 3)
-    return fig
-
-
-def look_at(text: str) -> None:
-    """The short 'what to look at' note of a page or section."""
-    st.caption("**What to look at:** " + text)
-
-
-def downloads() -> None:
-    """Download buttons for every matrix drawn so far in this run (CSV zip and NPZ)."""
-    items = exports.registered()
-    if not items:
-        return
-    with st.expander(f"Download the {len(items)} matrices on this page"):
-        c1, c2 = st.columns(2)
-        # Callables: the files are packed only when a button is clicked, not on every run.
-        c1.download_button("CSV files (zip)", lambda: exports.csv_zip(items), "gru_matrices_csv.zip",
-                           "application/zip", key="download_csv", width="stretch")
-        c2.download_button("NumPy arrays (npz)", lambda: exports.npz(items), "gru_matrices.npz",
-                           "application/octet-stream", key="download_npz", width="stretch")
-
-
-def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cell=None,
-                on_pick=None, x_title: str = "", y_title: str = "", height: int | None = None,
-                **kwargs) -> None:
-    """`matrix` whose cells can be clicked: a click selects the cell and calls on_pick(row, col)
-    (an on_select callback; plotly heatmaps cannot be selected themselves, so the figure carries
-    an invisible marker per cell). `cell` = (row, col) is outlined."""
-    exports.register(key, title, values, x, y)
-    fig = plots.pickable_heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind,
-                                 x_title=x_title, y_title=y_title, cell=cell,
-                                 numbers=st.session_state.get("numbers", True), height=height,
-                                 **kwargs)
-
-    cols = np.atleast_2d(np.asarray(values)).shape[1]
-
-    def picked():
-        cell_at = picked_cell(st.session_state.get(key), cols)
-        if cell_at is not None and on_pick is not None:
-            on_pick(*cell_at)
-
-    st.plotly_chart(_presented(fig), key=key, width="stretch", on_select=picked,
-                    selection_mode="points", config={"displayModeBar": False})
-
-
-def picked_cell(event, cols: int) -> tuple[int, int] | None:
-    """(row, col) of the clicked cell in a pickable heatmap's selection event, or None."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    index = points[0].get("point_index") if points else None
-    if index is None or points[0].get("curve_number", 1) != 1:
-        return None
-    return int(index) // cols, int(index) % cols
