@@ -2,7 +2,7 @@
 
 Streamlit's multipage mode with a `pages/` folder: every page script draws the same sidebar
 (ui.page.setup), so a deep link to any page works on a fresh server, controls keep their values
-across pages, and the URL is a lesson link.
+across pages, and the URL is a lesson link. The pages are listed once, in ui/registry.py.
 """
 import os
 
@@ -13,18 +13,20 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
-from ui import page  # noqa: E402
-from ui.nav import SECTIONS  # noqa: E402
+from ui import page, registry  # noqa: E402
 
 # Ready-made lessons: our own constant links (relative, so they work on any host).
 LESSONS = [
-    ("The tutorial, one step at a time", "Gates_z_and_r?present=1"),
-    ("Where PyTorch puts the reset gate", "Candidate_and_state?reset=after&weights=random&hidden_size=3"),
-    ("Copying the past: force z ≡ 1", "What_if"),
-    ("Vanishing gradients over 32 steps", "Backprop_through_time?text=the+quick+brown+fox+jumps+over+the+lazy+dog+and+runs+far+away&batch_size=1&seq_len=32&hidden_size=8&weights=random&order=sorted"),
+    ("The tutorial, one step at a time", registry.get("gates").link(present=1)),
+    ("Where PyTorch puts the reset gate",
+     registry.get("candidate").link(reset="after", weights="random", hidden_size=3)),
+    ("Copying the past: force z ≡ 1", registry.get("whatif").link()),
+    ("Vanishing gradients over 32 steps", registry.get("backprop").link(
+        text="the quick brown fox jumps over the lazy dog and runs far away", batch_size=1,
+        seq_len=32, hidden_size=8, weights="random", order="sorted")),
 ]
 
-ctx = page.setup("GRU Matrix Lab")
+ctx = page.setup("home")
 st.markdown(
     "See every matrix a **gated recurrent unit** computes, one time step at a time, on a string "
     "you type. The sidebar sets the text, the batch size B, the sequence length S and the hidden "
@@ -36,13 +38,13 @@ c2.metric("Vocabulary V", run.vocab.size)
 c3.metric("Batches", run.num_batches)
 c4.metric("Batch-1 loss", f"{run.ce[0].loss:.4f}")
 
-columns = st.columns(len(SECTIONS))
-for column, (section, links) in zip(columns, SECTIONS.items()):
+sections = registry.sections()
+for column, (section, pages) in zip(st.columns(len(sections)), sections.items()):
     with column:
         st.subheader(section)
-        for path, label, what in links:
-            st.page_link(path, label=label)
-            st.caption(what)
+        for p in pages:
+            st.page_link(p.file, label=p.label)
+            st.caption(p.blurb)
 
 st.subheader("For teachers")
 st.markdown(

@@ -2,9 +2,9 @@
 import streamlit as st
 
 import gru_core as gc
-from ui import compute, draw, page, plots
+from ui import compute, draw, page, plots, store
 
-ctx = page.setup("What if")
+ctx = page.setup("whatif")
 keep = ctx.run.config.update == "keep"
 copy_z = 1 if keep else 0
 st.markdown(
@@ -16,8 +16,7 @@ st.markdown(
 H, V = ctx.H, ctx.V
 hid = ctx.hidden_labels
 GATE_CHOICES = ("free", "0", "1")
-st.session_state.setdefault("wi_z", "free")
-st.session_state.setdefault("wi_r", "free")
+store.persist({"wi_z": "free", "wi_r": "free"})
 c1, c2, c3 = st.columns([1, 1, 1.4])
 forced = {}
 for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
@@ -36,7 +35,7 @@ for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
 N, S = ctx.run.num_batches, ctx.S
 total = N * S
 if total > 1:
-    st.session_state["wi_from"] = min(int(st.session_state.get("wi_from", 2)), total)
+    store.clamp("wi_from", 1, total, default=2)
     st.select_slider("Force the gates from time step", list(range(1, total + 1)), key="wi_from",
                      format_func=lambda k: f"batch {(k - 1) // S + 1}, t = {(k - 1) % S + 1}",
                      help="Steps before this one run normally, so the state has something in it "
@@ -55,11 +54,11 @@ with c3:
         shape = getattr(ctx.run.params, name).shape
         cc = st.columns(2)
         if len(shape) == 2:
-            st.session_state["wi_row"] = min(int(st.session_state.get("wi_row", 0)), shape[0] - 1)
+            store.clamp("wi_row", 0, shape[0] - 1)
             row = cc[0].number_input(f"row (0..{shape[0] - 1})", 0, shape[0] - 1, key="wi_row")
         else:
             row = None
-        st.session_state["wi_col"] = min(int(st.session_state.get("wi_col", 0)), shape[-1] - 1)
+        store.clamp("wi_col", 0, shape[-1] - 1)
         col_i = cc[1].number_input(f"column (0..{shape[-1] - 1})", 0, shape[-1] - 1, key="wi_col")
         index = (row, col_i) if row is not None else (col_i,)
         old = float(getattr(ctx.run.params, name)[index])
@@ -67,9 +66,8 @@ with c3:
                               key=f"wi_value_{name}_{'_'.join(map(str, index))}", format="%.4f")
         edit = (name, index, new)
 
-trained = ctx.trained
 try:
-    wi = compute.get_whatif(ctx.run, forced.get("z"), forced.get("r"), edit, start, trained)
+    wi = compute.get_whatif(ctx.run, forced.get("z"), forced.get("r"), edit, start)
 except compute.InputError as err:
     st.error(str(err))
     st.stop()
@@ -101,8 +99,12 @@ if not notes:
                "difference is 0. Choose z ≡ " + str(copy_z) + " to see the state being copied.")
 
 if edit is not None and edit[2] != old:
-    def use_everywhere(params=wi.params, chars=ctx.run.vocab.chars):
-        page.keep_trained(params, chars)
+    edited = store.Model(wi.params, ctx.run.vocab.chars, ctx.run.config, "edited",
+                         f"edited on What if: {edit[0]}{list(edit[1])} = {edit[2]:.4f}",
+                         initial=ctx.run.params)
+
+    def use_everywhere():
+        store.set_model(edited)
         st.session_state["weights"] = "trained"
         st.session_state["wi_edit"] = False
 
@@ -120,7 +122,6 @@ draw.chart(plots.compare_lines(
     key="h_lines")
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     tr, w = ctx.trace(n), wi.traces[n]
     B = ctx.B
@@ -157,3 +158,6 @@ def body(n: int, t: int):
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "
         "h_(t-1). Changing one weight of W changes only the rows that read that character at first, "
         "then spreads through h to later steps.")
+
+
+page.stepped(ctx, body)

@@ -5,7 +5,7 @@ import streamlit as st
 from gru_core import GRUConfig
 from ui import compute, draw, equations, page, plots
 
-ctx = page.setup("Conventions")
+ctx = page.setup("conventions")
 st.markdown(
     "GRU descriptions disagree on two details: whether the reset gate r multiplies h₍ₜ₋₁₎ "
     "**before** the product with U_h or the product **after** it, and whether z **keeps** the old "
@@ -13,8 +13,7 @@ st.markdown(
     "Below, the same weights run all four ways; the differences are measured against the "
     "convention chosen in the sidebar.")
 
-trained = ctx.trained
-runs = compute.get_conventions(ctx.run, trained)
+runs = compute.get_conventions(ctx.run)
 ref = (ctx.run.config.reset, ctx.run.config.update)
 LABEL = {("before", "keep"): "before / keep", ("before", "take"): "before / take",
          ("after", "keep"): "after / keep", ("after", "take"): "after / take"}
@@ -42,7 +41,6 @@ def grid(items, kind: str, x, rows) -> None:
                     y=rows, y_title="row", per_line=2)
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     B, H, V = ctx.B, ctx.H, ctx.V
     rows, hid, voc = ctx.row_labels(n, width=16), ctx.hidden_labels, ctx.vocab_labels
@@ -68,6 +66,9 @@ def body(n: int, t: int):
         "recurrent terms are 0, and b_hn is 0 here); 'keep' and 'take' already differ. From t = 2 "
         "on all four differ, and the differences grow along the text: weights trained one way do "
         "not work the other way.")
+
+
+page.stepped(ctx, body)
 
 
 st.subheader("Who computes which")
@@ -106,7 +107,7 @@ st.markdown("""
 """)
 
 st.subheader("Take this run elsewhere")
-np_src, torch_src = compute.get_snippets(ctx.run, trained)
+np_src, torch_src = compute.get_snippets(ctx.run)
 c1, c2, c3 = st.columns(3)
 c1.download_button("Weights in torch.nn.GRU layout (.npz)", compute.torch_layout_npz(ctx.run.params),
                    "gru_torch_layout.npz", "application/octet-stream", key="dl_torch_npz",

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import draw, page, plots
 
-ctx = page.setup("Data & batches")
+ctx = page.setup("data")
 st.markdown(
     "Before any matrix product the text becomes numbers: each character gets an **id** from a "
     "dictionary, the ids are cut into **samples** of S characters, B samples form a **batch**, "
@@ -215,7 +215,6 @@ st.caption(f"The tensors have shape (N, S, B, V) = ({N}, {S}, {B}, {V}): batch, 
            "character. Only the selected batch is drawn.")
 
 
-@page.stepped(ctx, steps=False)
 def body(n: int, t: int):
     x_labels = ctx.row_labels(n)
     y_labels = plots.row_labels(
@@ -243,6 +242,9 @@ def body(n: int, t: int):
                    "y_t of a row is x_(t+1) of the same row.")
         tensor_grid(batches.Y, "y", y_labels, n)
     carried_state(n)
+
+
+page.stepped(ctx, body, steps=False)
 
 
 draw.look_at(

@@ -1,15 +1,14 @@
 """Page 2: the update gate z and the reset gate r, term by term (tutorial Part 1)."""
 import streamlit as st
 
-from ui import draw, equations, page, plots
+from ui import draw, equations, page, plots, store
 
-ctx = page.setup("Gates z and r")
+ctx = page.setup("gates")
 st.markdown(
     "Each gate adds three terms (what the character says, what the previous state says, a bias) "
     "and squashes the sum with σ into (0, 1): one number per batch row and hidden unit.")
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     tr, p = ctx.trace(n), ctx.run.params
     B, V, H = ctx.B, ctx.V, ctx.H
@@ -17,7 +16,7 @@ def body(n: int, t: int):
     # x_t shows each row's whole text; the narrower term charts show its start.
     short_rows = ctx.row_labels(n, width=12)
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
-    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}.")
     draw.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
                 key="x_t", x_title="character", y_title="row")
     for g, name in (("z", "update gate"), ("r", "reset gate")):
@@ -47,3 +46,6 @@ def body(n: int, t: int):
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "
         "(yellow) let information through, near 0 (purple) block it.")
+
+
+page.stepped(ctx, body)

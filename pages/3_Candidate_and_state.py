@@ -3,9 +3,9 @@ then the chain of states through the sequence and across batches (tutorial Part 
 import numpy as np
 import streamlit as st
 
-from ui import draw, equations, page, plots
+from ui import draw, equations, page, plots, store
 
-ctx = page.setup("Candidate and new state")
+ctx = page.setup("candidate")
 st.markdown(
     r"The reset gate $r_t$ decides how much of the previous state $h_{t-1}$ enters the candidate "
     r"$\tilde h_t$; the update gate $z_t$ then mixes $h_{t-1}$ and $\tilde h_t$ into the new state "
@@ -75,7 +75,7 @@ def chain(n: int, t: int) -> None:
         st.caption(f"Across batches: batch {n + 1} is the last one, so its {last} is not carried "
                    "further (a new pass over the text starts again from h_0 = 0).")
         return
-    nxt = page.md_literal(repr(ctx.row_texts(n + 1)[b]))
+    nxt = store.md_literal(repr(ctx.row_texts(n + 1)[b]))
     carried = (f"Across batches: {last} of row {b} (the last column of batch {n + 1}) becomes h_0 "
                f"of row {b} in batch {n + 2}, which reads {nxt}")
     if ctx.run.batches.layout == "tutorial":
@@ -170,10 +170,9 @@ def this_step(n: int, t: int) -> None:
 VIEWS = ("This step: h̃_t and h_t", "Through time: the chain")
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(ctx.B))
-    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}.")
     # Only the open tab is computed and drawn (on_change="rerun"): a slider change redraws
     # one of the two views, not both.
     step_tab, chain_tab = st.tabs(VIEWS, key="candidate_view", on_change="rerun")
@@ -183,3 +182,6 @@ def body(n: int, t: int):
     if chain_tab.open:
         with chain_tab:
             chain(n, t)
+
+
+page.stepped(ctx, body)

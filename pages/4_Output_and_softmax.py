@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import draw, equations, page, plots
+from ui import draw, equations, page, plots, store
 
-ctx = page.setup("Output and softmax")
+ctx = page.setup("output")
 st.markdown(
     "The new state h_t goes through one dense layer, y_linear = h_t W_y + b_y: one score (logit) "
     "per character of the vocabulary. Softmax turns each row of scores into probabilities ŷ "
@@ -21,13 +21,12 @@ def grid(rows) -> None:
                     draw()
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     tr, p, Y = ctx.trace(n), ctx.run.params, ctx.run.batches.Y[n]
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
-    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {page.md_literal(chars)}.")
+    st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}.")
     st.latex(equations.OUTPUT)
 
     wide = V > 8 or H > 8 or B > 8      # big matrices: one B×V matrix per line, B×1 beside it
@@ -96,3 +95,6 @@ def body(n: int, t: int):
                "page) only looks at p(target): the higher, the smaller the loss.")
     draw.look_at("Untrained weights (the tutorial's or random ones) get most rows wrong: ŷ is "
                  "still close to uniform, so p(target) is near 1/V.")
+
+
+page.stepped(ctx, body)

@@ -9,7 +9,7 @@ from ui import draw, equations, page, plots
 CE_MEAN = r"L = \frac{1}{S}\sum_t \text{term}_3 = -\frac{1}{S B}\sum_{t,b,v} y \odot \log \hat y"
 NARROW_B = 4               # up to this batch size the row texts fit under the columns
 
-ctx = page.setup("Loss")
+ctx = page.setup("loss")
 st.markdown(
     "How wrong was ŷ? At every position (time step t, row b) the target y is one-hot, so "
     "y ⊙ log ŷ keeps only the log-probability the model gave to the **right** next character. "
@@ -18,7 +18,6 @@ st.markdown(
 st.latex(equations.CE_TERMS)
 
 
-@page.stepped(ctx, steps=False)
 def body(n: int, t: int):
     run = ctx.run
     S, B, V = ctx.S, ctx.B, ctx.V
@@ -131,3 +130,6 @@ def body(n: int, t: int):
         "punishes a confident miss far more than L2, which can never exceed 1 per position. "
         "The batches differ because their text differs and because each starts from the state "
         "the previous one left behind.")
+
+
+page.stepped(ctx, body, steps=False)

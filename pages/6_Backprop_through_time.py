@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute, draw, equations, page, plots
+from ui import compute, draw, equations, page, plots, store
 
 LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
 VIEWS = {"step": "step t's contribution", "sum": "summed over all steps"}
@@ -22,14 +22,12 @@ PAGE_KEYS = {"bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u
              "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01,
              "bptt_check": False}
 
-ctx = page.setup("Backprop through time")
-for _key, _value in PAGE_KEYS.items():
-    st.session_state.setdefault(_key, _value)
+ctx = page.setup("backprop")
+store.persist(PAGE_KEYS)
 st.markdown(
     "The loss is pushed back from the outputs through every step of the batch, newest first. "
     "Each step hands dL/dh to the step before it; each weight collects one contribution per step, "
     "and its gradient is their sum. Below, δX means dL/dX, a matrix shaped like X.")
-trained = ctx.trained
 cfg = ctx.run.config
 params = [p for p in GRID if p != "b_hn" or cfg.reset == "after"]    # b_hn exists for "after" only
 if st.session_state["bptt_param"] not in params:                      # b_hn, then reset -> before
@@ -93,7 +91,7 @@ def vanishing(n: int) -> None:
                              help="A what-if for this chart only: the same model with larger (or "
                                   "smaller) recurrent weights.")
     log_y = c2.toggle("Log scale", key="bptt_logy")
-    norms = compute.get_norms_back(ctx.run, n, loss, scale, trained)
+    norms = compute.get_norms_back(ctx.run, n, loss, scale)
     S = ctx.S
     back = list(range(S))                                  # 0 = the last step, S-1 = step 1
     fig = plots.line_chart(
@@ -122,7 +120,7 @@ def clipping(n: int) -> None:
     c = c1.select_slider("c", CLIP_VALUES, key="bptt_clip_value",
                          help="003 clips every element to [−5, 5]; these gradients are much "
                               "smaller, so try c = 0.01.")
-    clip = compute.get_clipped(ctx.run, n, loss, kind, c, trained)
+    clip = compute.get_clipped(ctx.run, n, loss, kind, c)
     c2.metric("‖g‖ before (all parameters)", f"{clip.norm_before:.4g}")
     c2.metric("‖g‖ after", f"{clip.norm_after:.4g}")
     c3.metric("Elements changed", f"{clip.changed} of {clip.total}")
@@ -156,7 +154,7 @@ def gradient_check(n: int) -> None:
                        f"elements ({which}); turn it on to compare.")
             return
     with st.spinner("Checking against finite differences…"):
-        errors = compute.get_gradient_check(ctx.run, n, loss, trained)
+        errors = compute.get_gradient_check(ctx.run, n, loss)
     shapes = {name: getattr(ctx.run.params, name).shape for name in params}
     table = pd.DataFrame({
         "parameter": params,
@@ -171,17 +169,16 @@ def gradient_check(n: int) -> None:
                  column_config={"max relative error": st.column_config.NumberColumn(format="%.2e")})
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
-    bp = compute.get_bptt(ctx.run, n, loss, trained)
+    bp = compute.get_bptt(ctx.run, n, loss)
     g = bp.grads
     B, V, H, S = ctx.B, ctx.V, ctx.H, ctx.S
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     short_rows = ctx.row_labels(n, width=SHORT_LABEL)
     reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(B))
-    st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {page.md_literal(reads)} "
-               f"and should predict {page.md_literal(targets)}. "
+    st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {store.md_literal(reads)} "
+               f"and should predict {store.md_literal(targets)}. "
                f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
 
     st.subheader("1 · Into the output layer: δy_linear")
@@ -199,7 +196,7 @@ def body(n: int, t: int):
     st.latex(equations.BPTT_GATES)
     st.latex(equations.BPTT_PREV)
     where = "h_0: it stops here, at the batch boundary" if t == 0 else f"h_{t}"
-    st.markdown(f"**δ{page.md_literal(where)}**, as sent back by step {t + 1}: "
+    st.markdown(f"**δ{store.md_literal(where)}**, as sent back by step {t + 1}: "
                 "four parts that add up, cell by cell, to the total.")
     parts = [batch_panel(g.dh_prev_parts[p][t], label, f"dh_prev_{p}")
              for p, label in PART_TITLES.items()]
@@ -244,3 +241,6 @@ def body(n: int, t: int):
     vanishing(n)
     clipping(n)
     gradient_check(n)
+
+
+page.stepped(ctx, body)

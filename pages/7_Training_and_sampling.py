@@ -4,9 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import gru_core as gc
-from ui import draw, page, plots, texts, training
+from ui import draw, page, plots, store, texts, training
 from ui.compute import InputError, effective_order, learning_batches, learning_length, sample_text
-from ui.state import Settings
 
 LIVE_SECONDS = 0.5                       # the live loss curve redraws at most this often
 LR_CHOICES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -19,9 +18,9 @@ DEFAULTS = {"train_optimizer": "adam", "train_lr": 0.01, "train_epochs": 100, "t
             "sample_len": 200, "sample_temperature": 1.0, "sample_greedy": False, "sample_seed": 0,
             "sample_weights": "trained"}
 
-ctx = page.setup("Training and sampling", needs_run=False)
-settings = Settings.from_state(st.session_state)
-texts.persist(DEFAULTS)
+ctx = page.setup("training", needs_run=False)
+settings = store.settings()
+store.persist(DEFAULTS)
 outcome = training.collect()             # a finished (or stopped) run: keep its weights first
 st.markdown(
     "Training repeats one move thousands of times: run a batch forward, measure the loss, let "
@@ -84,21 +83,21 @@ if text is not None:
     try:
         vocab, batches = learning_batches(body, text.order, B, S, st.session_state["train_layout"])
     except InputError as err:
-        st.error(f"{page.md_literal(str(err))} Lower B or S, or pick a longer text.")
+        st.error(f"{store.md_literal(str(err))} Lower B or S, or pick a longer text.")
 if batches is not None:
-    model = training.trained()
+    model = store.model()
     fresh, fresh_what = training.fresh_params(settings, vocab)
-    can_continue = training.compatible(model, vocab, H, gc.GRUConfig(settings.reset, settings.update))
+    can_continue = training.compatible(model, vocab, H, settings.config)
     if can_continue:
         st.radio("Start from", ("fresh", "continue"), key="train_from", horizontal=True,
                  format_func={"fresh": f"fresh: {fresh_what}",
-                              "continue": "continue: the trained weights (train more)"}.get)
+                              "continue": "continue: the weights " + store.md_literal(model.description)}.get)
     start_continue = can_continue and st.session_state["train_from"] == "continue"
     N = batches.num_batches
     st.caption(f"Vocabulary V = {vocab.size} characters, hidden size H = {H} (sidebar). One epoch "
                f"= {N:,} batch(es) of B×S = {B}×{S} characters, so {options.epochs} epochs are "
                f"{options.epochs * N:,} steps. Weights start as "
-               f"{'the trained weights' if start_continue else fresh_what}; reset gate "
+               f"{'the weights ' + store.md_literal(model.description) if start_continue else fresh_what}; reset gate "
                f"{settings.reset}, update rule '{settings.update}' (sidebar).")
     if text.source != "sidebar" and H < 16:
         st.info(f"H = {H} hidden units is small for a text like this: set the sidebar's hidden size "
@@ -109,9 +108,9 @@ st.header("Train")
 job = training.current_job()
 if st.session_state.pop(training.REQUEST_KEY, False) and (job is None or job.done) and batches is not None:
     initial = model.params if start_continue else fresh
-    job = training.TrainJob(initial, batches, vocab, gc.GRUConfig(settings.reset, settings.update),
+    job = training.TrainJob(initial, batches, vocab, settings.config,
                             options, text_name=text.name, text_chars=len(body),
-                            start="the trained weights" if start_continue else fresh_what,
+                            start=f"the weights {model.description}" if start_continue else fresh_what,
                             text_start=body[:40], previous=model if start_continue else None)
     training.start(job)
 running = job is not None and not job.done
@@ -142,10 +141,11 @@ if running:
     live()
 
 # ---------------------------------------------------------------- 4. what training did
-model = training.trained()
+model = store.model()                    # trained here, edited on What if or from a lesson file
+outcome = outcome.training if outcome is not None else None
 if outcome is not None:
     if outcome.error and not outcome.run_steps:
-        st.error(f"Training failed: {page.md_literal(outcome.error)}")
+        st.error(f"Training failed: {store.md_literal(outcome.error)}")
     elif outcome.diverged:
         st.warning(f"The weights became infinite or NaN after step {outcome.run_steps:,}; the last finite "
                    "weights are kept. Lower the learning rate or clip the gradients.")
@@ -157,37 +157,43 @@ if outcome is not None:
     else:
         st.success(f"Trained {outcome.run_steps:,} steps in {outcome.run_seconds:.1f} s.")
 
-if model is not None and not running:
+rec = model.training if model is not None else None
+if rec is not None and not running:
     st.header("What training did")
-    hist = model.history
+    hist = rec.history
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Steps", f"{model.steps:,}",
-              help="All steps so far" + (f", in {model.runs} runs (continued)" if model.runs > 1 else "") + ".")
+    m1.metric("Steps", f"{rec.steps:,}",
+              help="All steps so far" + (f", in {rec.runs} runs (continued)" if rec.runs > 1 else "") + ".")
     m2.metric("First loss", f"{hist[0]:.4f}" if hist else "–")
     m3.metric("Last loss", f"{hist[-1]:.4f}" if hist else "–",
               delta=f"{hist[-1] - hist[0]:+.4f}" if hist else None, delta_color="inverse")
-    m4.metric("Time", f"{model.seconds:.1f} s")
-    o = model.options
-    st.caption(f"Trained on {model.text_name} ({model.text_chars:,} characters, V = {len(model.chars)}, "
+    m4.metric("Time", f"{rec.seconds:.1f} s")
+    o = rec.options
+    st.caption(f"Trained on {rec.text_name} ({rec.text_chars:,} characters, V = {len(model.chars)}, "
                f"H = {model.hidden_size}) with {OPTIMIZERS[o.optimizer]}, η = {o.lr:g}, "
                f"{LOSSES[o.loss]} loss, clipping {CLIPS[o.clip_kind or 'none']}"
-               f"{f' (c = {o.clip:g})' if o.clip_kind else ''}, B×S = {model.batch_size}×{model.seq_len} "
-               f"({model.layout}), starting from {model.start}"
-               + (f"; {model.runs} runs, the settings are the latest run's." if model.runs > 1 else "."))
+               f"{f' (c = {o.clip:g})' if o.clip_kind else ''}, B×S = {rec.batch_size}×{rec.seq_len} "
+               f"({rec.layout}), starting from {rec.start}"
+               + (f"; {rec.runs} runs, the settings are the latest run's." if rec.runs > 1 else "."))
     l1, l2 = st.columns(2)
     with l1:
         draw.chart(plots.xy_lines({"loss per step": (np.arange(1, len(hist) + 1), hist),
-                                   "mean over each epoch": (model.epoch_ends, model.epoch_losses)},
+                                   "mean over each epoch": (rec.epoch_ends, rec.epoch_losses)},
                                   title=f"{LOSSES[o.loss]} loss", x_title="step", y_title="loss",
                                   faint=("loss per step",)),
                    key="loss_curve")
     with l2:
-        norms = {"‖g‖ before clipping": (np.arange(1, len(model.grad_norms) + 1), model.grad_norms)}
+        norms = {"‖g‖ before clipping": (np.arange(1, len(rec.grad_norms) + 1), rec.grad_norms)}
         if o.clip_kind == "norm":
-            norms[f"c = {o.clip:g}"] = ([1, max(len(model.grad_norms), 1)], [o.clip, o.clip])
+            norms[f"c = {o.clip:g}"] = ([1, max(len(rec.grad_norms), 1)], [o.clip, o.clip])
         draw.chart(plots.xy_lines(norms, title="Gradient norm ‖g‖ over all weights", x_title="step",
                                   y_title="‖g‖"), key="grad_norm_curve")
-
+elif model is not None and not running:
+    st.header("The weights in use")
+    st.info(f"The session's weights were {store.md_literal(model.description)}. They are what "
+            "'Weights = trained' shows on every page and what the GRU writes with below; train "
+            "to replace them, or continue training from them.")
+if model is not None and model.chars is not None and model.initial is not None and not running:
     # -- the trained weights on every page
     s1, s2 = st.columns([1, 2])
     s1.button("Show trained weights on every page", key="train_show_everywhere",
@@ -200,7 +206,7 @@ if model is not None and not running:
         fits_sidebar = training.compatible(model, side_vocab, H)
     except ValueError:
         fits_sidebar = False
-    if fits_sidebar and model.config == gc.GRUConfig(settings.reset, settings.update):
+    if fits_sidebar and model.config == settings.config:
         s2.caption("The sidebar text has exactly this vocabulary and H: with Weights = 'trained' "
                    "every page (gates, candidate, output, loss, backprop) shows the trained GRU.")
     elif fits_sidebar:
@@ -265,14 +271,20 @@ st.markdown("Feed a primer, then draw each next character from the output distri
             "greedy always takes the most likely character.")
 st.latex(r"p = \operatorname{softmax}(\text{logits} / T),\qquad c_{k+1} \sim p,\qquad "
          r"x_{k+1} = \text{onehot}(c_{k+1})")
-if model is not None:
+if model is not None and model.chars is not None:
     s_vocab, s_config = model.vocab, model.config
-    st.radio("Weights", ("trained", "initial"), key="sample_weights", horizontal=True,
-             format_func={"trained": "trained", "initial": "initial (before training)"}.get)
-    s_params = model.params if st.session_state["sample_weights"] == "trained" else model.initial
-    start_text = model.text_start
+    if model.initial is not None:
+        st.radio("Weights", ("trained", "initial"), key="sample_weights", horizontal=True,
+                 format_func={"trained": f"in use ({model.source})",
+                              "initial": "initial (before " + {"trained": "training", "edited": "editing"}
+                              .get(model.source, model.source) + ")"}.get)
+    use_initial = model.initial is not None and st.session_state["sample_weights"] == "initial"
+    s_params = model.initial if use_initial else model.params
+    st.caption(f"Writing with the weights {store.md_literal(model.description)}"
+               + (" (their initial values)." if use_initial else "."))
+    start_text = model.text_start or (text.text[:40] if text is not None else "")
 elif batches is not None:
-    s_vocab, s_config, s_params = vocab, gc.GRUConfig(settings.reset, settings.update), fresh
+    s_vocab, s_config, s_params = vocab, settings.config, fresh
     st.caption("Not trained yet: sampling from the initial weights (expect gibberish). Train first.")
     start_text = text.text[:40]
 else:
@@ -295,8 +307,8 @@ if s_vocab is not None:
                           temperature=st.session_state["sample_temperature"], greedy=greedy,
                           seed=int(st.session_state["sample_seed"]))
     except InputError as err:
-        st.error(page.md_literal(str(err)))
-        st.caption("Known characters: " + page.md_literal(" ".join(plots.char_labels(s_vocab.chars))))
+        st.error(store.md_literal(str(err)))
+        st.caption("Known characters: " + store.md_literal(" ".join(plots.char_labels(s_vocab.chars))))
         res = None
     if res is not None:
         st.caption("Primer (given):")

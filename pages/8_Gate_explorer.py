@@ -2,16 +2,15 @@
 import numpy as np
 import streamlit as st
 
-from ui import draw, equations, page, plots, texts, training
+from ui import draw, equations, page, plots, store, texts, training
 from ui.compute import EXPLORE_LIMIT, InputError, explore_text
-from ui.state import Settings
 
 WINDOWS = (50, 100, 150, 200)
 
-ctx = page.setup("Gate explorer", needs_run=False)
-settings = Settings.from_state(st.session_state)
-model = training.trained()
-texts.persist({"explore_weights": "trained" if model is not None else "initial",
+ctx = page.setup("explorer", needs_run=False)
+settings = store.settings()
+model = store.model()                    # trained, edited on What if or from a lesson file
+store.persist({"explore_weights": "trained" if model is not None else "initial",
                "explore_window": 100, "explore_start": 1, "explore_unit": "h1"})
 st.markdown(
     "The GRU reads a whole text, one character after another, **carrying its state from the first "
@@ -39,6 +38,8 @@ st.radio("Weights", ("initial", "trained"), key="explore_weights", horizontal=Tr
          format_func={"initial": "initial (before training)", "trained": "trained"}.get,
          help="Trained weights come from the Training page (7).")
 which = st.session_state["explore_weights"]
+if model is not None and model.chars is None:
+    model = None                         # weights of unknown vocabulary cannot read a text
 if which == "trained" and model is None:
     st.warning("No trained weights yet: train on the Training page (7). Showing the initial weights.")
 own_vocab = text.vocab()
@@ -46,7 +47,7 @@ params, vocab, config, note = training.weights_for_text(body, which, settings, o
 try:
     ex = explore_text(body, vocab, params, config)
 except InputError as err:
-    st.error(page.md_literal(str(err)) + " Pick the text they were trained on, or the initial weights.")
+    st.error(store.md_literal(str(err)) + " Pick the text they were trained on, or the initial weights.")
     st.stop()
 if note == "initial-of-trained":
     st.caption("Initial weights = the weights training started from, with the same vocabulary, so "
@@ -54,7 +55,8 @@ if note == "initial-of-trained":
 elif which == "initial" or model is None:
     st.caption(f"Initial weights: {note} for this text's {vocab.size} characters and the sidebar's H.")
 else:
-    st.caption(f"Trained on {page.md_literal(model.text_name)} ({model.steps:,} steps).")
+    st.caption(f"Weights {store.md_literal(model.description)}"
+               + (f" ({model.training.steps:,} steps)." if model.training is not None else "."))
 st.latex(equations.update(config))
 
 L, H = len(ex.ids), params.hidden_size
@@ -79,7 +81,7 @@ W = w1.select_slider("Characters per window", WINDOWS, key="explore_window",
                      help="Long texts are shown a window at a time, one column per character.")
 W = min(W, L)
 last_start = max(1, L - W + 1)
-st.session_state["explore_start"] = min(max(1, int(st.session_state["explore_start"])), last_start)
+store.clamp("explore_start", 1, last_start)
 if last_start > 1:
     w2.slider("First character shown", 1, last_start, key="explore_start",
               help="Position in the text of the window's first column.")

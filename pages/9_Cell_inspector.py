@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from ui import compute, draw, equations, page
+from ui import compute, draw, equations, page, store
 
-ctx = page.setup("Cell inspector")
+ctx = page.setup("inspector")
 st.markdown(
     "Pick a cell (click it in the heatmap, or use the selectors) and read its equation with the "
     "real numbers substituted, term by term. Indices are NumPy's: row b and unit j start at 0 "
@@ -21,7 +21,6 @@ def pick(row: int, col: int) -> None:
     st.session_state["cell_b"], st.session_state["cell_j"] = row, col
 
 
-@page.stepped(ctx)
 def body(n: int, t: int):
     q = st.session_state["cell_q"]
     tr, p = ctx.trace(n), ctx.run.params
@@ -29,8 +28,8 @@ def body(n: int, t: int):
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     width = V if q == "probs" else H
     s = st.session_state
-    s["cell_b"] = min(max(int(s.get("cell_b", 0)), 0), B - 1)
-    s["cell_j"] = min(max(int(s.get("cell_j", 0)), 0), width - 1)
+    store.clamp("cell_b", 0, B - 1)
+    store.clamp("cell_j", 0, width - 1)
     c1, c2 = st.columns(2)
     c1.selectbox("Batch row b", range(B), key="cell_b", format_func=lambda b: rows[b])
     if q == "probs":
@@ -52,7 +51,7 @@ def body(n: int, t: int):
         st.metric(f"{SHORT[q]}[{b}, {j}] at time step {t + 1}", f"{ex.result:.4f}",
                   help=f"Exact value {ex.result!r}")
         if ex.char_index is not None:
-            st.caption(f"Row {b} reads {page.md_literal(repr(ctx.char_at(n, t, b)))} at this step: "
+            st.caption(f"Row {b} reads {store.md_literal(repr(ctx.char_at(n, t, b)))} at this step: "
                        f"vocabulary index {ex.char_index}, so x_t is one-hot at {ex.char_index}.")
     st.latex(ex.latex)
     rule = {"sigmoid": "σ(sum of the terms)", "tanh": "tanh(sum of the terms)",
@@ -112,3 +111,6 @@ def body(n: int, t: int):
         look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
                 "it with the other scores of the same row only.")
     draw.look_at(look + " Click another cell of the top heatmap to follow a different number.")
+
+
+page.stepped(ctx, body)

@@ -2,10 +2,11 @@
 
     python tests/cache_probe.py --inputs 1000 --length 200 [--pages run conventions ...]
 
-Feeds `--inputs` distinct texts through ui.compute's cached functions (the same
-st.cache_data in-memory storage the server uses) and prints JSON: RSS (VmRSS, MB) at
-checkpoints, the peak (VmHWM), seconds, and the pickled size of one entry (what the caches
-would hold per input if they were unbounded). Used by tests/test_cache_bounds.py and
+Feeds `--inputs` distinct texts through ui.compute's cached functions (the same server-wide
+cache, ui/cache.py, the server uses; `--cache-mb` sets its byte budget) and prints JSON: RSS
+(VmRSS, MB) at checkpoints, the peak (VmHWM), seconds, the cache's bytes and entries at the end,
+and the pickled size of one entry (what the caches would hold per input if they were
+unbounded). Used by tests/test_cache_bounds.py and
 benchmarks/bench_load.py.
 """
 from __future__ import annotations
@@ -44,6 +45,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=2)
     ap.add_argument("--seq-len", type=int, default=3)
     ap.add_argument("--hidden-size", type=int, default=4)
+    ap.add_argument("--cache-mb", type=float, default=None,
+                    help="the cache's byte budget in MB (default: the app's)")
     ap.add_argument("--pages", nargs="*", default=["run", "grads"],
                     help="cached computations to fill: run grads bptt conventions whatif")
     args = ap.parse_args(argv)
@@ -52,7 +55,10 @@ def main(argv=None) -> int:
     from dataclasses import replace
 
     from ui import compute
-    from ui.state import DEFAULTS, Settings
+    from ui.store import DEFAULTS, Settings
+
+    if args.cache_mb is not None:
+        compute.CACHE.max_bytes = int(args.cache_mb * 2**20)
 
     base = Settings(**{k: DEFAULTS[k] for k in Settings.__dataclass_fields__})
     base = replace(base, batch_size=args.batch_size, seq_len=args.seq_len,
@@ -79,7 +85,8 @@ def main(argv=None) -> int:
     print(json.dumps({"inputs": args.inputs, "length": args.length, "pages": args.pages,
                       "seconds": time.perf_counter() - t0, "checkpoints": points,
                       "peak_mb": mem["VmHWM"], "entry_bytes": entry_bytes,
-                      "cache_entries": compute.CACHE_ENTRIES}))
+                      "cache_bytes": compute.CACHE.bytes, "cache_entries": len(compute.CACHE),
+                      "cache_max_bytes": compute.CACHE.max_bytes}))
     return 0
 
 

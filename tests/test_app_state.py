@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from app_helpers import charts, heatmap_z, run_page
+from ui import registry
 
-GATES = "pages/2_Gates_z_and_r.py"
+GATES = registry.get("gates").file
 # Published batch-1, step-1 gates (tutorial-reference.md), typed here, not computed.
 Z_PUBLISHED = [[.1791, .5943], [.6596, .5663]]
 R_PUBLISHED = [[.6041, .5664], [.2635, .3628]]
@@ -140,12 +141,15 @@ def test_trained_weights_of_another_vocabulary_of_the_same_size_are_not_shown():
     """Rows of W belong to characters: weights trained on 'abcd' must not be drawn under the
     characters of 'hatM' just because both vocabularies have 4 characters."""
     import gru_core as gc
-    from ui.page import TRAINED_CHARS_KEY, TRAINED_KEY
+    from ui.store import MODEL_KEY, Model
     trained = gc.init_params(4, 2, seed=123)
-    state = {"weights": "trained", TRAINED_KEY: trained, TRAINED_CHARS_KEY: tuple("abcd")}
+
+    def model(chars):
+        return Model(trained, tuple(chars), gc.TUTORIAL_CONFIG, "trained", "trained on 'abcd'")
+    state = {"weights": "trained", MODEL_KEY: model("abcd")}
     at = run_page(GATES, state=state)
     assert not at.exception
     assert not np.allclose(heatmap_z(charts(at)["W_z"]), trained.W_z)
     assert any("another vocabulary" in m for m in messages(at)), messages(at)
-    at = run_page(GATES, state={**state, TRAINED_CHARS_KEY: tuple("hatM")})
+    at = run_page(GATES, state={**state, MODEL_KEY: model("hatM")})
     np.testing.assert_allclose(heatmap_z(charts(at)["W_z"]), trained.W_z)

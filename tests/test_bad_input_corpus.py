@@ -26,16 +26,10 @@ from google.protobuf.message import Message
 from app_helpers import ROOT, TIMEOUT
 from streamlit.testing.v1 import AppTest
 
-
-def discover_pages() -> list[str]:
-    def number(p):
-        m = re.match(r"(\d+)_", p.name)
-        return int(m.group(1)) if m else 10**6
-    files = sorted((ROOT / "pages").glob("*.py"), key=lambda p: (number(p), p.name))
-    return ["app.py"] + [p.relative_to(ROOT).as_posix() for p in files]
+from ui import registry
 
 
-PAGES = discover_pages()
+PAGES = [p.file for p in registry.PAGES]      # every page (tests/test_ui_shell.py: = pages/)
 # Pages that draw the sidebar but not its run (setup(needs_run=False)): they take longer texts
 # (the learning pages), so the sidebar's length limit is not theirs to report.
 OWN_TEXT_PAGES = {p for p in PAGES if "needs_run=False" in (ROOT / p).read_text(encoding="utf-8")}

@@ -21,10 +21,10 @@ from gru_core.snippets import numpy_snippet, torch_snippet
 
 from app_helpers import charts, heatmap_z, run_page
 
-INSPECTOR = "pages/9_Cell_inspector.py"
-WHATIF = "pages/10_What_if.py"
-CONVENTIONS = "pages/11_Conventions.py"
-GATES = "pages/2_Gates_z_and_r.py"
+INSPECTOR = registry.get("inspector").file
+WHATIF = registry.get("whatif").file
+CONVENTIONS = registry.get("conventions").file
+GATES = registry.get("gates").file
 CONFIGS = [gc.GRUConfig(r, u) for r, u in itertools.product(gc.RESETS, gc.UPDATES)]
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -159,10 +159,10 @@ def test_forcing_z_from_a_later_step_freezes_the_state():
 # ---------------------------------------------------------------- lesson files
 
 def test_lesson_round_trips_exactly():
-    from ui import lesson, state
+    from ui import lesson, store
     text = "abcd\n<b>é🙂" * 2
     params = gc.init_params(len(set(text)), 3, seed=2).replace(b_hn=np.array([0.1, 1 / 3, -2e-17]))
-    settings = {**state.DEFAULTS, **state.VIEW_DEFAULTS, "text": text,
+    settings = {**store.DEFAULTS, **store.VIEW_DEFAULTS, "text": text,
                 "hidden_size": 3, "order": "sorted", "weights": "trained", "present": True,
                 "hide": "text,options", "cell_q": "h_tilde", "cell_b": 1, "cell_j": 2}
     first = lesson.to_lesson(settings, "pages/9_Cell_inspector.py", 2, 3, params)
@@ -191,8 +191,8 @@ def test_lesson_round_trips_exactly():
     (lambda d: d.update(extra=1), "Unknown fields"),
 ])
 def test_bad_lessons_are_refused_with_a_message(mutate, words):
-    from ui import lesson, state
-    good = lesson.to_lesson({**state.DEFAULTS, **state.VIEW_DEFAULTS}, "app.py", 1, 1,
+    from ui import lesson, store
+    good = lesson.to_lesson({**store.DEFAULTS, **store.VIEW_DEFAULTS}, "app.py", 1, 1,
                             gc.tutorial_params())
     bad = json.loads(json.dumps(good))
     mutate(bad)
@@ -210,9 +210,9 @@ def test_unreadable_files_are_refused(data, words):
 
 
 def test_loading_a_lesson_restores_the_settings():
-    from ui import lesson, state
+    from ui import lesson, store
     params = gc.init_params(5, 3, seed=9)
-    settings = {**state.DEFAULTS, **state.VIEW_DEFAULTS, "text": "abcdeabcdeabcde",
+    settings = {**store.DEFAULTS, **store.VIEW_DEFAULTS, "text": "abcdeabcdeabcde",
                 "batch_size": 2, "seq_len": 4, "hidden_size": 3, "order": "sorted",
                 "weights": "trained", "reset": "after", "update": "take", "cell_q": "h"}
     data = lesson.lesson_json(lesson.to_lesson(settings, GATES, 1, 3, params)).encode()
@@ -224,7 +224,7 @@ def test_loading_a_lesson_restores_the_settings():
     for key in ("text", "batch_size", "seq_len", "hidden_size", "reset", "update", "cell_q"):
         assert at.session_state[key] == settings[key], key
     assert at.session_state["step"] == 3
-    assert at.session_state["trained_params"].equals(params)
+    assert at.session_state["model"].params.equals(params)
     vocab = gc.Vocab.from_text(settings["text"])
     batches = gc.make_batches(vocab.encode(settings["text"]), vocab.size, 2, 4)
     expected = gc.run_batches(params, batches, gc.GRUConfig("after", "take"))[0]
@@ -441,12 +441,12 @@ def test_every_page_runs_in_presentation_mode():
 
 def test_every_page_has_a_narrative_in_the_tutorials_order():
     from app_helpers import ROOT
-    from ui.lesson import NARRATIVE
-    titles = []
+    from ui import registry
+    entries = []
     for path in sorted((ROOT / "pages").glob("*.py"), key=lambda p: int(p.name.split("_")[0])):
         m = re.search(r'page\.setup\("([^"]+)"', path.read_text(encoding="utf-8"))
         assert m, path
-        titles.append(m.group(1))
-    assert all(t in NARRATIVE for t in titles), [t for t in titles if t not in NARRATIVE]
-    steps = [int(re.match(r"Step (\d+)", NARRATIVE[t]).group(1)) for t in titles]
+        entries.append(registry.get(m.group(1)))
+    assert all(e.narrative for e in entries)
+    steps = [int(re.match(r"Step (\d+)", e.narrative).group(1)) for e in entries]
     assert steps == sorted(steps)

@@ -3,8 +3,11 @@
 - Every st.cache_data / st.cache_resource / functools cache in app.py, pages/ and ui/ has a
   bound (max_entries / maxsize; or a ttl).
 - 1,000 distinct texts through ui.compute's cached run and gradients (a fresh process,
-  tests/cache_probe.py): RSS after 1,000 inputs is within a few MB of RSS after 100, far below
+  tests/cache_probe.py, the cache's budget set to 8 MB): the cache holds at most its budget,
+  and RSS after 1,000 inputs is within the budget (and a few MB) of RSS after 100, far below
   what 1,000 kept entries would take (measured pickled size of one entry x 1,000).
+- ui/cache.py's BytesLRU: evicts the least recently used entries by bytes, shares one
+  read-only object per key.
 """
 from __future__ import annotations
 
@@ -74,7 +77,8 @@ def probe(*args: str, timeout: float = 240) -> dict:
 
 @pytest.mark.load
 def test_memory_stays_flat_over_1000_distinct_inputs():
-    r = probe("--inputs", "1000", "--length", "120", "--pages", "run", "grads")
+    r = probe("--inputs", "1000", "--length", "120", "--pages", "run", "grads", "--cache-mb", "8")
+    assert r["cache_bytes"] <= r["cache_max_bytes"] == 8 * 2**20, r
     points = dict((int(n), mb) for n, mb in r["checkpoints"])
     start, after_100, after_1000 = points[0], points[100], points[1000]
     unbounded_growth_mb = r["entry_bytes"] * 900 / 2**20
@@ -83,3 +87,31 @@ def test_memory_stays_flat_over_1000_distinct_inputs():
           f"one entry pickles to {r['entry_bytes'] / 1024:.0f} KB, so 900 more kept entries "
           f"would add ~{unbounded_growth_mb:.0f} MB")
     assert after_1000 - after_100 < min(30.0, 0.15 * unbounded_growth_mb), r["checkpoints"]
+
+
+def test_the_cache_is_bounded_in_bytes_and_shares_read_only_values():
+    import numpy as np
+
+    from ui.cache import ENTRY_BYTES, BytesLRU, nbytes
+    made = []
+
+    def make(n):
+        made.append(n)
+        return {"a": np.zeros(n)}                    # 8 n bytes
+
+    cache = BytesLRU(max_bytes=3 * (8000 + ENTRY_BYTES))
+    first = cache.get_or_make("k0", lambda: make(1000))
+    assert cache.get_or_make("k0", lambda: make(1000)) is first and made == [1000]
+    with pytest.raises(ValueError):
+        first["a"][0] = 1.0                          # shared: nobody may change it
+    for k in ("k1", "k2"):
+        cache.get_or_make(k, lambda: make(1000))
+    cache.get_or_make("k0", lambda: make(1000))       # k0 used again: k1 is now the oldest
+    cache.get_or_make("k3", lambda: make(1000))
+    assert len(cache) == 3 and cache.bytes == 3 * (8000 + ENTRY_BYTES)
+    assert cache.get_or_make("k1", lambda: make(1000)) is not None and made.count(1000) == 5
+    too_big = cache.get_or_make("big", lambda: make(10**6))   # larger than the budget: not kept
+    assert too_big["a"].size == 10**6 and "big" not in cache._items
+    # views of one block count once
+    block = np.zeros((4, 100))
+    assert nbytes({"x": block, "rows": [block[0], block[1:]], "text": "ab"}) == 3200 + 8

@@ -249,9 +249,9 @@ def test_training_page_at_its_largest_learning_rate_shows_no_nan(optimizer, clip
     assert not at.exception
     finish_training(at)
     assert_no_nan_shown(at, "after training")
-    trained = at.session_state["trained_params"]
+    trained = at.session_state["model"].params
     assert not nonfinite("trained params", trained.as_dict())
-    assert at.session_state["trained_info"].steps > 0
+    assert at.session_state["model"].training.steps > 0
 
 
 @pytest.mark.skipif(not TRAINING_PAGES, reason="no Training page yet")

@@ -7,8 +7,9 @@ import pytest
 
 import gru_core as gc
 from tests.app_helpers import charts, decode, heatmap_z, no_exception, run_page
+from ui import registry
 
-PAGE = "pages/6_Backprop_through_time.py"
+PAGE = registry.get("backprop").file
 LONG = ("The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs! "
         "How vexingly quick daft zebras jump; 0123456789 ") * 6          # 798 characters
 BIG = {"text": LONG, "batch_size": 16, "seq_len": 32, "hidden_size": 32, "weights": "random",

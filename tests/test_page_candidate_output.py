@@ -10,10 +10,11 @@ import pytest
 
 import gru_core as gc
 from app_helpers import charts, heatmap_z, run_page
+from ui import registry
 
-CANDIDATE = "pages/3_Candidate_and_state.py"
+CANDIDATE = registry.get("candidate").file
 CHAIN = {"candidate_view": "Through time: the chain"}      # the Candidate page's second tab
-OUTPUT = "pages/4_Output_and_softmax.py"
+OUTPUT = registry.get("output").file
 PAGES = (CANDIDATE, OUTPUT)
 
 PUBLISHED_H = np.array([[.7565, -.3472], [-.1355, -.2040]])

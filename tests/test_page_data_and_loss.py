@@ -5,9 +5,10 @@ import pytest
 
 import gru_core as gc
 from app_helpers import charts, decode, heatmap_z, run_page
+from ui import registry
 
-DATA = "pages/1_Data_and_batches.py"
-LOSS = "pages/5_Loss.py"
+DATA = registry.get("data").file
+LOSS = registry.get("loss").file
 PAGES = (DATA, LOSS)
 LONG_TEXT = ("The quick brown fox jumps over the lazy dog; " * 50)[:2000]
 HELLO = "hello world, hello moon, hello sun and stars"     # 44 characters, 3 batches of 3×4

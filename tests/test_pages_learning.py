@@ -17,10 +17,11 @@ import gru_core as gc
 from tests.app_helpers import ROOT, TIMEOUT, charts, decode, heatmap_z, no_exception
 from ui import plots
 from ui.texts import UPLOAD_LIMIT, decode_upload
+from ui import registry
 
-TRAIN = "pages/7_Training_and_sampling.py"
-EXPLORE = "pages/8_Gate_explorer.py"
-GATES = "pages/2_Gates_z_and_r.py"
+TRAIN = registry.get("training").file
+EXPLORE = registry.get("explorer").file
+GATES = registry.get("gates").file
 SONNETS = (ROOT / "data" / "sonnets.txt").read_text(encoding="utf-8")
 
 
@@ -135,7 +136,7 @@ def test_training_page_extremes(state):
     at = train(app(TRAIN, state).run())
     assert no_exception(at), at.exception
     assert not errors(at), errors(at)
-    info = at.session_state["trained_info"]
+    info = at.session_state["model"].training
     assert info.steps >= 1 and np.isfinite(info.history).all()
     assert {"loss_curve", "delta_W_z", "delta_U_h", "delta_W_y", "sample_probs"} <= set(charts(at))
 
@@ -154,7 +155,7 @@ def test_training_lowers_the_loss_and_the_weights_reach_the_gates_page():
     at.switch_page(TRAIN).run()
     assert no_exception(at)
     at = train(at)
-    info = at.session_state["trained_info"]
+    info = at.session_state["model"].training
     assert info.steps == 100 * 3                                   # 100 epochs of 3 batches
     assert info.history[-1] < 0.25 * info.history[0]
     # the same training, independently: Part 1's text, dictionary, weights and sizes; streams
@@ -163,7 +164,7 @@ def test_training_lowers_the_loss_and_the_weights_reach_the_gates_page():
     batches = gc.make_batches(vocab.encode(text), vocab.size, 2, 3, "streams")
     ref = gc.train(gc.tutorial_params(), batches, gc.GRUConfig("before", "keep"), optimizer="adam",
                    lr=0.01, epochs=100, clip=5.0, clip_kind="value", loss="ce")
-    trained = at.session_state["trained_params"]
+    trained = at.session_state["model"].params
     for name, arr in ref.params.items():
         np.testing.assert_allclose(getattr(trained, name), arr, rtol=1e-12, atol=1e-12)
     metrics = {m.label: m.value for m in at.metric}
@@ -191,7 +192,7 @@ def test_stop_keeps_the_weights_trained_so_far():
     assert no_exception(at), at.exception
     assert at.session_state["train_stop"] is True
     assert job.done and "train_job" not in at.session_state
-    info = at.session_state["trained_info"]
+    info = at.session_state["model"].training
     assert info.stopped and 0 < info.steps == info.run_steps < info.run_total == 500 * info.num_batches
     assert any("weights of those" in w.value for w in at.warning)
     # the same number of steps, independently: the kept weights are exactly those of step k
@@ -203,7 +204,7 @@ def test_stop_keeps_the_weights_trained_so_far():
                    callback=done.append, should_stop=lambda: len(done) >= info.steps)
     assert ref.steps == info.steps
     for name, arr in ref.params.items():
-        np.testing.assert_allclose(getattr(at.session_state["trained_params"], name), arr, atol=1e-12)
+        np.testing.assert_allclose(getattr(at.session_state["model"].params, name), arr, atol=1e-12)
     np.testing.assert_allclose(info.history, ref.history, atol=1e-12)
 
 
@@ -212,7 +213,7 @@ def test_sampling_is_reproducible_with_a_seed():
              "sample_temperature": 1.5}
     at = train(app(TRAIN, state).run())
     sampled = at.code[1].value
-    params = at.session_state["trained_params"]
+    params = at.session_state["model"].params
     vocab = gc.Vocab.from_text(gc.TUTORIAL_TEXT, gc.TUTORIAL_ORDER)
     ref = gc.sample(params, vocab, "Ma", 60, gc.GRUConfig("before", "keep"), temperature=1.5, seed=7)
     assert at.code[0].value == "Ma" and sampled == ref.text
@@ -286,7 +287,7 @@ def test_explorer_trained_and_initial_weights():
     assert any("No trained weights yet" in w.value for w in at.warning)
     at.switch_page(TRAIN).run()
     at = train(at)
-    model = at.session_state["trained_info"]
+    model = at.session_state["model"]
     at.switch_page(EXPLORE).run()
     assert at.session_state["explore_weights"] == "trained"
     ids = model.vocab.encode(gc.TUTORIAL_TEXT)[:, None]
@@ -304,19 +305,20 @@ def test_explorer_trained_and_initial_weights():
 
 def test_continue_training_joins_the_runs_and_keeps_the_first_initial_weights():
     at = train(app(TRAIN, {"train_epochs": 10}).run())
-    first = at.session_state["trained_info"]
+    first = at.session_state["model"].training
     at.radio(key="train_from").set_value("continue").run()
     at = train(at)
-    info = at.session_state["trained_info"]
+    info = at.session_state["model"].training
     assert info.runs == 2 and info.steps == 2 * first.steps == 60
     assert info.history[:30] == first.history and info.epoch_ends[-1] == 60
-    assert info.initial.equals(gc.tutorial_params())                # "before" = before any training
+    model = at.session_state["model"]
+    assert model.initial.equals(gc.tutorial_params())               # "before" = before any training
     text = gc.TUTORIAL_TEXT
     vocab = gc.Vocab.from_text(text, gc.TUTORIAL_ORDER)
     batches = gc.make_batches(vocab.encode(text), vocab.size, 2, 3, "streams")
     one = gc.train(gc.tutorial_params(), batches, optimizer="adam", lr=0.01, epochs=10)
     two = gc.train(one.params, batches, optimizer="adam", lr=0.01, epochs=10)
     for name, arr in two.params.items():
-        np.testing.assert_allclose(getattr(info.params, name), arr, atol=1e-12)
+        np.testing.assert_allclose(getattr(model.params, name), arr, atol=1e-12)
     np.testing.assert_allclose(heatmap_z(charts(at)["delta_W_h"]),
                                two.params.W_h - gc.tutorial_params().W_h, atol=1e-12)

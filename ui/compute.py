@@ -1,23 +1,34 @@
 """Everything a page shows is computed here, by gru_core, once per input.
 
-`get_run(settings)` is cached with a bounded st.cache_data over arrays (not figures): moving a
-time-step or batch selector only redraws. Bad input raises `InputError` with a message for the
-user; pages show it with `st.error` and stop.
+`get_run(settings, model)` decides the weights (once, `choose_weights`) and runs the GRU over
+every batch; the Run carries its own cache key, so every other getter takes the run:
+`get_grads(run, n, loss)`, `get_bptt(run, n, loss)`, ... Results are arrays (not figures) in
+one server-wide cache bounded in bytes (ui/cache.py), shared read-only by every session:
+moving a time-step or batch selector only redraws. Bad input raises `InputError` with a
+message for the user; pages show it with `st.error` and stop.
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import streamlit as st
 
 import gru_core as gc
 from gru_core.params import TUTORIAL_ORDER
+from gru_core.snippets import numpy_snippet, torch_snippet
 
-from .state import TEXT_LIMIT, Settings
+from .cache import BytesLRU, digest
+from .store import TEXT_LIMIT, Model, Settings
 
-CACHE_ENTRIES = 32
+CACHE_BYTES = 768 * 2**20      # every computed array of the server together (runs, gradients, ...)
+CACHE = BytesLRU(CACHE_BYTES)
+
+
+def cached(key, make):
+    """CACHE.get_or_make: one shared, read-only result per key."""
+    return CACHE.get_or_make(key, make)
 
 
 class InputError(ValueError):
@@ -56,7 +67,8 @@ class Run:
     ce_all: gc.losses.CrossEntropy     # term1 (N, S, B, V), term2 (N, S, B), term3 (N, S)
     l2_all: gc.losses.L2Loss           # per_position (N, S, B), per_step (N, S)
     notes: list[str] = field(default_factory=list)   # what was adjusted, shown to the user
-    weights_source: str = "random"
+    weights_source: str = "random"     # "tutorial", "random" or the model's source
+    key: tuple = ()                    # (settings, (weights digest, vocabulary) or None)
 
     @property
     def num_batches(self) -> int:
@@ -105,67 +117,71 @@ def validate_text(text: str) -> None:
                          "for example `MathMathMathMathMath`.")
 
 
-def choose_params(settings: Settings, vocab: gc.Vocab, trained) -> tuple[gc.Params, str, list[str]]:
+def choose_weights(settings: Settings, vocab: gc.Vocab,
+                   model: Model | None = None) -> tuple[gc.Params, str, list[str]]:
+    """The weights a run shows, and where they come from, decided once for every page:
+    (params, source, notes for the user).
+
+    weights "trained": the store's model if it belongs to this vocabulary (same characters in
+    the same row order: equal sizes are not enough, rows of W would sit under the wrong
+    characters) and H; "tutorial": the published weights if they fit ('hatM', H = 2);
+    otherwise random weights with the sidebar's seed, and a note saying why."""
     V, H = vocab.size, settings.hidden_size
-    if settings.weights == "trained" and trained is not None:
-        if trained.vocab_size == V and trained.hidden_size == H:
-            return trained, "trained", []
-        return (gc.init_params(V, H, seed=settings.seed), "random",
-                ["The trained weights were made for another vocabulary or hidden size; "
-                 "showing random weights. Train again on the Training page."])
+    random = gc.init_params(V, H, seed=settings.seed)
     if settings.weights == "trained":
-        return (gc.init_params(V, H, seed=settings.seed), "random",
-                ["No trained weights yet: train on the Training page. Showing random weights."])
+        if model is None:
+            return random, "random", [
+                "No trained weights yet: train on the Training page. Showing random weights."]
+        if not model.fits(vocab.chars, H):
+            what = (f"{len(model.chars)} characters" if model.chars is not None
+                    else f"{model.params.vocab_size} characters")
+            return random, "random", [
+                f"The trained weights belong to another vocabulary or hidden size ({what}, "
+                f"H = {model.hidden_size}; {model.description}); this text has {V} characters "
+                f"and H = {H}. Showing random weights (seed {settings.seed}); train on this text "
+                "on the Training page."]
+        return model.params, model.source, []
     if settings.weights == "tutorial":
         if vocab.chars == tuple(TUTORIAL_ORDER) and H == 2:
             return gc.tutorial_params(), "tutorial", []
         differences = ([f"this dictionary has {V} characters" + (" in another order" if V == 4 else "")]
                        if vocab.chars != tuple(TUTORIAL_ORDER) else []) + ([f"H = {H}"] if H != 2 else [])
-        return (gc.init_params(V, H, seed=settings.seed), "random",
-                [f"The tutorial's published weights fit its dictionary ('hatM') and hidden size 2; "
-                 f"here {' and '.join(differences)}, so random weights (seed {settings.seed}) "
-                 "are shown."])
-    return gc.init_params(V, H, seed=settings.seed), "random", []
+        return random, "random", [
+            f"The tutorial's published weights fit its dictionary ('hatM') and hidden size 2; "
+            f"here {' and '.join(differences)}, so random weights (seed {settings.seed}) are shown."]
+    return random, "random", []
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _compute(settings: Settings, trained_arrays: dict | None) -> Run:
+def _compute(settings: Settings, model: Model | None, key: tuple) -> Run:
     validate_text(settings.text)
     order, notes = effective_order(settings)
     try:
         vocab = gc.Vocab.from_text(settings.text, order)
         ids = vocab.encode(settings.text)
         batches = gc.make_batches(ids, vocab.size, settings.batch_size, settings.seq_len, settings.layout)
-        config = gc.GRUConfig(settings.reset, settings.update)
-        trained = gc.Params.from_dict(trained_arrays) if trained_arrays else None
-        params, source, more = choose_params(settings, vocab, trained)
+        params, source, more = choose_weights(settings, vocab, model)
     except ValueError as err:
         raise InputError(f"This input cannot run: {err}.") from None
-    trace = gc.forward_all(params, batches, config)                  # (N·S, B, ...)
+    trace = gc.forward_all(params, batches, settings.config)         # (N·S, B, ...)
     probs = trace.probs.reshape(batches.Y.shape)                     # (N, S, B, V)
     ce, l2 = gc.cross_entropy(probs, batches.Y), gc.l2_loss(probs, batches.Y)
-    return Run(settings, vocab, ids, batches, params, config, trace, ce, l2, notes + more, source)
+    return Run(settings, vocab, ids, batches, params, settings.config, trace, ce, l2,
+               notes + more, source, key)
 
 
-def _arrays(trained: gc.Params | None) -> dict | None:
-    """Trained weights as the cache key the cached functions take (arrays hash by content)."""
-    return trained.as_dict() if trained is not None else None
+def get_run(settings: Settings, model: Model | None = None) -> Run:
+    """The whole forward run for these settings and, with weights "trained", the store's model
+    (cached). Raises InputError for bad input."""
+    uses_model = settings.weights == "trained" and model is not None
+    # everything the weights depend on: the settings, and the model's weights and vocabulary
+    key = (settings, (digest(model.params.as_dict()), model.chars) if uses_model else None)
+    return cached(("run", key), lambda: _compute(settings, model if uses_model else None, key))
 
 
-def get_run(settings: Settings, trained: gc.Params | None = None) -> Run:
-    """The whole forward run for these settings (cached). Raises InputError for bad input."""
-    return _compute(settings, _arrays(trained))
-
-
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _grads(settings: Settings, trained_arrays: dict | None, n: int, loss: str):
-    run = _compute(settings, trained_arrays)
-    return gc.backward(run.params, run.traces[n], run.batches.Y[n], run.config, loss)
-
-
-def get_grads(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> gc.Grads:
+def get_grads(run: Run, n: int, loss: str = "ce") -> gc.Grads:
     """BPTT gradients of batch n's loss (cached)."""
-    return _grads(run.settings, _arrays(trained), n, loss)
+    return cached(("grads", run.key, n, loss), lambda: gc.backward(
+        run.params, run.traces[n], run.batches.Y[n], run.config, loss))
 
 
 # ---------------------------------------------------------------- backprop through time page
@@ -180,25 +196,20 @@ class BPTT:
     loss: float
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _bptt(settings: Settings, trained_arrays: dict | None, n: int, loss: str) -> BPTT:
-    run = _compute(settings, trained_arrays)
-    g = _grads(settings, trained_arrays, n, loss)
+def _bptt(run: Run, n: int, loss: str) -> BPTT:
+    g = get_grads(run, n, loss)
     per_step = {name: g.per_step(name) for name in gc.PARAM_NAMES}
     dh_prev = sum(g.dh_prev_parts[k] for k in ("direct", "via_z", "via_r", "via_h"))
     value = run.ce[n].loss if loss == "ce" else run.l2[n].loss
     return BPTT(g, per_step, dh_prev, value)
 
 
-def get_bptt(run: Run, n: int, loss: str = "ce", trained: gc.Params | None = None) -> BPTT:
+def get_bptt(run: Run, n: int, loss: str = "ce") -> BPTT:
     """Batch n's gradients, each step's contribution, and dL/dh_{t-1} per step (cached)."""
-    return _bptt(run.settings, _arrays(trained), n, loss)
+    return cached(("bptt", run.key, n, loss), lambda: _bptt(run, n, loss))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _norms_back(settings: Settings, trained_arrays: dict | None, n: int, loss: str,
-                u_scale: float) -> dict[str, np.ndarray]:
-    run = _compute(settings, trained_arrays)
+def _norms_back(run: Run, n: int, loss: str, u_scale: float) -> dict[str, np.ndarray]:
     p = run.params
     if u_scale != 1.0:
         p = p.replace(U_z=p.U_z * u_scale, U_r=p.U_r * u_scale, U_h=p.U_h * u_scale)
@@ -214,12 +225,11 @@ def _norms_back(settings: Settings, trained_arrays: dict | None, n: int, loss: s
             "last": np.linalg.norm(only_last.dh, axis=-1).mean(axis=-1)}
 
 
-def get_norms_back(run: Run, n: int, loss: str = "ce", u_scale: float = 1.0,
-                   trained: gc.Params | None = None) -> dict[str, np.ndarray]:
+def get_norms_back(run: Run, n: int, loss: str = "ce", u_scale: float = 1.0) -> dict[str, np.ndarray]:
     """‖dL/dh_t‖ (mean over the batch rows) for t = 1..S, with U_z, U_r, U_h scaled by u_scale:
     "every" for the loss at every step, "last" for the loss at the last step only (cached)."""
-    return _norms_back(run.settings, _arrays(trained), n, loss,
-                       float(u_scale))
+    u_scale = float(u_scale)
+    return cached(("norms", run.key, n, loss, u_scale), lambda: _norms_back(run, n, loss, u_scale))
 
 
 @dataclass
@@ -234,10 +244,9 @@ class Clipped:
     largest: dict                      # name -> max |g| before clipping
 
 
-def get_clipped(run: Run, n: int, loss: str, kind: str, c: float,
-                trained: gc.Params | None = None) -> Clipped:
+def get_clipped(run: Run, n: int, loss: str, kind: str, c: float) -> Clipped:
     """Batch n's summed gradients before and after gru_core.clip_grads(kind, c)."""
-    g = get_grads(run, n, loss, trained)
+    g = get_grads(run, n, loss)
     before = g.as_params()
     after, norm_before = gc.clip_grads(g, kind, c)
     changed_by = {k: int(np.count_nonzero(a != getattr(before, k))) for k, a in after.items()}
@@ -257,24 +266,16 @@ def gradient_check_plan(run: Run) -> tuple[int | None, int, float]:
     max_checks = None if sum(sizes) <= GRADCHECK_ALL_UP_TO else GRADCHECK_PER_PARAM
     checked = sum(sizes) if max_checks is None else sum(min(s, max_checks) for s in sizes)
     S, B, H = run.batches.seq_len, run.batches.batch_size, run.params.hidden_size
-    per_forward = 3e-4 + S * (2e-5 + 2.5e-9 * B * H * H)      # measured on the dev container
+    per_forward = 3e-4 + S * (2e-5 + 2.5e-9 * B * H * H)      # seconds per forward, measured
     return max_checks, checked, 4 * checked * per_forward
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _gradient_check(settings: Settings, trained_arrays: dict | None, n: int, loss: str,
-                    max_checks: int | None) -> dict[str, float]:
-    run = _compute(settings, trained_arrays)
-    return gc.gradient_check(run.params, run.batches.X[n], run.batches.Y[n], run.traces[n].h0,
-                             run.config, loss, max_checks=max_checks)
-
-
-def get_gradient_check(run: Run, n: int, loss: str = "ce",
-                       trained: gc.Params | None = None) -> dict[str, float]:
+def get_gradient_check(run: Run, n: int, loss: str = "ce") -> dict[str, float]:
     """Max relative error (analytic vs. central differences) per parameter, batch n (cached)."""
     max_checks, _, _ = gradient_check_plan(run)
-    return _gradient_check(run.settings, _arrays(trained), n,
-                           loss, max_checks)
+    return cached(("gradcheck", run.key, n, loss, max_checks), lambda: gc.gradient_check(
+        run.params, run.batches.X[n], run.batches.Y[n], run.traces[n].h0, run.config, loss,
+        max_checks=max_checks))
 
 
 # ---------------------------------------------------------------- learning pages (training, sampling, gate explorer)
@@ -288,17 +289,17 @@ def learning_length(n_chars: int, vocab_size: int) -> int:
     return min(n_chars, max(2, LEARN_CELLS // max(vocab_size, 1)))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def learning_batches(text: str, order: str | None, batch_size: int, seq_len: int,
                      layout: str) -> tuple[gc.Vocab, gc.Batches]:
-    """The vocabulary and the training batches of a text. Raises InputError for sizes that
-    leave no full batch (the message says what would work)."""
-    try:
+    """The vocabulary and the training batches of a text (cached). Raises InputError for sizes
+    that leave no full batch (the message says what would work)."""
+    def make():
         vocab = gc.Vocab.from_text(text, order)
-        batches = gc.make_batches(vocab.encode(text), vocab.size, batch_size, seq_len, layout)
+        return vocab, gc.make_batches(vocab.encode(text), vocab.size, batch_size, seq_len, layout)
+    try:
+        return cached(("batches", text, order, batch_size, seq_len, layout), make)
     except ValueError as err:
         raise InputError(f"This text cannot be cut into batches: {err}.") from None
-    return vocab, batches
 
 
 @dataclass(frozen=True)
@@ -319,11 +320,9 @@ class Explored:
         return float(-np.mean(np.log(np.maximum(self.p_next, 1e-300)))) if self.p_next.size else 0.0
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _explore(text: str, chars: tuple, arrays: dict, reset: str, update: str) -> Explored:
-    vocab = gc.Vocab(tuple(chars))
+def _explore(text: str, vocab: gc.Vocab, params: gc.Params, config: gc.GRUConfig) -> Explored:
     ids = vocab.encode(text)
-    trace = gc.forward(gc.Params.from_dict(arrays), ids[:, None], None, gc.GRUConfig(reset, update))
+    trace = gc.forward(params, ids[:, None], None, config)
     p_next = trace.probs[:-1, 0, :][np.arange(len(ids) - 1), ids[1:]]
     counts = np.bincount(ids, minlength=vocab.size)
     by_char = {}
@@ -343,22 +342,19 @@ def explore_text(text: str, vocab: gc.Vocab, params: gc.Params, config: gc.GRUCo
         shown = " ".join(repr(c) for c in unknown[:20])
         raise InputError(f"These weights were trained on another vocabulary and do not know "
                          f"{len(unknown)} character(s) of this text: {shown}.")
-    return _explore(text, vocab.chars, params.as_dict(), config.reset, config.update)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _sample(arrays: dict, chars: tuple, reset: str, update: str, primer: str, n: int,
-            temperature: float, greedy: bool, seed: int) -> gc.SampleResult:
-    return gc.sample(gc.Params.from_dict(arrays), gc.Vocab(tuple(chars)), primer, n,
-                     gc.GRUConfig(reset, update), temperature=temperature, greedy=greedy, seed=seed)
+    return cached(("explore", text, vocab.chars, digest(params.as_dict()), config),
+                  lambda: _explore(text, vocab, params, config))
 
 
 def sample_text(params: gc.Params, vocab: gc.Vocab, config: gc.GRUConfig, primer: str, n: int, *,
                 temperature: float = 1.0, greedy: bool = False, seed: int = 0) -> gc.SampleResult:
     """gru_core.sample, cached. Raises InputError for an empty primer or unknown characters."""
+    n, temperature, greedy, seed = int(n), float(temperature), bool(greedy), int(seed)
+    key = ("sample", digest(params.as_dict()), vocab.chars, config, primer, n, temperature,
+           greedy, seed)
     try:
-        return _sample(params.as_dict(), vocab.chars, config.reset, config.update, primer, int(n),
-                       float(temperature), bool(greedy), int(seed))
+        return cached(key, lambda: gc.sample(params, vocab, primer, n, config,
+                                             temperature=temperature, greedy=greedy, seed=seed))
     except ValueError as err:
         raise InputError(f"Cannot sample: {err}.") from None
 
@@ -386,10 +382,7 @@ def _clamp(values) -> np.ndarray | None:
     return np.array([np.nan if v is None else float(v) for v in values])
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _whatif(settings: Settings, trained_arrays: dict | None, clamp_z, clamp_r, edit,
-            start: tuple[int, int]) -> WhatIf:
-    run = _compute(settings, trained_arrays)
+def _whatif(run: Run, clamp_z, clamp_r, edit, start: tuple[int, int]) -> WhatIf:
     p = run.params
     if edit is not None:
         name, index, value = edit
@@ -403,8 +396,8 @@ def _whatif(settings: Settings, trained_arrays: dict | None, clamp_z, clamp_r, e
     return WhatIf(p, traces, ce)
 
 
-def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None, start: tuple[int, int] = (0, 0),
-               trained: gc.Params | None = None) -> WhatIf:
+def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None,
+               start: tuple[int, int] = (0, 0)) -> WhatIf:
     """clamp_z / clamp_r: tuples of length H (None = free, else the forced gate value), applied
     from start = (batch, step) (0-based) on; edit: (parameter name, index tuple, new value) or
     None, applied to the whole run (cached). Raises InputError for a bad edit."""
@@ -416,10 +409,11 @@ def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None, start: tuple[int
         if not np.isfinite(value):
             raise InputError("The new weight must be a finite number.")
         edit = (name, tuple(int(i) for i in index), float(value))
-    return _whatif(run.settings, _arrays(trained),
-                   None if clamp_z is None else tuple(clamp_z),
-                   None if clamp_r is None else tuple(clamp_r), edit,
-                   (int(start[0]), int(start[1])))
+    clamp_z = None if clamp_z is None else tuple(clamp_z)
+    clamp_r = None if clamp_r is None else tuple(clamp_r)
+    start = (int(start[0]), int(start[1]))
+    return cached(("whatif", run.key, clamp_z, clamp_r, edit, start),
+                  lambda: _whatif(run, clamp_z, clamp_r, edit, start))
 
 
 def h_over_time(traces, b: int) -> np.ndarray:
@@ -430,9 +424,7 @@ def h_over_time(traces, b: int) -> np.ndarray:
 CONVENTIONS = (("before", "keep"), ("before", "take"), ("after", "keep"), ("after", "take"))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _conventions(settings: Settings, trained_arrays: dict | None) -> dict:
-    run = _compute(settings, trained_arrays)
+def _conventions(run: Run) -> dict:
     out = {}
     for reset, update in CONVENTIONS:
         traces = gc.run_batches(run.params, run.batches, gc.GRUConfig(reset, update))
@@ -441,30 +433,26 @@ def _conventions(settings: Settings, trained_arrays: dict | None) -> dict:
     return out
 
 
-def get_conventions(run: Run, trained: gc.Params | None = None) -> dict:
+def get_conventions(run: Run) -> dict:
     """{(reset, update): (traces per batch, cross-entropy per batch)}: the same weights under
     the four conventions (cached)."""
-    return _conventions(run.settings, _arrays(trained))
+    return cached(("conventions", run.key), lambda: _conventions(run))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _snippets(settings: Settings, trained_arrays: dict | None) -> tuple[str, str]:
-    from gru_core.snippets import numpy_snippet, torch_snippet
-    run = _compute(settings, trained_arrays)
-    args = (run.params, settings.text, run.vocab.chars, run.batches.batch_size,
-            run.batches.seq_len, run.config, settings.layout)
+def _snippets(run: Run) -> tuple[str, str]:
+    args = (run.params, run.settings.text, run.vocab.chars, run.batches.batch_size,
+            run.batches.seq_len, run.config, run.settings.layout)
     return numpy_snippet(*args), torch_snippet(*args)
 
 
-def get_snippets(run: Run, trained: gc.Params | None = None) -> tuple[str, str]:
+def get_snippets(run: Run) -> tuple[str, str]:
     """(NumPy source, PyTorch source) reproducing batch 1's h of this run (cached)."""
-    return _snippets(run.settings, _arrays(trained))
+    return cached(("snippets", run.key), lambda: _snippets(run))
 
 
 def torch_layout_npz(params: gc.Params) -> bytes:
     """The weights in torch.nn.GRU's state-dict layout plus the output layer (Linear(H, V):
     out.weight = W_y.T, out.bias = b_y), as an .npz file."""
-    import io
     buf = io.BytesIO()
     np.savez(buf, **gc.to_torch_state_dict(params), **{"out.weight": params.W_y.T,
                                                        "out.bias": params.b_y})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from . import exports, lesson, plots
+from . import exports, lesson, plots, store
 
 
 def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
@@ -59,7 +59,7 @@ def chart(fig, key: str) -> None:
 def _presented(fig):
     """In presentation mode: larger axis labels and titles (numbers in cells keep their size, so
     they still fit narrow cells)."""
-    if lesson.presenting():
+    if store.presenting():
         size = lesson.PLOT_FONT
         fig.update_layout(font_size=size, title_font_size=size + 3)
     return fig

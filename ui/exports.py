@@ -1,6 +1,6 @@
 """Every matrix a page draws, offered for download: labelled CSV (pandas) and NPZ.
 
-`page.matrix` registers what it draws; `page.downloads` packs the registered matrices.
+`draw.matrix` registers what it draws; `draw.downloads` packs the registered matrices.
 The registry lives in session state and is cleared at the start of every page run.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-KEY = "_exports"
+from .store import EXPORTS_KEY as KEY
 
 
 def clear() -> None:

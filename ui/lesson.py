@@ -15,25 +15,19 @@ Presentation mode ('present=1' in the URL) enlarges the fonts with a constant CS
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import gru_core as gc
 
-from . import state
+from . import registry, store
+from .compute import effective_order
 
 FORMAT = "gru-matrix-lab-lesson"
 VERSION = 1
-ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 1_000_000
-UPLOAD_KEY = "lesson_file"
-ERROR_KEY = "_lesson_error"
-LOADED_KEY = "_lesson_loaded"
-GOTO_KEY = "_lesson_goto"
-HIDE_PICK_KEY = "_hide_pick"
+UPLOAD_KEY = store.LESSON_UPLOAD_KEY
 TOP_LEVEL = ("format", "version", "page", "batch", "step", "settings", "weights")
 
 
@@ -42,11 +36,11 @@ class LessonError(ValueError):
 
 
 def setting_defaults() -> dict:
-    return {**state.DEFAULTS, **state.VIEW_DEFAULTS}
+    return {**store.DEFAULTS, **store.VIEW_DEFAULTS}
 
 
 def settings_from_state(s) -> dict:
-    """The lesson's settings: every sidebar control and view flag, from session state."""
+    """The lesson's settings: every sidebar control and view flag, from session store."""
     return {k: s.get(k, v) for k, v in setting_defaults().items()}
 
 
@@ -94,7 +88,7 @@ def _short(value, limit: int = 40) -> str:
 
 def _check_setting(key: str, value):
     default = setting_defaults()[key]
-    choices = {**state.CHOICES, **state.VIEW_CHOICES}
+    choices = {**store.CHOICES, **store.VIEW_CHOICES}
     if key in choices:
         if value not in choices[key]:
             raise LessonError(f"setting '{key}' must be one of {', '.join(choices[key])}; the file "
@@ -104,21 +98,21 @@ def _check_setting(key: str, value):
             raise LessonError(f"setting '{key}' must be true or false; the file has "
                               f"{_short(value)}.")
     elif isinstance(default, int):
-        limits = {"seed": state.MAX_SEED, "batch_size": state.MAX_BATCH,
-                  "seq_len": state.MAX_SEQ, "hidden_size": state.MAX_HIDDEN}
+        limits = {"seed": store.MAX_SEED, "batch_size": store.MAX_BATCH,
+                  "seq_len": store.MAX_SEQ, "hidden_size": store.MAX_HIDDEN}
         _whole(f"settings.{key}", value, 0 if key in ("seed", "cell_b", "cell_j") else 1,
                limits.get(key))
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise LessonError(f"setting '{key}' must be text; the file has {_short(value)}.")
-        if len(value) > state.TEXT_LIMIT:
+        if len(value) > store.TEXT_LIMIT:
             raise LessonError(f"setting '{key}' has {len(value):,} characters; the limit is "
-                              f"{state.TEXT_LIMIT:,}.")
+                              f"{store.TEXT_LIMIT:,}.")
         if key == "hide":
-            unknown = [n for n in value.split(",") if n and n not in state.HIDEABLE]
+            unknown = [n for n in value.split(",") if n and n not in store.HIDEABLE]
             if unknown:
                 raise LessonError(f"'hide' names unknown controls {_short(unknown)}; known: "
-                                  f"{', '.join(state.HIDEABLE)}.")
+                                  f"{', '.join(store.HIDEABLE)}.")
     return value
 
 
@@ -152,7 +146,7 @@ def _check_page(page) -> str:
     if not isinstance(page, str) or not (page == "app.py" or (
             page.startswith("pages/") and page.endswith(".py") and "/" not in page[6:])):
         raise LessonError(f"'page' must be app.py or pages/<file>.py; the file has {_short(page)}.")
-    if not (ROOT / page).is_file():
+    if page not in registry.BY_FILE:
         raise LessonError(f"The lesson's page {_short(page)} does not exist in this app.")
     return page
 
@@ -219,40 +213,43 @@ def parse(data: bytes) -> dict:
 
 # ---------------------------------------------------------------- in the app
 
-def current(page_file: str, trained: gc.Params | None) -> dict:
-    """The lesson of what is on screen now."""
+def current(page_file: str) -> dict:
+    """The lesson of what is on screen now: the store's model is saved when the sidebar shows it."""
     s = st.session_state
-    params = trained if s.get("weights") == "trained" else None
+    model = store.model()
+    params = model.params if model is not None and s.get("weights") == "trained" else None
     return to_lesson(settings_from_state(s), page_file, s.get("batch", 1), s.get("step", 1), params)
 
 
 def _load() -> None:
     """on_change of the uploader: the file's settings and weights -> session state."""
-    from .page import keep_trained       # page imports this module
-    upload = st.session_state.get(UPLOAD_KEY)
-    st.session_state.pop(ERROR_KEY, None)
+    s = st.session_state
+    upload = s.get(UPLOAD_KEY)
+    s.pop(store.LESSON_ERROR_KEY, None)
     if upload is None:
         return
     try:
         lesson = parse(upload.getvalue())
     except LessonError as err:
-        st.session_state[ERROR_KEY] = str(err)
+        s[store.LESSON_ERROR_KEY] = str(err)
         return
-    for key, value in lesson["settings_dict"].items():
-        st.session_state[key] = value
-    st.session_state[HIDE_PICK_KEY] = hide_list(lesson["settings_dict"]["hide"])
-    st.session_state["batch"], st.session_state["step"] = lesson["batch"], lesson["step"]
+    settings = lesson["settings_dict"]
+    for key, value in settings.items():
+        s[key] = value
+    s[store.HIDE_PICK_KEY] = hide_list(settings["hide"])
+    s["batch"], s["step"] = lesson["batch"], lesson["step"]
     if lesson["params"] is not None:
-        keep_trained(lesson["params"], lesson_vocabulary(lesson["settings_dict"]))
-    st.session_state[LOADED_KEY] = upload.name
-    st.session_state[GOTO_KEY] = lesson["page"]
+        config = gc.GRUConfig(settings["reset"], settings["update"])
+        store.set_model(store.Model(lesson["params"], lesson_vocabulary(settings), config, "lesson",
+                                    f"loaded from the lesson file {upload.name}"))
+    s[store.LESSON_LOADED_KEY] = upload.name
+    s[store.LESSON_GOTO_KEY] = lesson["page"]
 
 
-def lesson_vocabulary(settings_dict: dict) -> tuple[str, ...]:
+def lesson_vocabulary(settings_dict: dict) -> tuple[str, ...] | None:
     """The vocabulary (row order of the weights) of a lesson's text and order; None if that
     text cannot run (the page then says what is wrong with it)."""
-    from .compute import effective_order
-    settings = state.Settings.from_state(settings_dict)
+    settings = store.Settings.from_state(settings_dict)
     try:
         return gc.Vocab.from_text(settings.text, effective_order(settings)[0]).chars
     except ValueError:
@@ -260,42 +257,42 @@ def lesson_vocabulary(settings_dict: dict) -> tuple[str, ...]:
 
 
 def hide_list(hide: str) -> list[str]:
-    return [n for n in state.HIDEABLE if n in set(str(hide).split(","))]
+    return [n for n in store.HIDEABLE if n in set(str(hide).split(","))]
 
 
 def _pick_hide() -> None:
-    st.session_state["hide"] = ",".join(st.session_state.get(HIDE_PICK_KEY, []))
+    st.session_state["hide"] = ",".join(st.session_state.get(store.HIDE_PICK_KEY, []))
 
 
-def sidebar_section(page_file: str, trained: gc.Params | None) -> None:
+def sidebar_section(page_file: str) -> None:
     """The "Lesson" expander: presentation mode, hidden controls, download and upload."""
-    if HIDE_PICK_KEY not in st.session_state or \
-            ",".join(st.session_state[HIDE_PICK_KEY]) != st.session_state.get("hide", ""):
-        st.session_state[HIDE_PICK_KEY] = hide_list(st.session_state.get("hide", ""))
+    s = st.session_state
+    if store.HIDE_PICK_KEY not in s or ",".join(s[store.HIDE_PICK_KEY]) != s.get("hide", ""):
+        s[store.HIDE_PICK_KEY] = hide_list(s.get("hide", ""))
     with st.expander("Lesson"):
         st.toggle("Presentation mode", key="present",
                   help="Large fonts and a short narrative at the top of each page "
                        "(URL: present=1).")
-        st.multiselect("Hide controls", state.HIDEABLE, key=HIDE_PICK_KEY, on_change=_pick_hide,
+        st.multiselect("Hide controls", store.HIDEABLE, key=store.HIDE_PICK_KEY,
+                       on_change=_pick_hide,
                        help="Controls to remove from the sidebar, e.g. for a class "
                             "(URL: hide=...). Hiding 'lesson' hides this box: remove hide= from "
                             "the URL to undo.")
-        st.download_button("Download lesson (JSON)", lesson_json(current(page_file, trained)),
-                            "gru_lesson.json", "application/json", key="lesson_download",
-                            width="stretch",
-                            help="Every setting, this page, batch and step, and trained or "
-                                 "edited weights.")
+        st.download_button("Download lesson (JSON)", lesson_json(current(page_file)),
+                           "gru_lesson.json", "application/json", key="lesson_download",
+                           width="stretch",
+                           help="Every setting, this page, batch and step, and trained or "
+                                "edited weights.")
         st.file_uploader("Load a lesson", type=["json"], key=UPLOAD_KEY, on_change=_load,
                          help="A .json file made by Download lesson.")
-    if st.session_state.get(ERROR_KEY):
+    if s.get(store.LESSON_ERROR_KEY):
         # the message quotes values from the file: shown literally, never as Markdown
-        text = state._MD_SPECIAL.sub(r"\\\1", st.session_state[ERROR_KEY]).replace("\n", " ")
-        st.error("Lesson not loaded: " + text)
+        st.error("Lesson not loaded: " + store.md_literal(s[store.LESSON_ERROR_KEY]))
 
 
 def follow_goto(page_file: str) -> None:
     """After a lesson was loaded: open its page (if it is another one)."""
-    goto = st.session_state.pop(GOTO_KEY, None)
+    goto = st.session_state.pop(store.LESSON_GOTO_KEY, None)
     if goto and goto != page_file:
         try:
             st.switch_page(goto)
@@ -316,62 +313,15 @@ html { font-size: 18px; }
 </style>"""
 PLOT_FONT = 16              # axis labels in presentation mode (cell numbers keep their size)
 
-# A short narrative per page, in the tutorial's order (keyed by the page title).
-NARRATIVE = {
-    'GRU Matrix Lab': (
-        'A GRU reads a text one character at a time and keeps a small memory h. We follow '
-        "every matrix it computes on the tutorial's string, step by step."),
-    'Data & batches': (
-        'Step 1 · Characters become numbers (the dictionary), numbers become one-hot rows, '
-        'and the text is cut into batches of B sequences of S characters. The target is '
-        'always the next character.'),
-    'Gates z and r': (
-        'Step 2 · Two gates look at the character and the memory: the update gate z decides '
-        'how much memory to keep, the reset gate r how much of it the candidate may use.'),
-    'Candidate and new state': (
-        'Step 3 · The candidate h̃ is a proposal for the new memory; the new state h mixes '
-        'the old memory and the candidate, unit by unit, in proportions set by z.'),
-    'Output and softmax': (
-        'Step 4 · The memory h is turned into one score per character, and softmax turns the '
-        'scores into probabilities for the next character.'),
-    'Loss': (
-        'Step 5 · Cross-entropy: how surprised the model is by the true next character, '
-        'averaged over rows and time steps.'),
-    'Backprop through time': (
-        'Step 6 · The gradient of the loss flows backwards through every step; z and r decide '
-        'how much of it reaches the past.'),
-    'Training and sampling': (
-        'Step 7 · Repeating forward, backward and a small weight update lowers the loss; then '
-        'the model writes text one sampled character at a time.'),
-    'Gate explorer': (
-        'Step 8 · After training, units specialise: watch which characters open and close '
-        'each gate over a long text.'),
-    'Cell inspector': (
-        'Step 9 · Why is this number what it is? Pick one cell and see its equation with the '
-        'real numbers substituted.'),
-    'What if': (
-        'Step 10 · Force a gate open or shut, or change one weight, and watch what changes '
-        'downstream.'),
-    'Conventions': (
-        'Step 11 · The same weights under the four published GRU variants: which framework '
-        'computes which, and how much the numbers differ.'),
-}
 
-
-def presenting() -> bool:
-    return bool(st.session_state.get("present"))
-
-
-def presentation(title: str) -> None:
+def presentation(entry: registry.Page) -> None:
     """In presentation mode: our constant CSS and the page's narrative (st.info, plain text)."""
-    if not presenting():
+    if not store.presenting():
         return
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
-    if title in NARRATIVE:
-        st.info(NARRATIVE[title], icon=":material/co_present:")
+    st.info(entry.narrative, icon=":material/co_present:")
 
 
 def loaded_note() -> None:
-    if st.session_state.pop(LOADED_KEY, None):
+    if st.session_state.pop(store.LESSON_LOADED_KEY, None):
         st.success("Lesson loaded: settings, page, batch, step and weights restored.")
-

@@ -14,9 +14,12 @@ import streamlit as st
 
 from gru_core import Vocab
 
+from . import store
 from .compute import effective_order
-from .page import md_literal
-from .state import Settings
+from .store import LEARN_SOURCE_KEY as SOURCE_KEY
+from .store import LEARN_STORED_KEY as STORED_KEY
+from .store import LEARN_UPLOAD_KEY as UPLOAD_KEY
+from .store import Settings, md_literal
 
 SONNETS_PATH = Path(__file__).resolve().parent.parent / "data" / "sonnets.txt"
 UPLOAD_LIMIT = 200 * 1024                 # bytes: "200 KB"
@@ -24,9 +27,6 @@ MAX_VOCAB = 200                           # different characters a learning page
 SOURCES = ("sidebar", "sonnets", "upload")
 SOURCE_LABELS = {"sidebar": "sidebar text", "sonnets": "Shakespeare's sonnets (bundled)",
                  "upload": "uploaded .txt file"}
-SOURCE_KEY = "learn_source"
-UPLOAD_KEY = "learn_upload"
-STORED_KEY = "_learn_upload"              # (file name, decoded text) of the last good upload
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,6 @@ class LearnText:
 
     def vocab(self) -> Vocab:
         return Vocab.from_text(self.text, self.order)
-
-
-def persist(defaults: dict) -> None:
-    """Keep page widgets' values when the user visits another page and comes back
-    (Streamlit forgets a widget's value once a run does not draw it)."""
-    for key, value in defaults.items():
-        st.session_state[key] = st.session_state.get(key, value)
 
 
 def sonnets() -> str:
@@ -95,7 +88,7 @@ def _upload() -> tuple[str, str] | None:
 
 def choose(settings: Settings, *, label: str = "Text to learn from") -> LearnText | None:
     """Draw the text choice; return the chosen text, or None with a message already shown."""
-    persist({SOURCE_KEY: "sidebar"})
+    store.persist({SOURCE_KEY: "sidebar"})
     source = st.radio(label, SOURCES, key=SOURCE_KEY, horizontal=True, format_func=SOURCE_LABELS.get,
                       help="The sidebar text (at most 5,000 characters), the bundled sonnets, or "
                            "your own .txt file. Both learning pages use the same choice.")

@@ -12,8 +12,9 @@ so a training loop inside the script would lose the weights of the interrupted r
     Stop   -> on_click `request_stop()` sets the job's stop flag (and st.session_state[STOP_KEY]);
               should_stop() is checked before every step, so gc.train returns the weights of
               every step done so far
-    done   -> collect(): the result becomes st.session_state["trained_params"] (what the sidebar's
-              "trained" weights show on every page) with a TrainedModel record beside it.
+    done   -> collect(): the result becomes the session's model (ui/store.py: what the sidebar's
+              "trained" weights show on every page, what Gate explorer and sampling run), with
+              the TrainingRecord of its runs in the model's `training`.
 """
 from __future__ import annotations
 
@@ -25,14 +26,10 @@ import streamlit as st
 
 import gru_core as gc
 
-from .compute import choose_params
-from .page import keep_trained
-from .state import Settings
+from . import store
+from .compute import choose_weights
+from .store import JOB_KEY, OUTCOME_KEY, REQUEST_KEY, STOP_KEY, Model, Settings
 
-JOB_KEY = "train_job"
-INFO_KEY = "trained_info"          # TrainedModel: what the trained_params were trained for
-STOP_KEY = "train_stop"            # set by the Stop button's on_click
-REQUEST_KEY = "_train_requested"   # set by the Train button's on_click; the page starts the job
 MAX_SECONDS = 300.0                # a run stops itself after this long
 
 SGD_TEX = r"\theta \leftarrow \theta - \eta\, g"
@@ -64,21 +61,17 @@ class Options:
 
 
 @dataclass(frozen=True)
-class TrainedModel:
-    """The trained weights and everything they were trained for (kept in st.session_state).
+class TrainingRecord:
+    """How a model's weights were trained (the store's Model.training; the weights themselves,
+    their vocabulary, convention and initial weights are the Model's).
 
-    With "continue", runs accumulate: `initial` stays the weights before the first run and the
-    histories are joined; `run_steps` / `run_total` describe the latest run alone."""
+    With "continue", runs accumulate: the model's `initial` stays the weights before the first
+    run and the histories are joined; `run_steps` / `run_total` describe the latest run alone."""
 
-    chars: tuple[str, ...]          # the vocabulary, in order: row v of every W_* is chars[v]
-    config: gc.GRUConfig
-    initial: gc.Params              # before any training
-    params: gc.Params
     options: Options                # of the latest run
     text_name: str
     text_chars: int                  # characters trained on
     start: str                       # what the initial weights were
-    text_start: str                  # the first characters of the text (a primer that always works)
     batch_size: int
     seq_len: int
     layout: str
@@ -100,21 +93,13 @@ class TrainedModel:
     def steps(self) -> int:
         return len(self.history)
 
-    @property
-    def vocab(self) -> gc.Vocab:
-        return gc.Vocab(self.chars)
-
-    @property
-    def hidden_size(self) -> int:
-        return self.params.hidden_size
-
 
 class TrainJob:
     """One gc.train call in a worker thread; progress and the result are read by the page."""
 
     def __init__(self, initial: gc.Params, batches: gc.Batches, vocab: gc.Vocab, config: gc.GRUConfig,
                  options: Options, *, text_name: str, text_chars: int, start: str, text_start: str = "",
-                 previous: TrainedModel | None = None):
+                 previous: Model | None = None):
         self.initial, self.batches, self.vocab, self.config = initial, batches, vocab, config
         self.options, self.text_name, self.text_chars, self.start_label = options, text_name, text_chars, start
         self.text_start = text_start
@@ -180,9 +165,10 @@ class TrainJob:
     def elapsed(self) -> float:
         return self.seconds if self.done else time.perf_counter() - self.t0
 
-    def model(self) -> TrainedModel:
-        """The finished job as a TrainedModel, joined to the previous one when continuing."""
-        r, b, prev = self.result, self.batches, self.previous
+    def model(self) -> Model:
+        """The finished job as the store's Model, joined to the previous one when continuing."""
+        r, b, prev_model = self.result, self.batches, self.previous
+        prev = prev_model.training if prev_model is not None else None
         done = 0 if r is None else r.steps
         before = prev.steps if prev else 0
         new_ends = [before + (i + 1) * b.num_batches for i in range(len(r.epoch_losses) if r else 0)]
@@ -190,12 +176,9 @@ class TrainJob:
         error = self.error or ("training did not finish" if r is None else "")
         if timed_out:
             error = f"stopped after {MAX_SECONDS:.0f} s"
-        return TrainedModel(
-            chars=self.vocab.chars, config=self.config, options=self.options,
-            initial=prev.initial if prev else self.initial,
-            params=r.params if r is not None else self.initial,
-            text_name=self.text_name, text_chars=self.text_chars,
-            start=prev.start if prev else self.start_label, text_start=self.text_start,
+        record = TrainingRecord(
+            options=self.options, text_name=self.text_name, text_chars=self.text_chars,
+            start=prev.start if prev else self.start_label,
             batch_size=b.batch_size, seq_len=b.seq_len, layout=b.layout, num_batches=b.num_batches,
             history=(prev.history if prev else []) + (list(r.history) if r else []),
             epoch_losses=(prev.epoch_losses if prev else []) + (list(r.epoch_losses) if r else []),
@@ -205,6 +188,10 @@ class TrainJob:
             run_seconds=self.seconds,
             seconds=(prev.seconds if prev else 0.0) + self.seconds,
             stopped=bool(r and r.stopped), diverged=bool(r and r.diverged), error=error)
+        return Model(r.params if r is not None else self.initial, self.vocab.chars, self.config,
+                     "trained", f"trained on {self.text_name}",
+                     initial=prev_model.initial if prev_model else self.initial,
+                     text_start=self.text_start, training=record)
 
 
 # ---------------------------------------------------------------- session state
@@ -213,8 +200,10 @@ def current_job() -> TrainJob | None:
     return st.session_state.get(JOB_KEY)
 
 
-def trained() -> TrainedModel | None:
-    return st.session_state.get(INFO_KEY)
+def trained() -> Model | None:
+    """The session's model if training made it (its `training` holds the record)."""
+    model = store.model()
+    return model if model is not None and model.training is not None else None
 
 
 def start(job: TrainJob) -> None:
@@ -236,9 +225,10 @@ def request_stop() -> None:
         job.request_stop()
 
 
-def collect(wait: float = 5.0) -> TrainedModel | None:
-    """If the job has finished (or was asked to stop: wait for it), keep its weights in
-    st.session_state["trained_params"] and its record in st.session_state["trained_info"]."""
+def collect(wait: float = 5.0) -> Model | None:
+    """If the job has finished (or was asked to stop: wait for it), make its weights the session's
+    model (when it made at least one step); return it, also kept as the outcome of the last
+    click of Train."""
     job = current_job()
     if job is None:
         return None
@@ -248,10 +238,9 @@ def collect(wait: float = 5.0) -> TrainedModel | None:
         return None
     model = job.model()
     del st.session_state[JOB_KEY]
-    if model.run_steps:
-        keep_trained(model.params, model.chars)
-        st.session_state[INFO_KEY] = model
-    st.session_state["_train_outcome"] = model     # what the last click of Train did
+    if model.training.run_steps:
+        store.set_model(model)
+    st.session_state[OUTCOME_KEY] = model
     return model
 
 
@@ -266,32 +255,35 @@ def fresh_params(settings: Settings, vocab: gc.Vocab) -> tuple[gc.Params, str]:
     """The weights training starts from: the sidebar's choice (tutorial if it fits, else random
     with the sidebar's seed) for this vocabulary and the sidebar's H."""
     s = settings if settings.weights != "trained" else replace(settings, weights="random")
-    params, source, _ = choose_params(s, vocab, None)
+    params, source, _ = choose_weights(s, vocab)
     what = "the tutorial's published weights" if source == "tutorial" else \
         f"random weights (seed {settings.seed})"
     return params, what
 
 
-def compatible(model: TrainedModel | None, vocab: gc.Vocab, hidden_size: int,
+def compatible(model: Model | None, vocab: gc.Vocab, hidden_size: int,
                config: gc.GRUConfig | None = None) -> bool:
     """Whether these weights fit a vocabulary and H (and, if given, the convention)."""
-    return (model is not None and model.chars == vocab.chars and model.hidden_size == hidden_size
+    return (model is not None and model.fits(vocab.chars, hidden_size)
             and (config is None or model.config == config))
 
 
 def weights_for_text(text: str, which: str, settings: Settings, own_vocab: gc.Vocab):
-    """(params, vocab, config, note) for running a model over `text`.
+    """(params, vocab, config, note) for running the session's model over `text`.
 
-    which = "trained": the trained weights with their vocabulary (the text may use any subset of it).
-    which = "initial": if the text fits the trained vocabulary, the weights training started from
-    (so before and after compare); else fresh weights for the text's own vocabulary.
+    which = "trained": the model's weights with their vocabulary (the text may use any subset
+    of it). which = "initial": if the text fits the model's vocabulary and the model knows its
+    initial weights, those (so before and after compare); else fresh weights for the text's own
+    vocabulary.
     """
-    model = trained()
+    model = store.model()
+    if model is not None and model.chars is None:
+        model = None                              # no vocabulary: cannot read a text
     fits = model is not None and set(text) <= set(model.chars)
     if which == "trained" and model is not None:
         note = "" if fits else "not-in-vocab"
         return model.params, model.vocab, model.config, note
-    if fits:
+    if fits and model.initial is not None:
         return model.initial, model.vocab, model.config, "initial-of-trained"
     params, what = fresh_params(settings, own_vocab)
-    return params, own_vocab, gc.GRUConfig(settings.reset, settings.update), what
+    return params, own_vocab, settings.config, what

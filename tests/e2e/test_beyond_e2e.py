@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 import gru_core as gc
-from ui import lesson, state
+from ui import lesson
+from ui import store
 
 from .helpers import assert_no_exception, collect_page_errors, goto_app, wait_for_app
 from .test_pages import chart_data
@@ -78,7 +79,7 @@ def test_uploading_a_lesson_file_restores_it(app_server, page, tmp_path):
     text = "abcab cabbca abc"
     vocab = gc.Vocab.from_text(text)
     params = gc.init_params(vocab.size, 3, seed=5)
-    settings = {**state.DEFAULTS, **state.VIEW_DEFAULTS, "text": text, "batch_size": 2,
+    settings = {**store.DEFAULTS, **store.VIEW_DEFAULTS, "text": text, "batch_size": 2,
                 "seq_len": 3, "hidden_size": 3, "order": "sorted", "weights": "trained",
                 "reset": "after", "update": "take"}
     path = tmp_path / "lesson.json"

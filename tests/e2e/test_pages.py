@@ -1,7 +1,8 @@
 """Every page in a real browser (Debian's Chromium via Playwright against `streamlit run`).
 
-Pages are discovered by globbing pages/*.py, so a page added later is covered without editing
-this file. In Streamlit's legacy multipage mode pages/N_Name.py is served at /Name.
+Pages come from ui/registry.py (which tests/test_ui_shell.py holds equal to pages/), so a page
+added later is covered without editing this file. In Streamlit's legacy multipage mode
+pages/N_Name.py is served at /Name.
 
     test_page_loads                 every page: no stException, no JS error, sidebar present,
                                     full-page screenshot written to tests/e2e/screenshots/
@@ -18,12 +19,13 @@ this file. In Streamlit's legacy multipage mode pages/N_Name.py is served at /Na
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+
+from ui import registry
 
 from .helpers import (
     REPO_ROOT,
@@ -36,26 +38,12 @@ from .helpers import (
 
 LOAD_TIMEOUT = 60_000          # ms; the heaviest pages (BPTT, training) on 2 cores
 SIDEBAR_SLIDERS = ("batch_size", "seq_len", "hidden_size")
-GATES = "Gates_z_and_r"
 
 
-def page_files() -> list[Path]:
-    def number(p: Path) -> int:
-        m = re.match(r"(\d+)_", p.name)
-        return int(m.group(1)) if m else 10**6
-    return sorted((REPO_ROOT / "pages").glob("*.py"), key=lambda p: (number(p), p.name))
-
-
-def url_path(script: Path) -> str:
-    """pages/2_Gates_z_and_r.py -> Gates_z_and_r (legacy multipage mode); app.py -> ''."""
-    if script.parent.name != "pages":
-        return ""
-    return re.sub(r"^\d+_", "", script.stem)
-
-
-SCRIPTS = [REPO_ROOT / "app.py", *page_files()]
-PATHS = [url_path(p) for p in SCRIPTS]
-IDS = [p or "home" for p in PATHS]
+SCRIPTS = [REPO_ROOT / p.file for p in registry.PAGES]
+PATHS = [p.url_path for p in registry.PAGES]
+IDS = [p.key for p in registry.PAGES]
+GATES = registry.get("gates").url_path
 
 
 # ------------------------------------------------------------------ page inspection

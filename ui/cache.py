@@ -1,0 +1,123 @@
+"""One cache of computed arrays for the whole server, bounded in bytes and shared read-only.
+
+Streamlit's st.cache_data gives every caller its own unpickled copy, which a session keeps
+reachable (callbacks, fragments) and which max_entries bounds only by count. Here one object
+per key is shared by every session: its arrays are made read-only (`freeze`), so no caller can
+change what another sees, and the least recently used entries are dropped once the entries'
+arrays add up to more than `max_bytes`.
+
+    value = CACHE.get_or_make(key, lambda: compute(...))
+
+A leaf module: no Streamlit, nothing else from ui/.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import numpy as np
+
+
+def _walk(obj, seen: set[int]):
+    """Every ndarray reachable from obj through dataclass fields, dicts, lists and tuples."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (np.ndarray, str, bytes)):
+        yield obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from _walk(getattr(obj, f.name), seen)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _walk(v, seen)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _walk(v, seen)
+    elif hasattr(obj, "__dict__") and type(obj).__module__.startswith(("gru_core", "ui")):
+        for v in vars(obj).values():
+            yield from _walk(v, seen)
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+ENTRY_BYTES = 1024     # counted for every entry besides its arrays and strings
+
+
+def nbytes(obj) -> int:
+    """Bytes of the arrays and strings reachable from obj, each memory block counted once
+    (views of one block, such as a Trace's per-batch windows, count as the block)."""
+    owners, text = {}, 0
+    for a in _walk(obj, set()):
+        if isinstance(a, np.ndarray):
+            owner = _owner(a)
+            owners[id(owner)] = owner.nbytes
+        else:
+            text += len(a) * (1 if isinstance(a, bytes) else 4)
+    return sum(owners.values()) + text
+
+
+def freeze(obj):
+    """Make every array reachable from obj read-only; returns obj."""
+    for a in _walk(obj, set()):
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return obj
+
+
+def digest(arrays: dict[str, np.ndarray]) -> str:
+    """A short fingerprint of named arrays (names, dtypes, shapes and bytes)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class BytesLRU:
+    """A thread-safe least-recently-used cache bounded by the bytes of its values' arrays."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        value = freeze(make())        # outside the lock: other sessions keep being served
+        size = nbytes(value) + ENTRY_BYTES
+        with self._lock:
+            if key in self._items:    # made meanwhile by another session: share that one
+                self._items.move_to_end(key)
+                return self._items[key][0]
+            if size <= self.max_bytes:
+                self._items[key] = (value, size)
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._bytes -= dropped
+        return value
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0

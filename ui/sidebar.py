@@ -1,0 +1,108 @@
+"""The sidebar every page draws: the navigation (from ui/registry.py), the text, the size
+sliders, the model and data options, and the Lesson section."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from . import lesson, registry, store
+
+
+def navigation() -> None:
+    """Links to every page, grouped by section, drawn at the top of the sidebar.
+
+    Streamlit's own page list (hidden in .streamlit/config.toml) names the home page after its
+    file ("app") and cannot group pages. Under `streamlit run app.py` every page resolves; a
+    page script run as the entry point (AppTest.from_file("pages/...")) cannot link to app.py:
+    no navigation there."""
+    try:
+        st.page_link(registry.HOME_FILE, label="Home", icon=":material/home:")
+    except StreamlitPageNotFoundError:
+        return
+    for section, pages in registry.sections().items():
+        st.caption(section)
+        for p in pages:
+            st.page_link(p.file, label=p.label)
+
+
+
+def apply_tutorial_preset() -> None:
+    """Callback: every control back to the tutorial's values (Part 1's text, sizes, weights)."""
+    for key, value in store.DEFAULTS.items():
+        st.session_state[key] = value
+    st.session_state.update(store.PAGE_DEFAULTS)
+
+
+def size_slider(label: str, key: str, bounds: dict, help: str) -> None:
+    """A size slider, or a caption when the text leaves a single possible value."""
+    lo, hi = bounds[key]
+    if lo < hi:
+        st.slider(label, lo, hi, key=key, help=help)
+    else:
+        st.caption(f"{label} = {lo}: the only value this text allows.")
+
+
+SIZE_SLIDERS = (
+    ("Batch size B", "batch_size", "Sequences processed side by side (rows of every matrix)."),
+    ("Sequence length S", "seq_len",
+     "Time steps per sequence. B·S + 1 characters are needed for one batch."),
+    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h~ and h)."),
+)
+
+
+def sidebar(entry: registry.Page) -> None:
+    """Navigation, then the controls the teacher's `hide` flags leave in."""
+    s = st.session_state
+    bounds = store.slider_bounds(s["text"], s["batch_size"])
+    hide = store.hidden()
+    with st.sidebar:
+        navigation()
+        st.divider()
+        if "text" not in hide:
+            st.text_area("Text", key="text", max_chars=store.TEXT_LIMIT, height=80,
+                         help=f"Any characters (emoji, accents and right-to-left scripts work), "
+                              f"up to {store.TEXT_LIMIT:,}. The GRU learns to predict each next "
+                              "character.")
+        for label, key, help in SIZE_SLIDERS:
+            if key not in hide:
+                size_slider(label, key, bounds, help)
+        if "preset" not in hide:
+            st.button("Tutorial preset", on_click=apply_tutorial_preset, width="stretch",
+                      key="preset",
+                      help="Part 1's string, sizes, dictionary 'hatM' and published weights.")
+        options = ("weights", "seed", "reset", "update", "order", "custom_order", "layout")
+        if "options" not in hide and not set(options) <= hide:
+            with st.expander("Model and data options"):
+                _options(s, hide)
+        if "numbers" not in hide:
+            st.toggle("Numbers in cells", key="numbers",
+                      help="Print each value in small matrices (hover always shows the exact "
+                           "value).")
+        if "lesson" not in hide:
+            lesson.sidebar_section(entry.file)
+
+
+def _options(s, hide: set) -> None:
+    """The "Model and data options" controls not hidden by the `hide` flags."""
+    if "weights" not in hide:
+        st.radio("Weights", store.CHOICES["weights"], key="weights", horizontal=True,
+                 format_func={"tutorial": "tutorial", "random": "random (seed)",
+                              "trained": "trained"}.get,
+                 help="The tutorial's published weights need its dictionary and H = 2.")
+    if "seed" not in hide:
+        st.number_input("Seed", 0, store.MAX_SEED, key="seed", step=1)
+    if "reset" not in hide:
+        st.radio("Reset gate applied", store.CHOICES["reset"], key="reset", horizontal=True,
+                 format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
+    if "update" not in hide:
+        st.radio("Update rule", store.CHOICES["update"], key="update", horizontal=True,
+                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (003)"}.get)
+    if "order" not in hide:
+        st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True)
+    if s["order"] == "custom" and "custom_order" not in hide:
+        st.text_input("Custom order", key="custom_order",
+                      help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")
+    if "layout" not in hide:
+        st.radio("Batch layout", store.CHOICES["layout"], key="layout", horizontal=True,
+                 help="tutorial: Part 1's batches; streams: row b of the next batch continues "
+                      "row b of this one.")

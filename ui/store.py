@@ -1,0 +1,314 @@
+"""The session store: every value a session keeps, under keys defined here and nowhere else.
+
+A leaf module (it imports nothing else from ui/), so every other module can use it:
+
+- **Settings**: the sidebar controls. Their session-state keys are also the URL parameter names
+  (a public interface: teachers paste lesson links into slides), with the page-level values
+  (batch, step) and the view flags (present, hide, cell_q, cell_b, cell_j).
+- **The model**: one record of the weights the session uses instead of the initial ones —
+  trained, edited on What if or loaded from a lesson — with where they came from. Every reader
+  (the sidebar's "trained" weights, Training, Gate explorer, lesson files) and every writer goes
+  through `model()` / `set_model()`.
+- **Page values that persist** across page switches (`persist`), and **clamping** a value into
+  its range with a note for the user (`clamp`).
+
+URL sync: `restore_from_url` reads the URL once per session, before any widget exists, noting
+and replacing nonsense values; `write_url` mirrors the non-default values after the page's
+controls are drawn, so the address bar always reproduces the screen. Streamlit's own
+`bind="query-params"` is not used: it drops invalid values silently (the user gets no note),
+resets a slider whose bounds depend on the text, and in multipage mode a bound widget exists
+only on the page that draws it, while these values must survive every page.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+import gru_core as gc
+from gru_core import TUTORIAL_ORDER, TUTORIAL_SIZES, TUTORIAL_TEXT
+
+TEXT_LIMIT = 5000          # characters of sidebar text (the learning pages take longer texts)
+MAX_BATCH = 16
+MAX_SEQ = 32
+MAX_HIDDEN = 32
+MAX_SEED = 2**31 - 1
+
+CHOICES = {
+    "reset": ("before", "after"),
+    "update": ("keep", "take"),
+    "order": ("sorted", "first", "custom"),
+    "layout": ("tutorial", "streams"),
+    "weights": ("tutorial", "random", "trained"),
+}
+DEFAULTS = {
+    "text": TUTORIAL_TEXT,
+    "batch_size": TUTORIAL_SIZES["batch_size"],
+    "seq_len": TUTORIAL_SIZES["seq_len"],
+    "hidden_size": TUTORIAL_SIZES["hidden_size"],
+    "seed": 0,
+    "reset": "before",
+    "update": "keep",
+    "order": "custom",
+    "custom_order": TUTORIAL_ORDER,
+    "layout": "tutorial",
+    "weights": "tutorial",
+    "numbers": True,
+}
+INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
+# Page-level keys (also in the URL): which batch and time step is shown (1-based).
+PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
+# View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
+# list, like TensorFlow Playground's hide flags), and the cell the inspector shows.
+VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
+VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
+URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value the URL carries
+HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
+            "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
+
+# Keys of values that are not URL parameters, each used by the module named beside it.
+NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, shown once (page)
+RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
+MODEL_KEY = "model"                # the Model record (model / set_model)
+EXPORTS_KEY = "_exports"           # the matrices drawn this run, for downloads (exports)
+PLAYING_KEY = "playing"            # the stepper's Play toggle (page)
+ADVANCE_KEY = "_advance"           # the playing stepper advances on its next tick (page)
+LESSON_UPLOAD_KEY = "lesson_file"  # lesson file uploader (lesson)
+LESSON_ERROR_KEY = "_lesson_error"
+LESSON_LOADED_KEY = "_lesson_loaded"
+LESSON_GOTO_KEY = "_lesson_goto"   # the page a loaded lesson opens (lesson, page)
+HIDE_PICK_KEY = "_hide_pick"       # the "Hide controls" multiselect (lesson)
+JOB_KEY = "train_job"              # the running training job (training)
+STOP_KEY = "train_stop"            # set by the Stop button (training)
+REQUEST_KEY = "_train_requested"   # set by the Train button (training)
+OUTCOME_KEY = "_train_outcome"     # what the last training run did (training)
+LEARN_SOURCE_KEY = "learn_source"  # which text the learning pages use (texts)
+LEARN_UPLOAD_KEY = "learn_upload"  # the .txt uploader (texts)
+LEARN_STORED_KEY = "_learn_upload"  # (file name, text) of the last good upload (texts)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_literal(text: str) -> str:
+    """User text for st.markdown, shown literally: no Markdown, no HTML, no LaTeX."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines the run; hashable, so it can key caches."""
+
+    text: str
+    batch_size: int
+    seq_len: int
+    hidden_size: int
+    seed: int
+    reset: str
+    update: str
+    order: str
+    custom_order: str
+    layout: str
+    weights: str
+
+    @classmethod
+    def from_state(cls, state) -> "Settings":
+        return cls(**{k: state.get(k, DEFAULTS[k]) for k in cls.__dataclass_fields__})
+
+    @property
+    def config(self) -> gc.GRUConfig:
+        return gc.GRUConfig(self.reset, self.update)
+
+
+def settings() -> Settings:
+    return Settings.from_state(st.session_state)
+
+
+def slider_bounds(text: str, batch_size: int) -> dict[str, tuple[int, int]]:
+    """Ranges that can always form one full batch: B·S + 1 <= len(text)."""
+    n = max(len(text), 2)
+    max_batch = max(1, min(MAX_BATCH, n - 1))
+    max_seq = max(1, min(MAX_SEQ, (n - 1) // max(1, min(batch_size, max_batch))))
+    return {"batch_size": (1, max_batch), "seq_len": (1, max_seq), "hidden_size": (1, MAX_HIDDEN),
+            "seed": (0, MAX_SEED)}
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present"))
+
+
+def hidden() -> set[str]:
+    """Sidebar controls the `hide` flag hides."""
+    return set(filter(None, str(st.session_state.get("hide", "")).split(",")))
+
+
+# ---------------------------------------------------------------- the model
+
+@dataclass(frozen=True)
+class Model:
+    """Weights the session uses instead of the initial ones, and where they came from.
+
+    `chars` is the vocabulary in row order (row v of every W_* belongs to chars[v]); None when
+    unknown, then only the sizes are checked. `initial` is what the weights started from
+    (before training or editing; None for a loaded lesson). `training` is the Training page's
+    record of the runs that made them (history, options), None for other sources."""
+
+    params: gc.Params
+    chars: tuple[str, ...] | None
+    config: gc.GRUConfig
+    source: str                           # "trained", "edited" or "lesson"
+    description: str                      # on screen: e.g. "trained on Shakespeare's sonnets"
+    initial: gc.Params | None = None
+    text_start: str = ""                  # a primer that always works (training text's start)
+    training: object | None = field(default=None, compare=False)
+
+    @property
+    def vocab(self) -> gc.Vocab | None:
+        return gc.Vocab(self.chars) if self.chars is not None else None
+
+    @property
+    def hidden_size(self) -> int:
+        return self.params.hidden_size
+
+    def fits(self, chars, hidden_size: int) -> bool:
+        """Whether these weights belong to this vocabulary (in this row order) and H."""
+        return (self.params.hidden_size == hidden_size
+                and (tuple(chars) == self.chars if self.chars is not None
+                     else self.params.vocab_size == len(chars)))
+
+
+def model() -> Model | None:
+    return st.session_state.get(MODEL_KEY)
+
+
+def set_model(record: Model) -> None:
+    st.session_state[MODEL_KEY] = record
+
+
+# ---------------------------------------------------------------- values kept across pages
+
+def persist(defaults: dict) -> None:
+    """Keep these widget values when the user visits another page and comes back.
+
+    Streamlit forgets a widget's value once a run does not draw it (in multipage mode, every
+    page switch); re-assigning a value makes it plain session state, which survives."""
+    s = st.session_state
+    for key, value in defaults.items():
+        s[key] = s[key] if key in s else value
+
+
+def clamp(key: str, lo, hi, *, default=None, note: str | None = None):
+    """Keep st.session_state[key] (`default`, else lo, when unset) inside lo..hi, before the widget
+    is drawn; with `note`, tell the user when a value was changed (the note may use {value},
+    {lo}, {hi}, {clamped}). Returns the value."""
+    s = st.session_state
+    value = s.get(key, lo if default is None else default)
+    clamped = min(max(value, lo), hi)
+    s[key] = clamped
+    if clamped != value and note:
+        add_note(note.format(value=value, lo=lo, hi=hi, clamped=clamped))
+    return clamped
+
+
+def add_note(msg: str) -> None:
+    st.session_state.setdefault(NOTES_KEY, []).append(msg)
+
+
+def take_notes() -> list[str]:
+    """Notes to show once."""
+    return st.session_state.pop(NOTES_KEY, [])
+
+
+def keep_across_pages() -> None:
+    """Every URL value as plain session state (see `persist`), defaults filled in."""
+    persist(URL_DEFAULTS)
+
+
+def clamp_sizes() -> None:
+    """Keep the size sliders inside what the current text allows (noting any change)."""
+    s = st.session_state
+    for key in INT_KEYS:
+        lo, hi = slider_bounds(s.get("text", DEFAULTS["text"]), s.get("batch_size", 1))[key]
+        clamp(key, lo, hi, note=f"`{key}` = {{value:,}} is outside {{lo}}..{{hi}} for this text; "
+                                "using {clamped}.")
+
+
+# ---------------------------------------------------------------- the URL
+
+def parse_int(raw: str) -> int:
+    """A URL value as an int; ValueError for text, NaN or infinity."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return int(value)
+
+
+def _shown(raw: str, limit: int = 40) -> str:
+    """A URL value quoted for a note (st.info renders Markdown): its characters shown literally."""
+    return md_literal(repr(raw if len(raw) <= limit else raw[:limit] + "…"))
+
+
+def restore_from_url() -> None:
+    """Once per session: URL parameters -> session state, invalid values noted and replaced."""
+    if st.session_state.get(RESTORED_KEY):
+        return
+    st.session_state[RESTORED_KEY] = True
+    params = st.query_params
+    choices = {**CHOICES, **VIEW_CHOICES}
+    for key, default in URL_DEFAULTS.items():
+        if key not in params:
+            continue
+        raw = params[key]
+        if key == "hide":
+            st.session_state[key] = clean_hide(raw)
+        elif key == "text":
+            if len(raw) > TEXT_LIMIT:
+                add_note(f"The text in the link has {len(raw):,} characters; the limit is "
+                         f"{TEXT_LIMIT:,}, so only the first {TEXT_LIMIT:,} are used.")
+                raw = raw[:TEXT_LIMIT]
+            st.session_state[key] = raw
+        elif key == "custom_order":
+            st.session_state[key] = raw[:TEXT_LIMIT]
+        elif key in choices:
+            if raw in choices[key]:
+                st.session_state[key] = raw
+            else:
+                add_note(f"`{key}` must be one of {', '.join(choices[key])}; the link gave "
+                         f"{_shown(raw)}, so `{default}` is used.")
+        elif key in ("numbers", "present"):
+            st.session_state[key] = raw not in ("0", "false", "off")
+        else:
+            try:
+                value = parse_int(raw)
+                if str(value) != raw.strip():
+                    add_note(f"`{key}` must be a whole number; the link gave {_shown(raw)}, so "
+                             f"{value} is used.")
+                st.session_state[key] = value
+            except (ValueError, OverflowError):
+                add_note(f"`{key}` must be a whole number; the link gave {_shown(raw)}, so "
+                         f"{default} is used.")
+
+
+def clean_hide(raw: str) -> str:
+    """The `hide` flag as a comma list of known control names (unknown names noted)."""
+    names = [n.strip() for n in str(raw).split(",") if n.strip()]
+    unknown = [n for n in names if n not in HIDEABLE]
+    if unknown:
+        add_note(f"`hide` names controls; {_shown(', '.join(unknown))} is not one of them "
+                 f"(known: {', '.join(HIDEABLE)}), so it is ignored.")
+    return ",".join(n for n in HIDEABLE if n in names)
+
+
+def write_url(keys=None) -> None:
+    """Mirror every non-default URL value (or those of `keys` only) into the address bar."""
+    current = st.query_params.to_dict()
+    wanted = {k: v for k, v in current.items() if keys is not None and k not in keys}
+    for key in URL_DEFAULTS if keys is None else keys:
+        value, default = st.session_state.get(key, URL_DEFAULTS[key]), URL_DEFAULTS[key]
+        if value != default:
+            wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)
+    if current != wanted:
+        st.query_params.from_dict(wanted)
