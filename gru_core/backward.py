@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .gru import Trace, bptt_factors
+from .gru import Trace, TrainTrace, bptt_factors
 from .memory import empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
@@ -140,13 +140,14 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     return out
 
 
-def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> Grads:
+def backward(params: Params, trace: Trace | TrainTrace, Y, config=None, loss: str = "ce") -> Grads:
     """Gradients of the batch loss (cross-entropy "ce" or L2 "l2") by BPTT; see module docstring."""
     p, tr = params, trace
     cfg = config or tr.config
     if cfg is not tr.config and cfg != tr.config:
         raise ValueError(f"config {cfg} differs from the one the trace was run with ({tr.config})")
-    if tr.factors is None and tr.h_tilde is None:
+    training = isinstance(tr, TrainTrace)                            # it brings its factors
+    if training and tr.factors is None:
         raise ValueError("this training trace has been through backward already (backward turns "
                          "its factors into the gradients): run forward(..., record=\"train\") "
                          "again, or backpropagate a full trace (record=\"all\") as often as needed")
@@ -164,8 +165,8 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # memory costs a page fault per 4 KB)
     dh, U_back_T, out_W, out_U, out_b, out_W_y, out_b_y, paths, *fresh = empty_arrays(
         dt, (S, B, H), (3 * H, H), (3, V, H), (3, H, H), (4, H), (H, V), (V,), (4, B, H),
-        *([(4, S, B, H)] if tr.factors is None else []))
-    if tr.factors is not None:
+        *([] if training else [(4, S, B, H)]))
+    if training:
         dgates, tr.factors = tr.factors, None
     else:
         dgates = fresh[0]
