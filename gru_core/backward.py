@@ -31,47 +31,35 @@ from .vocab import one_hot
 class Grads:
     """Summed gradients named like the parameters, plus the per-step pieces they come from.
 
-    `dh_prev_parts` and `dx` are computed the first time they are read (training never reads
-    them); pass them in to fix them.
+    `dh_prev_parts` and `dx` (display only) are computed the first time they are read.
     """
 
-    def __init__(self, trace: Trace, da_z, da_r, da_h, dq, dlogits, dh, dh0, dh_prev_parts=None, dx=None,
-                 *, params: Params | None = None, sums: dict | None = None):
+    def __init__(self, trace: Trace | TrainTrace, da_z, da_r, da_h, dq, dlogits, dh, dh0, *,
+                 params: Params, sums: dict[str, np.ndarray]):
         self._trace, self._params = trace, params
         self.da_z, self.da_r, self.da_h, self.dq = da_z, da_r, da_h, dq  # (S, B, H)
         self.dlogits = dlogits          # (S, B, V)
         self.dh = dh                    # (S, B, H)  total dL/dh_t
         self.dh0 = dh0                  # (B, H)
-        if dh_prev_parts is not None:   # {"direct", "via_z", "via_r", "via_h"}: (S, B, H)
-            self.dh_prev_parts = dh_prev_parts
-        if dx is not None:              # (S, B, V)
-            self.dx = dx
-        sums = sums or {}
-        for name in PARAM_NAMES:
-            setattr(self, name, sums[name] if name in sums else self._summed(name))
-
-    def _require_params(self) -> Params:
-        if self._params is None:
-            raise ValueError("Grads needs params= (or dh_prev_parts= and dx=) to form these")
-        return self._params
+        for name in PARAM_NAMES:        # summed over steps and rows, shaped like the parameter
+            setattr(self, name, sums[name])
 
     @cached_property
     def dh_prev_parts(self) -> dict[str, np.ndarray]:
         """dL/dh_{t-1} flowing back from step t, split by path (they sum to it), each (S, B, H)."""
-        p, tr = self._require_params(), self._trace
+        p, tr = self._params, self._trace
         keep, after = tr.config.update == "keep", tr.config.reset == "after"
         via_h = self.dq @ p.U_h.T if after else (self.da_h @ p.U_h.T) * tr.r
         return {"direct": self.dh * (tr.z if keep else tr.one_minus_z),
                 "via_z": self.da_z @ p.U_z.T, "via_r": self.da_r @ p.U_r.T, "via_h": via_h}
 
-
     @cached_property
     def dx(self) -> np.ndarray:
         """dL/dx_t (S, B, V) = da_z W_zᵀ + da_r W_rᵀ + da_h W_hᵀ."""
-        p = self._require_params()
+        p = self._params
         W_zrh_T = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).T        # (3H, V)
         return np.concatenate([self.da_z, self.da_r, self.da_h], axis=-1) @ W_zrh_T
-    # Each parameter's gradient is Σ_t left_tᵀ right_t (a weight) or Σ_t Σ_b right_t (a bias).
+
     @cached_property
     def _x(self) -> np.ndarray:
         """x (S, B, V); one-hot from the ids when the trace was run on ids (training path)."""
@@ -79,6 +67,8 @@ class Grads:
         return tr.x if tr.x is not None else one_hot(tr.x_ids, tr.shape[2], dtype=self.da_z.dtype)
 
     def _factors(self, name):
+        """(left, right) of `name`'s gradient Σ_t left_tᵀ right_t (a weight), or (None, right)
+        for Σ_t Σ_b right_t (a bias); left and right (S, B, ·)."""
         tr, x = self._trace, self._x
         after = tr.config.reset == "after"
         return {
@@ -88,16 +78,6 @@ class Grads:
             "U_h": (tr.h_prev, self.dq) if after else (tr.r_h_prev, self.da_h),
             "b_hn": (None, self.dq), "W_y": (tr.h, self.dlogits), "b_y": (None, self.dlogits),
         }[name]
-
-    def _summed(self, name):
-        left, right = self._factors(name)
-        if left is None:
-            return right.sum(axis=(0, 1))
-        if left is self._x and self._trace.x_ids is not None:         # one-hot: scatter-add rows
-            out = np.zeros((left.shape[-1], right.shape[-1]), right.dtype)
-            np.add.at(out, self._trace.x_ids.ravel(), right.reshape(-1, right.shape[-1]))
-            return out
-        return left.reshape(-1, left.shape[-1]).T @ right.reshape(-1, right.shape[-1])
 
     def per_step(self, name) -> np.ndarray:
         """Contribution of each time step to the gradient of `name`: (S, *shape); sums to the total."""
