@@ -98,8 +98,8 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
 
     rows (m, w) gives out (n, w); stacked rows (k, m, w) give out (k, n, w), one sum per stack.
     Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
-    in order (several times faster than np.add.at on thousands of rows; each id's rows are
-    gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
+    in order, the sums np.add.at gives (each id's rows are gathered on their own, so no copy of
+    all rows is made). Timings: benchmarks/README.md.
     """
     if out is None:
         out = np.empty((*rows.shape[:-2], n, rows.shape[-1]), rows.dtype)
@@ -112,7 +112,7 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
-    # (np.take is the faster gather on contiguous rows, ~100x slower than indexing on a slice)
+    # (np.take gathers contiguous rows; rows of a slice are gathered by indexing)
     gather = ((lambda i: np.take(rows, i, axis=rows_axis)) if rows.flags.c_contiguous
               else (lambda i: rows[..., i, :]))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
@@ -141,8 +141,8 @@ def backward(params: Params, trace: Trace | TrainTrace, Y, config=None, loss: st
     # and are multiplied by dL/dh_t in place, step by step (a factor's last use). A training
     # trace brings them from its forward loop (and gives them up: see forward_train); otherwise
     # they are made here, all steps at once.
-    # (every array of this run, the gradients it returns included, in one pooled block: fresh
-    # memory costs a page fault per 4 KB)
+    # (every array of this run, the gradients it returns included, in one pooled block; see
+    # gru_core.memory)
     dh, U_back_T, out_W, out_U, out_b, out_W_y, out_b_y, paths, *fresh = empty_arrays(
         dt, (S, B, H), (3 * H, H), (3, V, H), (3, H, H), (4, H), (H, V), (V,), (4, B, H),
         *([] if training else [(4, S, B, H)]))
@@ -156,16 +156,16 @@ def backward(params: Params, trace: Trace | TrainTrace, Y, config=None, loss: st
     da_h, da_z, da_r, dq = dgates                                    # (S, B, H) each
     if not after:
         dq[...] = 0.0                                                # (f_q is not used)
-    # [U_zᵀ, U_rᵀ, U_hᵀ] (3, H, H); concatenating the transposes is ~15x faster than copying a
-    # transposed concatenation. Reset "before" sends only [da_z, da_r] through its first two.
+    # [U_zᵀ, U_rᵀ, U_hᵀ] (3, H, H), the transposes concatenated (not a transposed
+    # concatenation copied). Reset "before" sends only [da_z, da_r] through its first two.
     np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T], out=U_back_T)
     U_back_T3 = U_back_T.reshape(3, H, H)[:n_back]
     U_h_T = U_back_T[2 * H:]
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     dh_direct = tr.z if keep else tr.one_minus_z                     # ∂h_t/∂h_{t-1} directly
     # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ + (dq U_hᵀ, after) + dh ⊙ ∂h/∂h_{t-1} + (d(r ⊙ h) ⊙ r,
-    # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H columns
-    # are faster than one with 3H), each path into a block of `paths`, then one sum.
+    # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H
+    # columns, not one with 3H), each path into a block of `paths`, then one sum.
     # For reset "after" every gradient is dh ⊙ factor, one multiply per step for the four;
     # for "before" da_r needs d(r ⊙ h_{t-1}) = da_h U_hᵀ first.
     n_first = 4 if after else 2
@@ -186,8 +186,7 @@ def backward(params: Params, trace: Trace | TrainTrace, Y, config=None, loss: st
         np.add.reduce(paths, axis=0, out=dh_next)
 
     # Weight gradients: Σ over all steps and rows, one (stacked) product per group of
-    # parameters; a bias gradient is a column sum, ones @ rows (a BLAS product: twice as fast
-    # as np.add.reduce here).
+    # parameters; a bias gradient is a column sum, ones @ rows (a BLAS product).
     n = S * B
     rows = dgates.reshape(4, n, H)                                   # [da_h, da_z, da_r, dq] rows
     ones = np.ones(n, dt)

@@ -291,41 +291,42 @@ def _forward_display(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mas
     after, keep = cfg.reset == "after", cfg.update == "keep"
     S, B, _ = x.shape
     H, dt = p.hidden_size, p.dtype
+    U_z, U_r, U_h, b_hn = p.U_z, p.U_r, p.U_h, p.b_hn
     W_zrh = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)             # (V, 3H)
     xW = W_zrh[ids] if ids is not None else x @ W_zrh                  # (S, B, 3H)  x_t W, every t
-    z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]  # (S, B, H) each
+    z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]  # (S, B, H)  x_t W_z, ...
     z_bias, r_bias, h_bias = (np.broadcast_to(b, (S, B, H)) for b in (p.b_z, p.b_r, p.b_h))
     (h_prev, z_rec, z_pre, z, r_rec, r_pre, r, r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde,
      one_minus_z, h_from_prev, h_from_tilde, h) = np.empty((16, S, B, H), dt)
 
     for t in range(S):
         h_prev[t] = h[t - 1] if t > 0 else h0                          # (B, H)  h_{t-1}
-        z_rec[t] = h_prev[t] @ p.U_z                                   # (B, H)
-        z_pre[t] = (z_in[t] + z_bias[t]) + z_rec[t]                    # (B, H)
-        z[t] = sigmoid(z_pre[t])                                       # (B, H)
-        r_rec[t] = h_prev[t] @ p.U_r                                   # (B, H)
-        r_pre[t] = (r_in[t] + r_bias[t]) + r_rec[t]                    # (B, H)
-        r[t] = sigmoid(r_pre[t])                                       # (B, H)
+        z_rec[t] = h_prev[t] @ U_z                                     # (B, H)  h_{t-1} U_z
+        z_pre[t] = (z_in[t] + z_bias[t]) + z_rec[t]                    # (B, H)  x_t W_z + b_z + h_{t-1} U_z
+        z[t] = sigmoid(z_pre[t])                                       # (B, H)  z_t
+        r_rec[t] = h_prev[t] @ U_r                                     # (B, H)  h_{t-1} U_r
+        r_pre[t] = (r_in[t] + r_bias[t]) + r_rec[t]                    # (B, H)  x_t W_r + b_r + h_{t-1} U_r
+        r[t] = sigmoid(r_pre[t])                                       # (B, H)  r_t
         if z_mask is not None:
             z[t][:, z_mask] = z_val[z_mask]                            # forced units (what-if)
         if r_mask is not None:
             r[t][:, r_mask] = r_val[r_mask]
-        r_h_prev[t] = r[t] * h_prev[t]                                 # (B, H)
-        h_prev_U_h[t] = h_prev[t] @ p.U_h + p.b_hn                     # (B, H)
+        r_h_prev[t] = r[t] * h_prev[t]                                 # (B, H)  r_t ⊙ h_{t-1}
+        h_prev_U_h[t] = h_prev[t] @ U_h + b_hn                         # (B, H)  h_{t-1} U_h + b_hn
         if after:
-            h_rec[t] = r[t] * h_prev_U_h[t]                            # (B, H)
+            h_rec[t] = r[t] * h_prev_U_h[t]                            # (B, H)  r_t ⊙ (h_{t-1} U_h + b_hn)
         else:
-            h_rec[t] = r_h_prev[t] @ p.U_h                             # (B, H)
-        h_pre[t] = (h_in[t] + h_bias[t]) + h_rec[t]                    # (B, H)
-        h_tilde[t] = np.tanh(h_pre[t])                                 # (B, H)
+            h_rec[t] = r_h_prev[t] @ U_h                               # (B, H)  (r_t ⊙ h_{t-1}) U_h
+        h_pre[t] = (h_in[t] + h_bias[t]) + h_rec[t]                    # (B, H)  x_t W_h + b_h + h_rec
+        h_tilde[t] = np.tanh(h_pre[t])                                 # (B, H)  h~_t
         one_minus_z[t] = 1.0 - z[t]                                    # (B, H)
         if keep:
-            h_from_prev[t] = z[t] * h_prev[t]                          # (B, H)
-            h_from_tilde[t] = one_minus_z[t] * h_tilde[t]              # (B, H)
+            h_from_prev[t] = z[t] * h_prev[t]                          # (B, H)  z_t ⊙ h_{t-1}
+            h_from_tilde[t] = one_minus_z[t] * h_tilde[t]              # (B, H)  (1 - z_t) ⊙ h~_t
         else:
-            h_from_prev[t] = one_minus_z[t] * h_prev[t]                # (B, H)
-            h_from_tilde[t] = z[t] * h_tilde[t]                        # (B, H)
-        h[t] = h_from_prev[t] + h_from_tilde[t]                        # (B, H)
+            h_from_prev[t] = one_minus_z[t] * h_prev[t]                # (B, H)  (1 - z_t) ⊙ h_{t-1}
+            h_from_tilde[t] = z[t] * h_tilde[t]                        # (B, H)  z_t ⊙ h~_t
+        h[t] = h_from_prev[t] + h_from_tilde[t]                        # (B, H)  h_t
 
     logits = h @ p.W_y + p.b_y                                         # (S, B, V)
     logits_max, exp, exp_sum, probs = softmax_parts(logits)            # (S, B), (S, B, V), ...
@@ -348,17 +349,16 @@ def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFI
 
 
 def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> TrainTrace:
-    """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
+    """The same steps as `_forward_display`, bit for bit, keeping only what backward reads
+    (TrainTrace), written for speed (benchmarks/README.md, "What made the engine faster").
 
-    The gates are stacked, not side by side: each step's z, r and q = h_{t-1} U_h + b_hn
-    (reset "after"; r ⊙ h_{t-1} for "before") are one contiguous (3, B, H) block, so the three
-    recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H), every block a step
-    reads or writes is contiguous (NumPy runs a ufunc on a column slice of a matrix through a
-    buffer, 2-3 times slower), and z and r take their sigmoid together.
-    Two steps are folded without changing a bit of the result:
-    - σ(a) = 1 / (1 + e^-a): the negation is done once, on the weights (-U_z, -U_r and the
-      rows of -(W_z + b_z), -(W_r + b_r), exact in floating point), so both gates take one
-      add, one exp, one add of 1 and one division;
+    Layout: each step's z, r and q = h_{t-1} U_h + b_hn (reset "after"; r ⊙ h_{t-1} for
+    "before") are one contiguous (3, B, H) block, so the recurrent products are one stacked
+    call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H), every block a step reads or writes is contiguous,
+    and z and r take their sigmoid together.
+    Exact rewrites (the same bits as the display path):
+    - σ(a) = 1 / (1 + e^-a) with the negation done once, on the weights (-U_z, -U_r and the
+      rows of -(W_z + b_z), -(W_r + b_r)): e^-a is exp of -(x W + b) + h (-U);
     - the output layer's softmax is computed in place in probs.
     Backward's factors (bptt_factors) are made here too, for backward to turn into the
     gradients in place.
@@ -367,11 +367,10 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     S, B = ids.shape if x is None else x.shape[:2]
     V, H, dt = p.vocab_size, p.hidden_size, p.dtype
     n_rec = 3 if after else 2                                        # products through U per step
-    # backward's factors (bptt_factors): made step by step when the run's arrays outgrow the
-    # cache (a step's arrays are still in it, and z, r, q, 1 - z, h~ need only one step's
-    # memory), else all steps at once after the loop (fewer calls). Measured (benchmarks/README):
-    # per step is 4% faster at S64 B32 H128 (2 MB per array), even at S32 B32 H128 (1 MB),
-    # 3-22% slower below.
+    # backward's factors (bptt_factors): made step by step when an (S, B, H) array exceeds
+    # FACTORS_PER_STEP_BYTES (a step's arrays are still in cache, and z, r, q, 1 - z, h~ need
+    # only one step's memory), else all steps at once after the loop (fewer calls); the
+    # threshold is measured in benchmarks/README.md.
     factors_per_step = S * B * H * np.dtype(dt).itemsize > FACTORS_PER_STEP_BYTES
     n_kept = 1 if factors_per_step else S                            # steps of z, r, q, 1 - z, h~
     n_saved = (1 if after else 3) if factors_per_step else 0         # per step: ∂h/∂h_{t-1} (, r, q)
