@@ -296,8 +296,9 @@ def _forward_display(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mas
     xW = W_zrh[ids] if ids is not None else x @ W_zrh                  # (S, B, 3H)  x_t W, every t
     z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]  # (S, B, H)  x_t W_z, ...
     z_bias, r_bias, h_bias = (np.broadcast_to(b, (S, B, H)) for b in (p.b_z, p.b_r, p.b_h))
+    # (S, B, H) each, filled step by step below (one pooled block: see gru_core.memory)
     (h_prev, z_rec, z_pre, z, r_rec, r_pre, r, r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde,
-     one_minus_z, h_from_prev, h_from_tilde, h) = np.empty((16, S, B, H), dt)
+     one_minus_z, h_from_prev, h_from_tilde, h), = empty_arrays(dt, (16, S, B, H))
 
     for t in range(S):
         h_prev[t] = h[t - 1] if t > 0 else h0                          # (B, H)  h_{t-1}

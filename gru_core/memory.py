@@ -1,11 +1,10 @@
-"""Memory for the arrays of a training step (the training forward, dL/dlogits, backward): one
-block per run, kept in a small pool.
+"""Memory for the arrays of forward and backward runs: one block per run, kept in a small pool.
 
 Why: fresh memory costs a page fault per 4 KB (the kernel zeroes each page), a large share of a
-training step (benchmarks/README.md). So `empty_arrays` hands out the arrays of a run as views
-of one block: NumPy asks for huge pages (2 MB) for blocks of 4 MB and more, and the block is
-kept in a small pool when the run is dropped (once no view of it is alive), so the next run of
-the same size (training: the next batch) reuses warm memory.
+forward or a training step (benchmarks/README.md). So `empty_arrays` hands out the arrays of a
+run as views of one block: NumPy asks for huge pages (2 MB) for blocks of 4 MB and more, and
+the block is kept in a small pool when the run is dropped (once no view of it is alive), so the
+next run of the same size (training: the next batch) reuses warm memory.
 
 A block is reused only when nothing refers to it any more: its reference count is exact only
 with the GIL, so a free-threaded Python never pools (every run gets new memory). Blocks under
