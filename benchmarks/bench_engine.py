@@ -2,7 +2,7 @@
 
 One step = GRU forward over S steps + output layer + cross-entropy (mean over the S*B
 positions) + backward through time, on one batch of one-hot inputs starting from h0 = 0.
-The numpy side = the training path (what gru_core.train runs each step: a training Trace that
+The numpy side = the training path (what gru_core.train runs each step: a TrainTrace that
 keeps only what backward needs, not the app's full Trace). Both sides get the batch the way
 they take it: gru_core the integer ids of the characters (its one-hot rows are a row gather),
 torch.nn.GRU the one-hot X (S, B, V) it needs; both get the targets as ids.

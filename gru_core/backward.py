@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .gru import Trace, bptt_factors
+from .gru import Trace, TrainTrace, bptt_factors
 from .memory import empty_arrays
 from .losses import dlogits as loss_dlogits
 from .params import PARAM_NAMES, Params
@@ -31,47 +31,35 @@ from .vocab import one_hot
 class Grads:
     """Summed gradients named like the parameters, plus the per-step pieces they come from.
 
-    `dh_prev_parts` and `dx` are computed the first time they are read (training never reads
-    them); pass them in to fix them.
+    `dh_prev_parts` and `dx` (display only) are computed the first time they are read.
     """
 
-    def __init__(self, trace: Trace, da_z, da_r, da_h, dq, dlogits, dh, dh0, dh_prev_parts=None, dx=None,
-                 *, params: Params | None = None, sums: dict | None = None):
+    def __init__(self, trace: Trace | TrainTrace, da_z, da_r, da_h, dq, dlogits, dh, dh0, *,
+                 params: Params, sums: dict[str, np.ndarray]):
         self._trace, self._params = trace, params
         self.da_z, self.da_r, self.da_h, self.dq = da_z, da_r, da_h, dq  # (S, B, H)
         self.dlogits = dlogits          # (S, B, V)
         self.dh = dh                    # (S, B, H)  total dL/dh_t
         self.dh0 = dh0                  # (B, H)
-        if dh_prev_parts is not None:   # {"direct", "via_z", "via_r", "via_h"}: (S, B, H)
-            self.dh_prev_parts = dh_prev_parts
-        if dx is not None:              # (S, B, V)
-            self.dx = dx
-        sums = sums or {}
-        for name in PARAM_NAMES:
-            setattr(self, name, sums[name] if name in sums else self._summed(name))
-
-    def _require_params(self) -> Params:
-        if self._params is None:
-            raise ValueError("Grads needs params= (or dh_prev_parts= and dx=) to form these")
-        return self._params
+        for name in PARAM_NAMES:        # summed over steps and rows, shaped like the parameter
+            setattr(self, name, sums[name])
 
     @cached_property
     def dh_prev_parts(self) -> dict[str, np.ndarray]:
         """dL/dh_{t-1} flowing back from step t, split by path (they sum to it), each (S, B, H)."""
-        p, tr = self._require_params(), self._trace
+        p, tr = self._params, self._trace
         keep, after = tr.config.update == "keep", tr.config.reset == "after"
         via_h = self.dq @ p.U_h.T if after else (self.da_h @ p.U_h.T) * tr.r
         return {"direct": self.dh * (tr.z if keep else tr.one_minus_z),
                 "via_z": self.da_z @ p.U_z.T, "via_r": self.da_r @ p.U_r.T, "via_h": via_h}
 
-
     @cached_property
     def dx(self) -> np.ndarray:
         """dL/dx_t (S, B, V) = da_z W_zᵀ + da_r W_rᵀ + da_h W_hᵀ."""
-        p = self._require_params()
+        p = self._params
         W_zrh_T = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).T        # (3H, V)
         return np.concatenate([self.da_z, self.da_r, self.da_h], axis=-1) @ W_zrh_T
-    # Each parameter's gradient is Σ_t left_tᵀ right_t (a weight) or Σ_t Σ_b right_t (a bias).
+
     @cached_property
     def _x(self) -> np.ndarray:
         """x (S, B, V); one-hot from the ids when the trace was run on ids (training path)."""
@@ -79,6 +67,8 @@ class Grads:
         return tr.x if tr.x is not None else one_hot(tr.x_ids, tr.shape[2], dtype=self.da_z.dtype)
 
     def _factors(self, name):
+        """(left, right) of `name`'s gradient Σ_t left_tᵀ right_t (a weight), or (None, right)
+        for Σ_t Σ_b right_t (a bias); left and right (S, B, ·)."""
         tr, x = self._trace, self._x
         after = tr.config.reset == "after"
         return {
@@ -88,16 +78,6 @@ class Grads:
             "U_h": (tr.h_prev, self.dq) if after else (tr.r_h_prev, self.da_h),
             "b_hn": (None, self.dq), "W_y": (tr.h, self.dlogits), "b_y": (None, self.dlogits),
         }[name]
-
-    def _summed(self, name):
-        left, right = self._factors(name)
-        if left is None:
-            return right.sum(axis=(0, 1))
-        if left is self._x and self._trace.x_ids is not None:         # one-hot: scatter-add rows
-            out = np.zeros((left.shape[-1], right.shape[-1]), right.dtype)
-            np.add.at(out, self._trace.x_ids.ravel(), right.reshape(-1, right.shape[-1]))
-            return out
-        return left.reshape(-1, left.shape[-1]).T @ right.reshape(-1, right.shape[-1])
 
     def per_step(self, name) -> np.ndarray:
         """Contribution of each time step to the gradient of `name`: (S, *shape); sums to the total."""
@@ -118,8 +98,8 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
 
     rows (m, w) gives out (n, w); stacked rows (k, m, w) give out (k, n, w), one sum per stack.
     Small inputs use np.add.at; large ones find each id's rows by a stable sort and sum them
-    in order (several times faster than np.add.at on thousands of rows; each id's rows are
-    gathered on their own, so no copy of all rows is made; np.add.reduceat is slower still).
+    in order, the sums np.add.at gives (each id's rows are gathered on their own, so no copy of
+    all rows is made). Timings: benchmarks/README.md.
     """
     if out is None:
         out = np.empty((*rows.shape[:-2], n, rows.shape[-1]), rows.dtype)
@@ -132,7 +112,7 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))          # first row of each id
     ends = np.append(starts[1:], len(ids))
-    # (np.take is the faster gather on contiguous rows, ~100x slower than indexing on a slice)
+    # (np.take gathers contiguous rows; rows of a slice are gathered by indexing)
     gather = ((lambda i: np.take(rows, i, axis=rows_axis)) if rows.flags.c_contiguous
               else (lambda i: rows[..., i, :]))
     for v, a, b in zip(sorted_ids[starts].tolist(), starts.tolist(), ends.tolist()):
@@ -140,13 +120,14 @@ def sum_rows_by_id(ids, rows, n: int, out=None) -> np.ndarray:
     return out
 
 
-def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> Grads:
+def backward(params: Params, trace: Trace | TrainTrace, Y, config=None, loss: str = "ce") -> Grads:
     """Gradients of the batch loss (cross-entropy "ce" or L2 "l2") by BPTT; see module docstring."""
     p, tr = params, trace
     cfg = config or tr.config
     if cfg is not tr.config and cfg != tr.config:
         raise ValueError(f"config {cfg} differs from the one the trace was run with ({tr.config})")
-    if tr.factors is None and tr.h_tilde is None:
+    training = isinstance(tr, TrainTrace)                            # it brings its factors
+    if training and tr.factors is None:
         raise ValueError("this training trace has been through backward already (backward turns "
                          "its factors into the gradients): run forward(..., record=\"train\") "
                          "again, or backpropagate a full trace (record=\"all\") as often as needed")
@@ -160,12 +141,12 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     # and are multiplied by dL/dh_t in place, step by step (a factor's last use). A training
     # trace brings them from its forward loop (and gives them up: see forward_train); otherwise
     # they are made here, all steps at once.
-    # (every array of this run, the gradients it returns included, in one pooled block: fresh
-    # memory costs a page fault per 4 KB)
+    # (every array of this run, the gradients it returns included, in one pooled block; see
+    # gru_core.memory)
     dh, U_back_T, out_W, out_U, out_b, out_W_y, out_b_y, paths, *fresh = empty_arrays(
         dt, (S, B, H), (3 * H, H), (3, V, H), (3, H, H), (4, H), (H, V), (V,), (4, B, H),
-        *([(4, S, B, H)] if tr.factors is None else []))
-    if tr.factors is not None:
+        *([] if training else [(4, S, B, H)]))
+    if training:
         dgates, tr.factors = tr.factors, None
     else:
         dgates = fresh[0]
@@ -175,16 +156,16 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
     da_h, da_z, da_r, dq = dgates                                    # (S, B, H) each
     if not after:
         dq[...] = 0.0                                                # (f_q is not used)
-    # [U_zᵀ, U_rᵀ, U_hᵀ] (3, H, H); concatenating the transposes is ~15x faster than copying a
-    # transposed concatenation. Reset "before" sends only [da_z, da_r] through its first two.
+    # [U_zᵀ, U_rᵀ, U_hᵀ] (3, H, H), the transposes concatenated (not a transposed
+    # concatenation copied). Reset "before" sends only [da_z, da_r] through its first two.
     np.concatenate([p.U_z.T, p.U_r.T, p.U_h.T], out=U_back_T)
     U_back_T3 = U_back_T.reshape(3, H, H)[:n_back]
     U_h_T = U_back_T[2 * H:]
     np.matmul(dlogits, p.W_y.T, out=dh)                              # (S, B, H) from the outputs
     dh_direct = tr.z if keep else tr.one_minus_z                     # ∂h_t/∂h_{t-1} directly
     # dL/dh_{t-1} = da_z U_zᵀ + da_r U_rᵀ + (dq U_hᵀ, after) + dh ⊙ ∂h/∂h_{t-1} + (d(r ⊙ h) ⊙ r,
-    # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H columns
-    # are faster than one with 3H), each path into a block of `paths`, then one sum.
+    # before): the products stacked, (2|3, B, H) @ (2|3, H, H) (three products with H
+    # columns, not one with 3H), each path into a block of `paths`, then one sum.
     # For reset "after" every gradient is dh ⊙ factor, one multiply per step for the four;
     # for "before" da_r needs d(r ⊙ h_{t-1}) = da_h U_hᵀ first.
     n_first = 4 if after else 2
@@ -205,8 +186,7 @@ def backward(params: Params, trace: Trace, Y, config=None, loss: str = "ce") -> 
         np.add.reduce(paths, axis=0, out=dh_next)
 
     # Weight gradients: Σ over all steps and rows, one (stacked) product per group of
-    # parameters; a bias gradient is a column sum, ones @ rows (a BLAS product: twice as fast
-    # as np.add.reduce here).
+    # parameters; a bias gradient is a column sum, ones @ rows (a BLAS product).
     n = S * B
     rows = dgates.reshape(4, n, H)                                   # [da_h, da_z, da_r, dq] rows
     ones = np.ones(n, dt)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .memory import POOL_BYTES, empty_arrays  # noqa: F401  (POOL_BYTES: gru_core.gru.POOL_BYTES)
+from .memory import empty_arrays
 from .params import Params
 from .vocab import one_hot
 
@@ -116,16 +116,8 @@ def bptt_factors(config: GRUConfig, h_prev, z, one_minus_z, r, q, h_tilde, out,
 
 @dataclass(eq=False)
 class Trace:
-    """Every quantity of a forward run over S steps; arrays are stacked over time (S, B, ...).
-
-    A training trace (`forward(..., record="train")`, `forward_train`) holds only what
-    `backward` needs: x_ids (and x, unless the input was ids), h0, h_prev, h, probs, `factors`
-    (gru.bptt_factors of every step), ∂h_t/∂h_{t-1} (z for update "keep", one_minus_z for
-    "take"), and for reset "before" r and r_h_prev; every other array field is None.
-    backward multiplies the factors into the gradients in place (their last use: it then
-    writes no fresh memory per step, 1.7 of 25.7 ms at B32 S64 H128) and sets `factors` to
-    None, so a training trace goes through backward once.
-    """
+    """Every quantity of a forward run over S steps (`forward(..., record="all")`), for display;
+    arrays are stacked over time (S, B, ...). `backward` reads it as often as needed."""
 
     config: GRUConfig
     x: np.ndarray            # (S, B, V)
@@ -160,7 +152,6 @@ class Trace:
     probs: np.ndarray        # (S, B, V)  ŷ
     z_forced: np.ndarray | None = None  # (H,) bool, units whose z was forced (what-if)
     r_forced: np.ndarray | None = None
-    factors: np.ndarray | None = None   # (4, S, B, H) bptt_factors of every step (training path)
 
     @property
     def h_last(self) -> np.ndarray:
@@ -180,12 +171,45 @@ class Trace:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             per_step = isinstance(value, np.ndarray) and f.name not in ("h0", "z_forced", "r_forced")
-            if f.name == "factors" and value is not None:
-                fields[f.name] = value[:, start:stop]                 # (4, S, B, H)
-            else:
-                fields[f.name] = value[start:stop] if per_step else value
+            fields[f.name] = value[start:stop] if per_step else value
         fields["h0"] = self.h_prev[start]
         return Trace(**fields)
+
+
+@dataclass(eq=False)
+class TrainTrace:
+    """What `backward` reads of a forward run: the training path (`forward(..., record="train")`,
+    `forward_train`). Its arrays equal the display Trace's fields of the same names, bit for bit.
+
+    `factors` are backward's chain-rule factors of every step (`bptt_factors`); backward turns
+    them into the gradients in place and sets `factors` to None, so a TrainTrace goes through
+    backward once.
+    """
+
+    config: GRUConfig
+    x: np.ndarray | None      # (S, B, V); None when the input was integer ids
+    x_ids: np.ndarray | None  # (S, B) when x is one-hot
+    h0: np.ndarray            # (B, H)
+    h_prev: np.ndarray        # (S, B, H)  h_{t-1} as used at step t
+    h: np.ndarray             # (S, B, H)
+    probs: np.ndarray         # (S, B, V)  ŷ
+    factors: np.ndarray | None  # (4, S, B, H)  [f_h, f_z, f_r, f_q]; None after backward
+    z: np.ndarray | None = None            # (S, B, H)  update "keep": ∂h_t/∂h_{t-1} = z
+    one_minus_z: np.ndarray | None = None  # (S, B, H)  update "take": ∂h_t/∂h_{t-1} = 1 - z
+    r: np.ndarray | None = None            # (S, B, H)  reset "before" only
+    r_h_prev: np.ndarray | None = None     # (S, B, H)  r ⊙ h_{t-1}, reset "before" only
+    z_forced: np.ndarray | None = None     # (H,) bool, units whose z was forced
+    r_forced: np.ndarray | None = None
+
+    @property
+    def h_last(self) -> np.ndarray:
+        return self.h[-1]
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(S, B, V, H)"""
+        S, B, H = self.h.shape
+        return S, B, self.probs.shape[-1], H
 
 
 def one_hot_ids(A) -> np.ndarray | None:
@@ -230,13 +254,14 @@ def _forced(clamp, H):
 
 
 def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
-            clamp_z=None, clamp_r=None, record: str = "all") -> Trace:
-    """Run the GRU over X (S, B, V), starting from h0 (B, H) (zeros by default).
+            clamp_z=None, clamp_r=None, record: str = "all") -> Trace | TrainTrace:
+    """Run the GRU over X (S, B, V) (or integer ids (S, B)), starting from h0 (B, H) (zeros by
+    default).
 
     clamp_z / clamp_r: (H,) arrays, NaN for a free unit, a value to force that unit's gate to
     (what-if: z ≡ 1 copies the old state, r ≡ 0 ignores it in the candidate).
-    record: "all" (default) fills every Trace field; "train" keeps only what `backward` needs
-    (see `forward_train`): the same values, the display-only fields None.
+    record: "all" (default) returns a Trace with every intermediate; "train" returns a
+    TrainTrace with only what `backward` reads (see `forward_train`), the same values.
     """
     if record not in RECORDS:
         raise ValueError(f"record must be one of {RECORDS}, got {record!r}")
@@ -253,103 +278,88 @@ def forward(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, *,
     r_mask, r_val = _forced(clamp_r, H)
     if record == "train":
         return _forward_train(p, cfg, x, ids, h0, z_mask, z_val, r_mask, r_val)
+    return _forward_display(p, cfg, x, ids, h0, z_mask, z_val, r_mask, r_val)
 
+
+def _forward_display(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
+    """The equations of the module docstring, one line each, every intermediate kept.
+
+    Bit for bit the training path's values (tests/test_core_train_path.py), hence two choices:
+    x_t W of the three gates is one product, x @ [W_z W_r W_h] (a row gather for one-hot x),
+    and a pre-activation is summed as (x_t W + b) + recurrent term.
+    """
     after, keep = cfg.reset == "after", cfg.update == "keep"
-    dt, shape, n_rec = p.dtype, (S, B, H), 3 if after else 2
-    # Every output array, filled in place below (one pooled block: see gru_core.memory).
-    # The recurrent terms are stacked, h_{t-1} @ [U_z, U_r (, U_h)] (2|3, H, H) -> (2|3, B, H),
-    # the same products as the training path's; z and r live side by side in one (S, B, 2H)
-    # array (one sigmoid per step for both gates); h_prev and h are two views of one
-    # (S+1, B, H) array, so h_{t-1} needs no copy.
-    xW, rec, (zr_pre, zr), hs, eight, (logits, e, probs), (logits_max, e_sum) = empty_arrays(
-        dt, (S, B, 3 * H), (n_rec, S, B, H), (2, S, B, 2 * H), (S + 1, B, H), (8, *shape),
-        (3, S, B, V), (2, S, B))
-    r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde, one_minus_z, h_from_prev, h_from_tilde = eight
+    S, B, _ = x.shape
+    H, dt = p.hidden_size, p.dtype
+    U_z, U_r, U_h, b_hn = p.U_z, p.U_r, p.U_h, p.b_hn
+    W_zrh = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)             # (V, 3H)
+    xW = W_zrh[ids] if ids is not None else x @ W_zrh                  # (S, B, 3H)  x_t W, every t
+    z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]  # (S, B, H)  x_t W_z, ...
+    z_bias, r_bias, h_bias = (np.broadcast_to(b, (S, B, H)) for b in (p.b_z, p.b_r, p.b_h))
+    # (S, B, H) each, filled step by step below (one pooled block: see gru_core.memory)
+    (h_prev, z_rec, z_pre, z, r_rec, r_pre, r, r_h_prev, h_prev_U_h, h_rec, h_pre, h_tilde,
+     one_minus_z, h_from_prev, h_from_tilde, h), = empty_arrays(dt, (16, S, B, H))
 
-    # Input terms of all three gates for all steps at once: a row gather when x is one-hot.
-    W_zrh = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1)           # (V, 3H)
-    b_zrh = np.concatenate([p.b_z, p.b_r, p.b_h])                    # (3H,)
-    W_zrh_b = W_zrh + b_zrh                                          # (V, 3H) rows: e_v W + b
-    if ids is not None:   # (mode "clip" lets np.take write straight into out; ids are valid)
-        np.take(W_zrh, ids, axis=0, out=xW, mode="clip")             # (S, B, 3H)  x W
-    else:
-        np.matmul(x, W_zrh, out=xW)
-    z_in, r_in, h_in = xW[..., :H], xW[..., H:2 * H], xW[..., 2 * H:]
-    xW_b = np.empty((B, 3 * H), dt)                                  # x_t W + b of one step
-    U = np.stack([p.U_z, p.U_r, p.U_h][:n_rec])                     # (2|3, H, H)
-
-    z_pre, r_pre, z, r = zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], zr[..., H:]
-    h_prev, h = hs[:-1], hs[1:]                                       # (S, B, H) each
-    hs[0] = h0
     for t in range(S):
-        h_prev_t, z_t, r_t, h_tilde_t = h_prev[t], z[t], r[t], h_tilde[t]
-        if ids is not None:
-            np.take(W_zrh_b, ids[t], axis=0, out=xW_b, mode="clip")  # (B, 3H)
-        else:
-            np.add(xW[t], b_zrh, out=xW_b)
-        np.matmul(h_prev_t, U, out=rec[:, t])                         # (2|3, B, H)
-        np.add(xW_b[:, :H], rec[0, t], out=z_pre[t])                  # a_z
-        np.add(xW_b[:, H:2 * H], rec[1, t], out=r_pre[t])             # a_r
-        sigmoid(zr_pre[t], out=zr[t])
+        h_prev[t] = h[t - 1] if t > 0 else h0                          # (B, H)  h_{t-1}
+        z_rec[t] = h_prev[t] @ U_z                                     # (B, H)  h_{t-1} U_z
+        z_pre[t] = (z_in[t] + z_bias[t]) + z_rec[t]                    # (B, H)  x_t W_z + b_z + h_{t-1} U_z
+        z[t] = sigmoid(z_pre[t])                                       # (B, H)  z_t
+        r_rec[t] = h_prev[t] @ U_r                                     # (B, H)  h_{t-1} U_r
+        r_pre[t] = (r_in[t] + r_bias[t]) + r_rec[t]                    # (B, H)  x_t W_r + b_r + h_{t-1} U_r
+        r[t] = sigmoid(r_pre[t])                                       # (B, H)  r_t
         if z_mask is not None:
-            z_t[:, z_mask] = z_val[z_mask]
+            z[t][:, z_mask] = z_val[z_mask]                            # forced units (what-if)
         if r_mask is not None:
-            r_t[:, r_mask] = r_val[r_mask]
+            r[t][:, r_mask] = r_val[r_mask]
+        r_h_prev[t] = r[t] * h_prev[t]                                 # (B, H)  r_t ⊙ h_{t-1}
+        h_prev_U_h[t] = h_prev[t] @ U_h + b_hn                         # (B, H)  h_{t-1} U_h + b_hn
         if after:
-            np.add(rec[2, t], p.b_hn, out=h_prev_U_h[t])             # h_{t-1} U_h + b_hn
-            np.multiply(r_t, h_prev_U_h[t], out=h_rec[t])
+            h_rec[t] = r[t] * h_prev_U_h[t]                            # (B, H)  r_t ⊙ (h_{t-1} U_h + b_hn)
         else:
-            np.multiply(r_t, h_prev_t, out=r_h_prev[t])
-            np.matmul(r_h_prev[t], p.U_h, out=h_rec[t])
-        np.add(xW_b[:, 2 * H:], h_rec[t], out=h_pre[t])
-        np.tanh(h_pre[t], out=h_tilde_t)
-        np.subtract(1.0, z_t, out=one_minus_z[t])
+            h_rec[t] = r_h_prev[t] @ U_h                               # (B, H)  (r_t ⊙ h_{t-1}) U_h
+        h_pre[t] = (h_in[t] + h_bias[t]) + h_rec[t]                    # (B, H)  x_t W_h + b_h + h_rec
+        h_tilde[t] = np.tanh(h_pre[t])                                 # (B, H)  h~_t
+        one_minus_z[t] = 1.0 - z[t]                                    # (B, H)
         if keep:
-            np.multiply(z_t, h_prev_t, out=h_from_prev[t])
-            np.multiply(one_minus_z[t], h_tilde_t, out=h_from_tilde[t])
+            h_from_prev[t] = z[t] * h_prev[t]                          # (B, H)  z_t ⊙ h_{t-1}
+            h_from_tilde[t] = one_minus_z[t] * h_tilde[t]              # (B, H)  (1 - z_t) ⊙ h~_t
         else:
-            np.multiply(one_minus_z[t], h_prev_t, out=h_from_prev[t])
-            np.multiply(z_t, h_tilde_t, out=h_from_tilde[t])
-        np.add(h_from_prev[t], h_from_tilde[t], out=h[t])
+            h_from_prev[t] = one_minus_z[t] * h_prev[t]                # (B, H)  (1 - z_t) ⊙ h_{t-1}
+            h_from_tilde[t] = z[t] * h_tilde[t]                        # (B, H)  z_t ⊙ h~_t
+        h[t] = h_from_prev[t] + h_from_tilde[t]                        # (B, H)  h_t
 
-    if after:
-        np.multiply(r, h_prev, out=r_h_prev)                          # (S, B, H) for display
-    else:
-        np.matmul(h_prev, p.U_h, out=h_prev_U_h)
-        h_prev_U_h += p.b_hn
-    np.matmul(h, p.W_y, out=logits)                                   # (S, B, V)
-    logits += p.b_y
-    softmax_parts(logits, out=(logits_max, e, e_sum, probs))
-    bias = np.broadcast_to(b_zrh, (S, B, 3 * H))                      # read-only views of b
+    logits = h @ p.W_y + p.b_y                                         # (S, B, V)
+    logits_max, exp, exp_sum, probs = softmax_parts(logits)            # (S, B), (S, B, V), ...
     return Trace(
         config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
-        z_in=z_in, z_rec=rec[0], z_bias=bias[..., :H], z_pre=z_pre, z=z,
-        r_in=r_in, r_rec=rec[1], r_bias=bias[..., H:2 * H], r_pre=r_pre, r=r,
+        z_in=z_in, z_rec=z_rec, z_bias=z_bias, z_pre=z_pre, z=z,
+        r_in=r_in, r_rec=r_rec, r_bias=r_bias, r_pre=r_pre, r=r,
         r_h_prev=r_h_prev, h_prev_U_h=h_prev_U_h,
-        h_in=h_in, h_rec=h_rec, h_bias=bias[..., 2 * H:], h_pre=h_pre, h_tilde=h_tilde,
+        h_in=h_in, h_rec=h_rec, h_bias=h_bias, h_pre=h_pre, h_tilde=h_tilde,
         one_minus_z=one_minus_z, h_from_prev=h_from_prev, h_from_tilde=h_from_tilde, h=h,
-        logits=logits, logits_max=logits_max, exp=e, exp_sum=e_sum, probs=probs,
+        logits=logits, logits_max=logits_max, exp=exp, exp_sum=exp_sum, probs=probs,
         z_forced=z_mask, r_forced=r_mask)
 
 
-def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG, **clamps) -> Trace:
-    """forward(..., record="train"): the training path (only what backward needs, for one
-    backward; see Trace)."""
+def forward_train(params: Params, X, h0=None, config: GRUConfig = TUTORIAL_CONFIG,
+                  **clamps) -> TrainTrace:
+    """forward(..., record="train"): the training path (only what backward reads, for one
+    backward; see TrainTrace)."""
     return forward(params, X, h0, config, record="train", **clamps)
 
 
-def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> Trace:
-    """The same steps as `forward`, keeping only what backward needs (Trace's docstring).
+def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask, r_val) -> TrainTrace:
+    """The same steps as `_forward_display`, bit for bit, keeping only what backward reads
+    (TrainTrace), written for speed (benchmarks/README.md, "What made the engine faster").
 
-    The gates are stacked, not side by side: each step's z, r and q = h_{t-1} U_h + b_hn
-    (reset "after"; r ⊙ h_{t-1} for "before") are one contiguous (3, B, H) block, so the three
-    recurrent products are one call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H), every block a step
-    reads or writes is contiguous (NumPy runs a ufunc on a column slice of a matrix through a
-    buffer, 2-3 times slower), and z and r take their sigmoid together.
-    Two steps are folded without changing a bit of the result:
-    - σ(a) = 1 / (1 + e^-a): the negation is done once, on the weights (-U_z, -U_r and the
-      rows of -(W_z + b_z), -(W_r + b_r), exact in floating point), so both gates take one
-      add, one exp, one add of 1 and one division;
+    Layout: each step's z, r and q = h_{t-1} U_h + b_hn (reset "after"; r ⊙ h_{t-1} for
+    "before") are one contiguous (3, B, H) block, so the recurrent products are one stacked
+    call, h_{t-1} @ [U_z, U_r, U_h] (3, H, H), every block a step reads or writes is contiguous,
+    and z and r take their sigmoid together.
+    Exact rewrites (the same bits as the display path):
+    - σ(a) = 1 / (1 + e^-a) with the negation done once, on the weights (-U_z, -U_r and the
+      rows of -(W_z + b_z), -(W_r + b_r)): e^-a is exp of -(x W + b) + h (-U);
     - the output layer's softmax is computed in place in probs.
     Backward's factors (bptt_factors) are made here too, for backward to turn into the
     gradients in place.
@@ -358,11 +368,10 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     S, B = ids.shape if x is None else x.shape[:2]
     V, H, dt = p.vocab_size, p.hidden_size, p.dtype
     n_rec = 3 if after else 2                                        # products through U per step
-    # backward's factors (bptt_factors): made step by step when the run's arrays outgrow the
-    # cache (a step's arrays are still in it, and z, r, q, 1 - z, h~ need only one step's
-    # memory), else all steps at once after the loop (fewer calls). Measured (benchmarks/README):
-    # per step is 4% faster at S64 B32 H128 (2 MB per array), even at S32 B32 H128 (1 MB),
-    # 3-22% slower below.
+    # backward's factors (bptt_factors): made step by step when an (S, B, H) array exceeds
+    # FACTORS_PER_STEP_BYTES (a step's arrays are still in cache, and z, r, q, 1 - z, h~ need
+    # only one step's memory), else all steps at once after the loop (fewer calls); the
+    # threshold is measured in benchmarks/README.md.
     factors_per_step = S * B * H * np.dtype(dt).itemsize > FACTORS_PER_STEP_BYTES
     n_kept = 1 if factors_per_step else S                            # steps of z, r, q, 1 - z, h~
     n_saved = (1 if after else 3) if factors_per_step else 0         # per step: ∂h/∂h_{t-1} (, r, q)
@@ -439,15 +448,10 @@ def _forward_train(p: Params, cfg: GRUConfig, x, ids, h0, z_mask, z_val, r_mask,
     np.matmul(h, p.W_y, out=probs)                                   # logits (S, B, V)
     probs += p.b_y
     softmax_parts(probs, out=(sums[0], probs, sums[1], probs))       # in place: probs
-    return Trace(
-        config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev,
-        z_in=None, z_rec=None, z_bias=None, z_pre=None, z=direct if keep else None,
-        r_in=None, r_rec=None, r_bias=None, r_pre=None, r=None if after else r,
-        r_h_prev=None if after else q, h_prev_U_h=None,
-        h_in=None, h_rec=None, h_bias=None, h_pre=None, h_tilde=None,
-        one_minus_z=None if keep else direct, h_from_prev=None, h_from_tilde=None, h=h,
-        logits=None, logits_max=None, exp=None, exp_sum=None, probs=probs,
-        z_forced=z_mask, r_forced=r_mask, factors=factors)
+    return TrainTrace(
+        config=cfg, x=x, x_ids=ids, h0=h0, h_prev=h_prev, h=h, probs=probs, factors=factors,
+        z=direct if keep else None, one_minus_z=None if keep else direct,
+        r=None if after else r, r_h_prev=None if after else q, z_forced=z_mask, r_forced=r_mask)
 
 
 def run_batches(params: Params, batches, config: GRUConfig = TUTORIAL_CONFIG, h0=None,

@@ -1,16 +1,15 @@
 """Memory for the arrays of forward and backward runs: one block per run, kept in a small pool.
 
-Why: a run at B=32, S=64, H=128 fills ~40 MB of arrays. Fresh memory costs a page fault per
-4 KB (the kernel zeroes each page), which took a third of the time of forward + backward. So
-`empty_arrays` hands out the arrays of a run as views of one block: NumPy asks for huge pages
-(2 MB) for blocks of 4 MB and more, and the block is kept in a small pool when the run is
-dropped (once no view of it is alive), so the next run of the same size (training: the next
-batch) reuses warm memory.
+Why: fresh memory costs a page fault per 4 KB (the kernel zeroes each page), a large share of a
+forward or a training step (benchmarks/README.md). So `empty_arrays` hands out the arrays of a
+run as views of one block: NumPy asks for huge pages (2 MB) for blocks of 4 MB and more, and
+the block is kept in a small pool when the run is dropped (once no view of it is alive), so the
+next run of the same size (training: the next batch) reuses warm memory.
 
 A block is reused only when nothing refers to it any more: its reference count is exact only
 with the GIL, so a free-threaded Python never pools (every run gets new memory). Blocks under
-SMALL_BYTES are not pooled at all: malloc hands back warm memory for those, faster than a pool
-lookup (which counts at the tutorial's sizes, where a whole training step takes ~0.1 ms).
+SMALL_BYTES are not pooled at all: malloc hands back warm memory for those, without a pool
+lookup (which would count at the tutorial's sizes, where a whole training step is short).
 """
 from __future__ import annotations
 

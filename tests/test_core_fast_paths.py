@@ -162,7 +162,7 @@ def test_small_runs_get_fresh_memory_and_large_runs_reuse_the_pool(monkeypatch):
 @pytest.mark.parametrize("config", [gc.GRUConfig(r, u) for r in gc.RESETS for u in gc.UPDATES], ids=str)
 def test_training_path_at_a_pooled_size_matches_the_full_trace(config):
     """B16 S20 V30 H24: pooled memory (run twice, so the second run reuses it), per-id row sums
-    by sorted groups, and backward on both layouts of z and r (apart, or side by side)."""
+    by sorted groups, and backward on both traces (the training path's and the display's)."""
     S, B, V, H = 20, 16, 30, 24
     rng = np.random.default_rng(5)
     params = gc.init_params(V, H, seed=4, scale=1.0).replace(

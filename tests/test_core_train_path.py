@@ -32,7 +32,7 @@ def factor_mode(request, monkeypatch):
 
 
 def kept_fields(config) -> set[str]:
-    """The arrays a training trace keeps (Trace's docstring), besides its input and factors."""
+    """The arrays a training trace keeps (TrainTrace's docstring), besides its input and factors."""
     kept = {"h0", "h_prev", "h", "probs", "z" if config.update == "keep" else "one_minus_z"}
     return kept | ({"r", "r_h_prev"} if config.reset == "before" else set())
 
@@ -67,6 +67,25 @@ def test_train_trace_matches_the_full_trace(config, clamp, factor_mode):
     g_full, g_lean = gc.backward(params, full, Y), gc.backward(params, lean, Y)
     for (name, a), (_, b) in zip(g_full.items(), g_lean.items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_the_training_path_returns_its_own_type_with_only_what_backward_reads():
+    """forward(..., record="train") and forward_train give a TrainTrace: the fields backward
+    reads, each named as in the display Trace; the display Trace has no factors."""
+    assert {f.name for f in dataclasses.fields(gc.TrainTrace)} == {
+        "config", "x", "x_ids", "h0", "h_prev", "h", "probs", "factors",
+        "z", "one_minus_z", "r", "r_h_prev", "z_forced", "r_forced"}
+    display_fields = {f.name for f in dataclasses.fields(gc.Trace)}
+    assert {f.name for f in dataclasses.fields(gc.TrainTrace)} - display_fields == {"factors"}
+    params, X, Y, h0 = random_case(2)
+    for config in CONFIGS:
+        for lean in (gc.forward(params, X, h0, config, record="train"),
+                     gc.forward_train(params, X, h0, config)):
+            assert type(lean) is gc.TrainTrace
+            assert lean.shape == (5, 3, 6, 4)
+            np.testing.assert_array_equal(lean.h_last, lean.h[-1])
+        full = gc.forward(params, X, h0, config)
+        assert type(full) is gc.Trace and not hasattr(full, "factors")
 
 
 def test_training_still_learns_on_the_lean_path():
