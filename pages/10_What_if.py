@@ -16,7 +16,6 @@ st.markdown(
 H, V = ctx.H, ctx.V
 hid = ctx.hidden_labels
 GATE_CHOICES = ("free", "0", "1")
-store.persist({"wi_z": "free", "wi_r": "free"})
 c1, c2, c3 = st.columns([1, 1, 1.4])
 forced = {}
 for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):

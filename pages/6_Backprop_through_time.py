@@ -18,12 +18,8 @@ PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": 
 GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
 GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
 SHORT_LABEL = 9                          # row labels of the B×H figures are cut to this many characters
-PAGE_KEYS = {"bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
-             "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01,
-             "bptt_check": False}
 
 ctx = page.setup("backprop")
-store.persist(PAGE_KEYS)
 st.markdown(
     "The loss is pushed back from the outputs through every step of the batch, newest first. "
     "Each step hands dL/dh to the step before it; each weight collects one contribution per step, "

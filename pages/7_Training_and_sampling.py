@@ -12,15 +12,9 @@ LR_CHOICES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
 CLIPS = {"value": "by value", "norm": "by global norm", "none": "none"}
 LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
-DEFAULTS = {"train_optimizer": "adam", "train_lr": 0.01, "train_epochs": 100, "train_loss": "ce",
-            "train_clip_kind": "value", "train_clip": 5.0, "train_layout": "streams",
-            "train_batch": 16, "train_seq": 25, "train_from": "fresh",
-            "sample_len": 200, "sample_temperature": 1.0, "sample_greedy": False, "sample_seed": 0,
-            "sample_weights": "trained"}
 
 ctx = page.setup("training", needs_run=False)
 settings = store.settings()
-store.persist(DEFAULTS)
 outcome = training.collect()             # a finished (or stopped) run: keep its weights first
 st.markdown(
     "Training repeats one move thousands of times: run a batch forward, measure the loss, let "

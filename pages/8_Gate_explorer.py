@@ -10,8 +10,7 @@ WINDOWS = (50, 100, 150, 200)
 ctx = page.setup("explorer", needs_run=False)
 settings = store.settings()
 model = store.model()                    # trained, edited on What if or from a lesson file
-store.persist({"explore_weights": "trained" if model is not None else "initial",
-               "explore_window": 100, "explore_start": 1, "explore_unit": "h1"})
+store.persist({"explore_weights": "trained" if model is not None else "initial"})
 st.markdown(
     "The GRU reads a whole text, one character after another, **carrying its state from the first "
     "character to the last**. Each column below is one character of the text; each row is one "

@@ -20,6 +20,7 @@ import gru_core as gc
 from gru_core.snippets import numpy_snippet, torch_snippet
 
 from app_helpers import charts, heatmap_z, run_page
+from ui import registry
 
 INSPECTOR = registry.get("inspector").file
 WHATIF = registry.get("whatif").file
@@ -441,7 +442,6 @@ def test_every_page_runs_in_presentation_mode():
 
 def test_every_page_has_a_narrative_in_the_tutorials_order():
     from app_helpers import ROOT
-    from ui import registry
     entries = []
     for path in sorted((ROOT / "pages").glob("*.py"), key=lambda p: int(p.name.split("_")[0])):
         m = re.search(r'page\.setup\("([^"]+)"', path.read_text(encoding="utf-8"))

@@ -181,3 +181,21 @@ def test_weights_loaded_from_a_lesson_are_used_by_every_page():
     assert no_exception(at), at.exception
     assert at.session_state["model"].source == "lesson"
     assert_pages_use(at, params)
+
+
+def test_pages_remember_their_own_controls_across_page_switches():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(TRAIN).run()
+    at.radio(key="learn_source").set_value("sonnets").run()
+    at.number_input(key="train_epochs").set_value(7).run()
+    at.slider(key="train_batch").set_value(8).run()
+    at.switch_page(registry.get("backprop").file).run()
+    at.radio(key="bptt_loss").set_value("l2").run()
+    at.switch_page(GATES).run()
+    at.switch_page(TRAIN).run()
+    assert no_exception(at), at.exception
+    assert at.radio(key="learn_source").value == "sonnets"
+    assert at.number_input(key="train_epochs").value == 7
+    assert at.slider(key="train_batch").value == 8
+    at.switch_page(registry.get("backprop").file).run()
+    assert at.radio(key="bptt_loss").value == "l2"

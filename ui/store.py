@@ -68,6 +68,27 @@ URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value th
 HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
             "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
 
+# The pages' own controls, kept across page switches like the sidebar's (keep_across_pages):
+# their defaults, and (PAGE_KEPT_IF_SET) those whose default the page works out itself.
+PAGE_VALUES = {
+    # Backprop through time
+    "bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
+    "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01, "bptt_check": False,
+    # Training and sampling (and the text both learning pages read)
+    "learn_source": "sidebar",
+    "train_optimizer": "adam", "train_lr": 0.01, "train_epochs": 100, "train_loss": "ce",
+    "train_clip_kind": "value", "train_clip": 5.0, "train_layout": "streams", "train_batch": 16,
+    "train_seq": 25, "train_from": "fresh", "sample_len": 200, "sample_temperature": 1.0,
+    "sample_greedy": False, "sample_seed": 0, "sample_weights": "trained",
+    # Gate explorer
+    "explore_window": 100, "explore_start": 1, "explore_unit": "h1",
+    # What if
+    "wi_z": "free", "wi_r": "free", "wi_edit": False,
+}
+PAGE_KEPT_IF_SET = ("sample_primer", "explore_weights", "train_detail", "wi_z_units",
+                    "wi_r_units", "wi_from", "wi_param", "wi_row", "wi_col", "chain_row",
+                    "chain_span", "who")
+
 # Keys of values that are not URL parameters, each used by the module named beside it.
 NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, shown once (page)
 RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
@@ -223,8 +244,11 @@ def take_notes() -> list[str]:
 
 
 def keep_across_pages() -> None:
-    """Every URL value as plain session state (see `persist`), defaults filled in."""
+    """Every URL value and every page's own control as plain session state (see `persist`), on
+    every page: a value survives a visit to a page that does not draw its widget."""
     persist(URL_DEFAULTS)
+    persist(PAGE_VALUES)
+    persist({k: st.session_state[k] for k in PAGE_KEPT_IF_SET if k in st.session_state})
 
 
 def clamp_sizes() -> None:

@@ -88,7 +88,6 @@ def _upload() -> tuple[str, str] | None:
 
 def choose(settings: Settings, *, label: str = "Text to learn from") -> LearnText | None:
     """Draw the text choice; return the chosen text, or None with a message already shown."""
-    store.persist({SOURCE_KEY: "sidebar"})
     source = st.radio(label, SOURCES, key=SOURCE_KEY, horizontal=True, format_func=SOURCE_LABELS.get,
                       help="The sidebar text (at most 5,000 characters), the bundled sonnets, or "
                            "your own .txt file. Both learning pages use the same choice.")
