@@ -106,7 +106,11 @@ if st.session_state.pop(training.REQUEST_KEY, False) and (job is None or job.don
                             options, text_name=text.name, text_chars=len(body),
                             start=f"the weights {model.description}" if start_continue else fresh_what,
                             text_start=body[:40], previous=model if start_continue else None)
-    training.start(job)
+    try:
+        training.start(job)
+    except training.Busy as busy:
+        st.warning(str(busy))
+        job = training.current_job()
 running = job is not None and not job.done
 b1, b2, b3 = st.columns([1, 1, 4])
 b1.button("Train", type="primary", key="train_go", width="stretch", disabled=running or batches is None,
@@ -121,15 +125,17 @@ if running:
     def live():
         if job.done:
             st.rerun()                                  # collect the result in a full run
-        losses, last = job.snapshot()
-        done = len(losses)
+        steps, losses = job.live_curve()     # at most training.LIVE_POINTS points
+        done = int(steps[-1]) if steps.size else 0
+        last = job.last_progress()
         epoch = (last.epoch + 1) if last else 1
-        loss = f"loss {losses[-1]:.4f}" if losses else "first step running"
+        loss = f"loss {last.loss:.4f}" if last else "first step running"
         st.progress(min(done / max(job.total, 1), 1.0),
                     text=f"Epoch {epoch} of {job.options.epochs} · step {done:,} of {job.total:,} · "
                          f"{loss} · {job.elapsed():.1f} s")
-        steps = np.arange(1, done + 1)
-        draw.chart(plots.xy_lines({"loss per step": (steps, losses)},
+        draw.chart(plots.xy_lines({"loss per step" if done <= training.LIVE_POINTS else
+                                   f"loss, mean of every {done / training.LIVE_POINTS:.0f} steps":
+                                   (steps, losses)},
                                   title=f"{LOSSES[job.options.loss]} loss while training",
                                   x_title="step", y_title="loss"), key="live_loss_curve")
     live()
@@ -284,7 +290,13 @@ elif batches is not None:
 else:
     s_vocab = None
 if s_vocab is not None:
-    if "sample_primer" not in st.session_state:
+    # a new vocabulary (another text or other weights): a new primer, unless the old one fits
+    primer = st.session_state.get("sample_primer")
+    if st.session_state.get(store.PRIMER_VOCAB_KEY) != s_vocab.chars:
+        st.session_state[store.PRIMER_VOCAB_KEY] = s_vocab.chars
+        if primer is not None and not set(primer) <= set(s_vocab.chars):
+            primer = None
+    if primer is None:
         suggestion = "Shall I compare thee"
         st.session_state["sample_primer"] = (suggestion if set(suggestion) <= set(s_vocab.chars)
                                              else start_text[:1] or s_vocab.chars[0])

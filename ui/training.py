@@ -15,14 +15,24 @@ so a training loop inside the script would lose the weights of the interrupted r
     done   -> collect(): the result becomes the session's model (ui/store.py: what the sidebar's
               "trained" weights show on every page, what Gate explorer and sampling run), with
               the TrainingRecord of its runs in the model's `training`.
+
+Lifecycle: a session runs at most one job; the server runs at most MAX_JOBS at once (the
+environment variable GRU_LAB_MAX_JOBS, default 2: one per core of the machine the app was sized
+on), a further Train says the server is busy; a job stops by itself after MAX_SECONDS, and
+within SESSION_CHECK_SECONDS of its session ending (the tab closed: Streamlit's runtime no
+longer lists the session as active).
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import gru_core as gc
 
@@ -31,6 +41,20 @@ from .compute import choose_weights
 from .store import JOB_KEY, OUTCOME_KEY, REQUEST_KEY, STOP_KEY, Model, Settings
 
 MAX_SECONDS = 300.0                # a run stops itself after this long
+MAX_JOBS = max(1, int(os.environ.get("GRU_LAB_MAX_JOBS", "2")))   # jobs the server runs at once
+SESSION_CHECK_SECONDS = 0.5        # how often a job asks whether its session still exists
+LIVE_POINTS = 400                  # the live loss curve draws at most this many points
+_running: set["TrainJob"] = set()  # the server's running jobs
+_running_lock = threading.Lock()
+
+
+class Busy(RuntimeError):
+    """The server already runs MAX_JOBS jobs; the message says so, for the user."""
+
+
+def running_jobs() -> int:
+    with _running_lock:
+        return len(_running)
 
 SGD_TEX = r"\theta \leftarrow \theta - \eta\, g"
 ADAM_TEX = (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad v \leftarrow \beta_2 v + (1-\beta_2)\, g^2,"
@@ -115,10 +139,20 @@ class TrainJob:
         self.t0 = 0.0
         self.seconds = 0.0
         self.thread: threading.Thread | None = None
+        self.session_id: str | None = None   # the session that started it (None: no server)
+        self.session_ended = False
+        self._checked = 0.0
 
     # -- the worker thread (no Streamlit calls here)
-    def start(self) -> "TrainJob":
-        self.t0 = time.perf_counter()
+    def start(self, session_id: str | None = None) -> "TrainJob":
+        """Start the worker thread, or raise Busy when the server runs MAX_JOBS jobs."""
+        with _running_lock:
+            if len(_running) >= MAX_JOBS:
+                raise Busy(f"The server is busy: {len(_running)} training run(s) are going on "
+                           f"(at most {MAX_JOBS} at once). Try again in a moment.")
+            _running.add(self)
+        self.session_id = session_id
+        self.t0 = self._checked = time.perf_counter()
         self.thread = threading.Thread(target=self._run, name="gru-train", daemon=True)
         self.thread.start()
         return self
@@ -131,6 +165,8 @@ class TrainJob:
             self.error = f"{type(err).__name__}: {err}"
         finally:
             self.seconds = time.perf_counter() - self.t0
+            with _running_lock:
+                _running.discard(self)
             self._done.set()
 
     def progress(self, p: gc.Progress) -> None:
@@ -140,8 +176,14 @@ class TrainJob:
             self._last = p
 
     def should_stop(self) -> bool:
-        """gc.train's should_stop: the Stop button's flag, or the time limit."""
-        return self._stop.is_set() or time.perf_counter() - self.t0 > MAX_SECONDS
+        """gc.train's should_stop: the Stop button's flag, the time limit, or the session gone."""
+        now = time.perf_counter()
+        if self.session_id is not None and now - self._checked > SESSION_CHECK_SECONDS:
+            self._checked = now
+            if Runtime.exists() and not Runtime.instance().is_active_session(self.session_id):
+                self.session_ended = True
+                self._stop.set()
+        return self._stop.is_set() or now - self.t0 > MAX_SECONDS
 
     # -- the page's side
     def request_stop(self) -> None:
@@ -158,9 +200,22 @@ class TrainJob:
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
 
-    def snapshot(self) -> tuple[list[float], gc.Progress | None]:
+    def last_progress(self) -> gc.Progress | None:
         with self._lock:
-            return list(self._losses), self._last
+            return self._last
+
+    def live_curve(self, points: int = LIVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, losses) of the run so far, at most `points` of them: the mean of each of
+        `points` equal stretches of steps once there are more, so the live chart's messages stay
+        the same size however long the run (the last stretch's end is the latest step)."""
+        with self._lock:
+            losses = np.asarray(self._losses, dtype=np.float64)
+        n = losses.size
+        if n <= points:
+            return np.arange(1, n + 1), losses
+        edges = np.linspace(0, n, points + 1).astype(int)
+        sums = np.add.reduceat(losses, edges[:-1])
+        return edges[1:], sums / np.diff(edges)
 
     def elapsed(self) -> float:
         return self.seconds if self.done else time.perf_counter() - self.t0
@@ -207,8 +262,11 @@ def trained() -> Model | None:
 
 
 def start(job: TrainJob) -> None:
+    """Start `job` for this session (raises Busy when the server is at its limit)."""
+    ctx = get_script_run_ctx()
+    job.start(ctx.session_id if ctx is not None and Runtime.exists() else None)
     st.session_state[STOP_KEY] = False
-    st.session_state[JOB_KEY] = job.start()
+    st.session_state[JOB_KEY] = job
 
 
 def request_training() -> None:
