@@ -323,7 +323,6 @@ def upload_cases():
         ("nul-bytes", b"hello\x00world", "binary"),
         ("latin-1", "café naïve façade".encode("latin-1"), "UTF-8"),
         ("cp1252-quotes", b"\x93quoted\x94 text \x96 dash", "UTF-8"),
-        ("utf-16", "hello world".encode("utf-16"), None),      # BOM + NULs: refused, any reason
         ("truncated-utf8", "naïve".encode("utf-8")[:-1] + b"\xc3", "UTF-8"),
         ("lone-continuation", b"abc\x80def", "UTF-8"),
         ("empty", b"", "empty"),
@@ -337,6 +336,8 @@ GOOD_UPLOADS = [
     ("utf8-bom-crlf", b"\xef\xbb\xbfline one\r\nline two\rthree", "line one\nline two\nthree"),
     ("html-text", b"<script>alert(1)</script> **md** $x$", "<script>alert(1)</script> **md** $x$"),
     ("emoji", "😀 hello שלום".encode("utf-8"), "😀 hello שלום"),
+    ("utf-16-le-bom", "hello world\r\nÉté".encode("utf-16"), "hello world\nÉté"),
+    ("utf-16-be-bom", b"\xfe\xff" + "ab ba".encode("utf-16-be"), "ab ba"),
 ]
 
 
@@ -447,3 +448,48 @@ def test_lesson_upload_through_a_page_shows_a_message(data):
     case = Case("lesson-upload", state={"data": data[:200].decode("utf-8", "replace")},
                 message="lesson not loaded")
     check_run(at, case, page)
+
+
+# ------------------------------------------------------------------ text that is not valid Unicode
+
+SURROGATE = "ab\ud800cd"             # valid JSON ("ab\ud800cd"), not valid text
+
+
+def lesson_with(**settings) -> bytes:
+    body = {"format": "gru-matrix-lab-lesson", "version": 1, "settings": settings}
+    return json.dumps(body).encode("utf-8")          # json escapes the surrogate as \ud800
+
+
+@pytest.mark.parametrize("key", ["text", "custom_order"])
+def test_a_lesson_with_a_lone_surrogate_is_refused_with_a_message(key):
+    with pytest.raises(lesson.LessonError, match=rf"'{key}' has a character that is not valid text"):
+        lesson.parse(lesson_with(**{key: SURROGATE + "abcabc"}))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.file_uploader(key=lesson.UPLOAD_KEY).upload("l.json", lesson_with(**{key: SURROGATE}),
+                                                   "application/json").run()
+    assert not at.exception, at.exception
+    assert any("not valid text" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_area(key="text").value == gc_text()          # the sidebar is still usable
+
+
+def gc_text() -> str:
+    from gru_core import TUTORIAL_TEXT
+    return TUTORIAL_TEXT
+
+
+@pytest.mark.parametrize("body, words", [
+    (b'{"format": "gru-matrix-lab-lesson", "version": true}', "version"),
+    (b'{"format": "gru-matrix-lab-lesson", "version": 1, "settings": {"hidden_size": 1,'
+     b' "text": "abab"}, "weights": {"W_z": [[true], [false]]}}', "true, false, text and null"),
+    (b'{"format": "gru-matrix-lab-lesson", "version": 1, "settings": {"hidden_size": 1,'
+     b' "text": "abab"}, "weights": {"W_z": [["1"], [0]]}}', "are not numbers"),
+])
+def test_lesson_fields_are_type_checked_strictly(body, words):
+    with pytest.raises(lesson.LessonError, match=words):
+        lesson.parse(body)
+
+
+def test_a_lesson_saved_with_a_utf8_byte_order_mark_loads():
+    data = lesson.lesson_json(lesson.to_lesson(lesson.setting_defaults(), "app.py", 1, 2))
+    parsed = lesson.parse(b"\xef\xbb\xbf" + data.encode("utf-8"))
+    assert parsed["step"] == 2 and parsed["settings_dict"] == lesson.setting_defaults()

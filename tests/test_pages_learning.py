@@ -61,7 +61,7 @@ def test_sonnets_are_bundled_and_long_enough():
 @pytest.mark.parametrize("data, needle", [
     (b"abc\x00def", "binary"),
     (b"caf\xe9 au lait", "not UTF-8"),
-    (b"\xff\xfe\x00a\x00b", "binary"),                       # UTF-16 has NUL bytes
+    (b"\xff\xfea\x00b", "cannot be decoded as UTF-16"),    # a BOM, then an odd byte count
     (b"a" * (UPLOAD_LIMIT + 1), "limit is 200 KB"),
     (b"   \n\n ", "empty"),
     (b"zzzz", "single character"),
@@ -322,3 +322,18 @@ def test_continue_training_joins_the_runs_and_keeps_the_first_initial_weights():
         np.testing.assert_allclose(getattr(model.params, name), arr, atol=1e-12)
     np.testing.assert_allclose(heatmap_z(charts(at)["delta_W_h"]),
                                two.params.W_h - gc.tutorial_params().W_h, atol=1e-12)
+
+
+def test_the_primer_is_chosen_anew_for_another_vocabulary():
+    at = train(app(TRAIN, {"train_epochs": 1, "learn_source": "sonnets"}).run())
+    at.text_input(key="sample_primer").set_value("Shall").run()
+    assert at.code[0].value == "Shall"
+    at.radio(key="learn_source").set_value("sidebar").run()
+    at = train(at)              # new weights, the vocabulary 'hatM': "Shall" does not fit it
+    assert no_exception(at), at.exception
+    assert not any("not in the vocabulary" in e for e in errors(at)), errors(at)
+    assert at.text_input(key="sample_primer").value == "M"      # the text's first character
+    at.text_input(key="sample_primer").set_value("Mat").run()
+    assert at.run().text_input(key="sample_primer").value == "Mat"     # kept while it fits
+    at.text_input(key="sample_primer").set_value("Mx").run()            # typed: told, not reset
+    assert any("not in the vocabulary" in e for e in errors(at)), errors(at)

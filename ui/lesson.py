@@ -86,6 +86,17 @@ def _short(value, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def unencodable(text: str) -> str | None:
+    """None if `text` is valid Unicode text, else where it is not, e.g. "position 3": a lone
+    surrogate, which no browser sends (URLs and text boxes arrive as UTF-8) but a JSON file can
+    hold ("\\ud800")."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as err:
+        return f"position {err.start + 1}"
+
+
 def _check_setting(key: str, value):
     default = setting_defaults()[key]
     choices = {**store.CHOICES, **store.VIEW_CHOICES}
@@ -105,6 +116,11 @@ def _check_setting(key: str, value):
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise LessonError(f"setting '{key}' must be text; the file has {_short(value)}.")
+        bad = unencodable(value)
+        if bad is not None:
+            raise LessonError(f"setting '{key}' has a character that is not valid text (a lone "
+                              f"UTF-16 surrogate, {bad}); save the lesson again from the app, or "
+                              "remove that character.")
         if len(value) > store.TEXT_LIMIT:
             raise LessonError(f"setting '{key}' has {len(value):,} characters; the limit is "
                               f"{store.TEXT_LIMIT:,}.")
@@ -127,6 +143,10 @@ def _check_weights(weights, settings: dict) -> gc.Params:
     if not isinstance(weights, dict):
         raise LessonError("'weights' must be an object mapping parameter names to lists of "
                           "numbers, or null.")
+    for name, value in weights.items():
+        if not _only_numbers(value):
+            raise LessonError(f"The weights cannot be used: '{_short(name)}' must be a list (of "
+                              "lists) of numbers; true, false, text and null are not numbers.")
     try:
         params = gc.Params.from_dict({k: np.asarray(v, dtype=np.float64)
                                       for k, v in weights.items()})
@@ -160,7 +180,7 @@ def from_lesson(lesson) -> dict:
         raise LessonError("A lesson file is a JSON object (made by the Download lesson button).")
     if lesson.get("format") != FORMAT:
         raise LessonError(f"This is not a GRU Matrix Lab lesson ('format' should be {FORMAT!r}).")
-    if lesson.get("version") != VERSION:
+    if type(lesson.get("version")) is not int or lesson.get("version") != VERSION:
         raise LessonError(f"Lesson version {_short(lesson.get('version'))} is not supported; "
                           f"this app reads version {VERSION}.")
     unknown = sorted(set(lesson) - set(TOP_LEVEL))
@@ -184,6 +204,13 @@ def from_lesson(lesson) -> dict:
             "step": _whole("step", lesson.get("step", 1), 1), "params": params}
 
 
+def _only_numbers(value, depth: int = 0) -> bool:
+    """A JSON number or a (nested, at most 2 deep) list of them; booleans are not numbers."""
+    if isinstance(value, list):
+        return depth < 2 and all(_only_numbers(v, depth + 1) for v in value)
+    return type(value) in (int, float)
+
+
 def _reject_constant(name: str):
     raise LessonError(f"The file contains {name}; weights must be finite numbers.")
 
@@ -193,7 +220,7 @@ def parse(data: bytes) -> dict:
     if len(data) > MAX_BYTES:
         raise LessonError(f"The file has {len(data):,} bytes; a lesson is at most {MAX_BYTES:,}.")
     try:
-        lesson = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        lesson = json.loads(data.decode("utf-8-sig"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise LessonError("The file is not UTF-8 text; choose a .json file made by this "
                           "app.") from None

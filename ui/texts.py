@@ -47,14 +47,21 @@ def sonnets() -> str:
 def decode_upload(data: bytes, name: str = "the file") -> tuple[str | None, str | None]:
     """Bytes of an uploaded file -> (text, None) or (None, message saying what would work).
 
-    Accepts UTF-8 (with or without a byte-order mark); Windows / old-Mac line ends become "\\n".
-    Rejects files over UPLOAD_LIMIT, binary files (NUL bytes), other encodings, empty text and
-    text with fewer than two different characters.
+    Accepts UTF-8 (with or without a byte-order mark) and UTF-16 with its byte-order mark (what
+    Windows Notepad calls "Unicode"); Windows / old-Mac line ends become "\\n". Rejects files
+    over UPLOAD_LIMIT, binary files (NUL bytes), other encodings, empty text and text with fewer
+    than two different characters.
     """
     size = len(data)
     if size > UPLOAD_LIMIT:
         return None, (f"{name} has {size / 1024:,.0f} KB; the limit is {UPLOAD_LIMIT // 1024} KB. "
                       "Upload a shorter excerpt.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):               # UTF-16 (its NUL bytes are text)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            return None, (f"{name} starts like UTF-16 text but cannot be decoded as UTF-16. "
+                          "Save it as UTF-8 and upload it again.")
     if b"\x00" in data:
         return None, (f"{name} looks like a binary file (it contains NUL bytes), not plain text. "
                       "Upload a .txt file saved as UTF-8 text.")
