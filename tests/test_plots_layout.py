@@ -1,5 +1,5 @@
 """ui.plots decides layout from the sizes: numbers in cells, panels per line, row-label cuts,
-shape suffixes; one heatmap builder serves every matrix."""
+shape suffixes; one heatmap builder and one line palette serve every figure."""
 from __future__ import annotations
 
 import numpy as np
@@ -103,3 +103,16 @@ def test_every_matrix_goes_through_one_builder_without_automargin():
     assert list(figs[2].layout.xaxis.ticktext) == list("abcd")
     assert figs[3].data[0].texttemplate == "%{text}"          # characters in the cells
 
+
+def test_line_charts_share_one_palette_and_compute_their_margins():
+    series = {"a": [1, 2, 3], "b": [2, 3, 4], "c": [3, 2, 1]}
+    figs = [plots.line_chart(series, title="t", x_title="x", y_title="y"),
+            plots.xy_lines({k: (range(3), v) for k, v in series.items()}, title="t",
+                           x_title="x", y_title="y"),
+            plots.text_lines(series, title="t", chars="abc", positions=[1, 2, 3], y_title="y")]
+    for fig in figs:
+        assert [t.line.color for t in fig.data] == list(plots.PALETTE[:3])
+        assert fig.layout.xaxis.automargin is False and fig.layout.yaxis.automargin is False
+    pairs = plots.compare_lines(series, series, title="t", x=[1, 2, 3], x_title="x",
+                                y_title="y")
+    assert [t.line.color for t in pairs.data] == [c for c in plots.PALETTE[:3] for _ in (0, 1)]

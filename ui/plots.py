@@ -32,6 +32,9 @@ SCALES = {
 MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
 FONT = dict(family="Inter, Arial, sans-serif", size=14)
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+# The one palette of the line charts (blue, red, amber, green, violet, teal: distinct for the
+# common forms of colour blindness in the first four, which is as many as a chart here draws).
+PALETTE = ("#1d4ed8", "#b91c1c", "#d97706", "#047857", "#7c3aed", "#0f766e")
 
 # Fit. A line of the page's width holds LINE_CHARS characters of cell text: twenty numbers such
 # as "-0.1234" with a space each (five B×4 matrices, the Gates page's equation at H = 4), or
@@ -551,22 +554,51 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
 
 # ---------------------------------------------------------------- line charts
 
+def _colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+LEGEND_ROW_PX = 640            # a legend row below a line chart holds this many px of entries
+
+
+def _line_layout(title: str, height: int, *, x_title: str, y_title: str, names=(),
+                 top: int = 44, xaxis=None, yaxis=None, **rest) -> dict:
+    """The frame of a line chart: axes titled, light grid, the legend (the series' `names`)
+    below the plot. Its margins are computed here (no automargin: it draws the figure twice):
+    room for the axes' numbers and titles and for the legend's rows."""
+    entries = sum(40 + _label_px(n, 12) for n in names) if len(names) > 1 else 0
+    legend_rows = -(-int(entries) // LEGEND_ROW_PX)
+    layout = _layout(title, height, top=top,
+                     xaxis=dict(title=x_title, automargin=False, gridcolor="#e5e7eb",
+                                **(xaxis or {})),
+                     yaxis=dict(title=y_title, automargin=False, gridcolor="#e5e7eb",
+                                zerolinecolor="#9ca3af", **(yaxis or {})),
+                     legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom",
+                                 font=dict(size=12)),
+                     showlegend=len(names) > 1,
+                     **rest)
+    layout["margin"].update(l=70 + (24 if y_title else 0), r=16,
+                            b=34 + (24 if x_title else 0) + 24 * legend_rows)
+    return layout
+
+
 def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
                log_y: bool = False, height: int = 320, x_labels=None) -> go.Figure:
     """Lines over a shared x axis (loss curves, gradient norms, a unit's trace over a text)."""
-    fig_traces = []
-    for name, ys in series.items():
+    traces = []
+    for i, (name, ys) in enumerate(series.items()):
         xs = list(range(len(ys))) if x is None else x
-        fig_traces.append(go.Scatter(x=xs, y=list(ys), mode="lines+markers" if len(ys) <= 60 else "lines",
-                                     name=name, hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
-    layout = _layout(title, height,
-                     xaxis=dict(title=x_title, automargin=True),
-                     yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True),
-                     legend=dict(orientation="h", y=-0.25))
+        traces.append(go.Scatter(x=xs, y=list(ys), name=name,
+                                 mode="lines+markers" if len(ys) <= 60 else "lines",
+                                 line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
+                                 hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
+    xaxis = {}
     if x_labels is not None:
-        layout["xaxis"].update(tickmode="array", tickvals=list(range(len(x_labels))),
-                               ticktext=_ticks(label(c) for c in x_labels))
-    return go.Figure(fig_traces, layout=layout)
+        xaxis = dict(tickmode="array", tickvals=list(range(len(x_labels))),
+                     ticktext=_ticks(label(c) for c in x_labels))
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces],
+                          xaxis=xaxis, yaxis=dict(type="log" if log_y else "linear"))
+    return go.Figure(traces, layout=layout)
 
 
 def line_chart_marked(series: dict, *, marker_x, marker_label: str = "", **kwargs) -> go.Figure:
@@ -588,18 +620,15 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
                y_range=None) -> go.Figure:
     """Lines over the characters of a text (a unit's z, r, h): x = position, tick = character."""
     positions = [int(p) for p in positions]
-    ticks = _ticks(label(c) for c in chars)
-    colors = ("#1d4ed8", "#d97706", "#b91c1c", "#047857")
+    ticks = _ticks(label(c) for c in chars)        # in the hover
     traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
                          mode="lines+markers" if len(positions) <= 120 else "lines",
-                         line=dict(color=colors[i % len(colors)]), marker=dict(color=colors[i % len(colors)]),
+                         line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
                          hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>" + name + "</extra>")
               for i, (name, ys) in enumerate(series.items())]
-    layout = _layout(title, height,
-                  xaxis=dict(automargin=True, **_text_axis(positions, [label(c) for c in chars])),
-                  yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb",
-                             zerolinecolor="#9ca3af"),
-                  legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+    layout = _line_layout(title, height, x_title="", y_title=y_title, names=[t.name for t in traces],
+                          xaxis=_text_axis(positions, [label(c) for c in chars]),
+                          yaxis=dict(range=y_range), hovermode="x unified")
     return go.Figure(traces, layout=layout)
 
 
@@ -607,19 +636,15 @@ def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: in
              log_y: bool = False, faint=()) -> go.Figure:
     """Lines with their own x values: series = {name: (xs, ys)} (a loss per step and per epoch).
     Series named in `faint` are drawn thin and pale, so a smoother series on top stands out."""
-    colors = ("#1d4ed8", "#b91c1c", "#d97706", "#047857")
     traces = [go.Scatter(x=list(xs), y=list(ys), name=name,
                          mode="lines+markers" if len(ys) <= 60 else "lines",
-                         line=dict(width=1 if name in faint else 2.5, color=colors[i % len(colors)]),
-                         marker=dict(color=colors[i % len(colors)], size=5),
+                         line=dict(width=1 if name in faint else 2.5, color=_colour(i)),
+                         marker=dict(color=_colour(i), size=5),
                          opacity=0.45 if name in faint else 1.0,
                          hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
               for i, (name, (xs, ys)) in enumerate(series.items())]
-    layout = _layout(title, height,
-                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
-                  yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True,
-                             gridcolor="#e5e7eb"),
-                  legend=dict(orientation="h", y=-0.3))
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces],
+                          yaxis=dict(type="log" if log_y else "linear"))
     return go.Figure(traces, layout=layout)
 
 
@@ -627,15 +652,13 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
                   mark_x=None, mark_label: str = "", height: int = 320) -> go.Figure:
     """Pairs of lines over a shared x: each original series dashed, its changed twin solid in the
     same colour; an optional dotted vertical line at mark_x (mark_label is the page's own text)."""
-    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#d97706", "#0f766e")
     traces = []
     for k, name in enumerate(original):
-        color = colors[k % len(colors)]
         for series, dash, suffix in ((original, "dash", " original"), (changed, "solid", " what-if")):
             traces.append(go.Scatter(
                 x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
                 mode="lines+markers" if len(x) <= 60 else "lines",
-                line=dict(color=color, dash=dash, width=2 if dash == "solid" else 1.5),
+                line=dict(color=_colour(k), dash=dash, width=2 if dash == "solid" else 1.5),
                 hovertemplate="%{x}: %{y:.4f}<extra>" + name + suffix + "</extra>"))
     shapes, notes = [], []
     if mark_x is not None:
@@ -644,8 +667,6 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
         if mark_label:
             notes.append(dict(x=mark_x, y=1, xref="x", yref="paper", text=mark_label,
                               showarrow=False, xanchor="left", yanchor="bottom"))
-    layout = _layout(title, height, top=56,
-                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
-                  yaxis=dict(title=y_title, automargin=True, gridcolor="#e5e7eb"),
-                  legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes)
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces], top=56,
+                          shapes=shapes, annotations=notes)
     return go.Figure(traces, layout=layout)
