@@ -292,7 +292,8 @@ def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
                         "<br>value %{z:.10g}<extra></extra>")
     trace = dict(z=z, x=x, y=y_ticks, xgap=1 if z.shape[1] <= 120 else 0, ygap=1,
                  hovertemplate=hover, colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
-                 **{**SCALES[p.kind], **(scale or (_signed_range(z) if p.kind == "signed" else {}))})
+                 **{**SCALES[p.kind],
+                    **(scale or (_signed_range(z) if p.kind == "signed" else {}))})
     if p.customdata is not None:
         trace["customdata"] = p.customdata
     if p.cell_text is not None:
@@ -596,7 +597,8 @@ def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
     if x_labels is not None:
         xaxis = dict(tickmode="array", tickvals=list(range(len(x_labels))),
                      ticktext=_ticks(label(c) for c in x_labels))
-    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces],
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
+                          names=[t.name for t in traces],
                           xaxis=xaxis, yaxis=dict(type="log" if log_y else "linear"))
     return go.Figure(traces, layout=layout)
 
@@ -624,9 +626,11 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
     traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
                          mode="lines+markers" if len(positions) <= 120 else "lines",
                          line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
-                         hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>" + name + "</extra>")
+                         hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>"
+                                       + name + "</extra>")
               for i, (name, ys) in enumerate(series.items())]
-    layout = _line_layout(title, height, x_title="", y_title=y_title, names=[t.name for t in traces],
+    layout = _line_layout(title, height, x_title="", y_title=y_title,
+                          names=[t.name for t in traces],
                           xaxis=_text_axis(positions, [label(c) for c in chars]),
                           yaxis=dict(range=y_range), hovermode="x unified")
     return go.Figure(traces, layout=layout)
@@ -643,7 +647,8 @@ def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: in
                          opacity=0.45 if name in faint else 1.0,
                          hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
               for i, (name, (xs, ys)) in enumerate(series.items())]
-    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces],
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
+                          names=[t.name for t in traces],
                           yaxis=dict(type="log" if log_y else "linear"))
     return go.Figure(traces, layout=layout)
 
@@ -654,7 +659,8 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
     same colour; an optional dotted vertical line at mark_x (mark_label is the page's own text)."""
     traces = []
     for k, name in enumerate(original):
-        for series, dash, suffix in ((original, "dash", " original"), (changed, "solid", " what-if")):
+        for series, dash, suffix in ((original, "dash", " original"),
+                                     (changed, "solid", " what-if")):
             traces.append(go.Scatter(
                 x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
                 mode="lines+markers" if len(x) <= 60 else "lines",
@@ -667,6 +673,7 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
         if mark_label:
             notes.append(dict(x=mark_x, y=1, xref="x", yref="paper", text=mark_label,
                               showarrow=False, xanchor="left", yanchor="bottom"))
-    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, names=[t.name for t in traces], top=56,
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, top=56,
+                          names=[t.name for t in traces],
                           shapes=shapes, annotations=notes)
     return go.Figure(traces, layout=layout)
