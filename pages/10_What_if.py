@@ -125,7 +125,7 @@ def body(n: int, t: int):
     tr, w = ctx.trace(n), wi.traces[n]
     B = ctx.B
     voc = ctx.vocab_labels
-    short_rows = ctx.row_labels(n, width=12)                # three panels a line: short labels
+    rows = ctx.row_labels(n)
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Loss, batch {n + 1} (original)", f"{ctx.run.ce[n].loss:.4f}")
     m2.metric("Loss (what-if)", f"{wi.ce[n].loss:.4f}",
@@ -134,24 +134,26 @@ def body(n: int, t: int):
     quantities = (("z", "z_t", "gate", hid), ("r", "r_t", "gate", hid),
                   ("h_tilde", "h̃_t", "tanh", hid), ("h", "h_t", "tanh", hid),
                   ("probs", "ŷ_t", "gate", voc))
-    # one figure per quantity: original, what-if and their difference side by side
+    # one figure per quantity: original, what-if and their difference side by side (the
+    # difference has the shape of its neighbours: no shape in its title)
     for q, name, kind, x in quantities:
-        width = len(x)
         draw.matrix_row([
-            plots.Panel(getattr(tr, q)[t], f"{name} original  ({B}×{width})", x, kind, f"orig_{q}"),
-            plots.Panel(getattr(w, q)[t], f"{name} what-if  ({B}×{width})", x, kind, f"new_{q}"),
-            plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original", x,
-                        "signed", f"diff_{q}")],
-            y=short_rows, y_title="row", numbers_fit=width <= 3)   # numbers: where a third is enough
+            plots.Panel(getattr(tr, q)[t], f"{name} original", x_labels=x, key=f"orig_{q}",
+                        kind=kind),
+            plots.Panel(getattr(w, q)[t], f"{name} what-if", x_labels=x, key=f"new_{q}",
+                        kind=kind),
+            plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
+                        x_labels=x, key=f"diff_{q}", shape=False)],
+            y=rows, y_title="row")
     st.subheader("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")
     draw.matrix_row([
-        plots.Panel(w.h_prev[t], f"h_(t-1) what-if  ({B}×{H})", hid, "tanh", "new_h_prev"),
-        plots.Panel(w.h[t], f"h_t what-if  ({B}×{H})", hid, "tanh", "new_h_again"),
-        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", hid, "signed",
-                    "new_step_change")], y=short_rows, y_title="row", numbers_fit=H <= 3)
+        plots.Panel(w.h_prev[t], "h_(t-1) what-if", x_labels=hid, key="new_h_prev", kind="tanh"),
+        plots.Panel(w.h[t], "h_t what-if", x_labels=hid, key="new_h_again", kind="tanh"),
+        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x_labels=hid,
+                    key="new_step_change", shape=False)], y=rows, y_title="row")
     draw.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "

@@ -35,20 +35,21 @@ for conv in compute.CONVENTIONS:
 
 
 def grid(items, kind: str, x, rows) -> None:
-    """Matrices (title, values, key) two to a line, in one figure (wide enough for numbers in
-    the cells)."""
-    draw.matrix_row([plots.Panel(values, title, x, kind, key) for title, values, key in items],
-                    y=rows, y_title="row", per_line=2)
+    """Matrices (title, values, key) in one figure; a difference (shape=False) has the shape
+    of the matrices above it."""
+    draw.matrix_row([plots.Panel(values, title, x_labels=x, key=key, kind=kind, shape=shape)
+                     for title, values, key, shape in items], y=rows, y_title="row")
 
 
 def body(n: int, t: int):
     B, H, V = ctx.B, ctx.H, ctx.V
-    rows, hid, voc = ctx.row_labels(n, width=16), ctx.hidden_labels, ctx.vocab_labels
+    rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     base = runs[ref][0][n]
-    for q, name, kind, x, width in (("h", "h_t", "tanh", hid, H), ("probs", "ŷ_t", "gate", voc, V)):
+    for q, name, kind, x in (("h", "h_t", "tanh", hid), ("probs", "ŷ_t", "gate", voc)):
         st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
-        grid([(f"{name}  {LABEL[c]}{'  (sidebar)' if c == ref else ''}  ({B}×{width})",
-               getattr(runs[c][0][n], q)[t], f"{q}_{c[0]}_{c[1]}") for c in compute.CONVENTIONS],
+        grid([(f"{name}  {LABEL[c]}{'  (sidebar)' if c == ref else ''}",
+               getattr(runs[c][0][n], q)[t], f"{q}_{c[0]}_{c[1]}", True)
+              for c in compute.CONVENTIONS],
              kind, x, rows)
         diffs = []
         for c in compute.CONVENTIONS:
@@ -56,7 +57,7 @@ def body(n: int, t: int):
                 continue
             diff = getattr(runs[c][0][n], q)[t] - getattr(base, q)[t]
             diffs.append((f"{LABEL[c]} − {LABEL[ref]}  max |Δ| {abs(diff).max():.4f}", diff,
-                          f"d{q}_{c[0]}_{c[1]}"))
+                          f"d{q}_{c[0]}_{c[1]}", False))
         st.markdown(f"**{name}: differences from {LABEL[ref]}** (red: larger, blue: smaller; "
                     "the sidebar's convention is the reference, the other three are compared "
                     "with it)")

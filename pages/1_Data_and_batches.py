@@ -142,12 +142,11 @@ if len(left):
 
 # ---------------------------------------------------------------- 5. one batch: X, Y, carried state
 def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
-    """One heatmap per time step of tensor[n] (S, B, V), four or two to a line; the steps of a
-    line share the row axis (the same rows, read at successive steps)."""
-    per_line = min(S, 4 if V <= 12 else 3 if V <= 24 else 2)
-    draw.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}  ({B}×{V})", ctx.vocab_labels,
-                                 "onehot", f"{name}_{t + 1}", "character") for t in range(S)],
-                    y=labels, y_title="row", per_line=per_line)
+    """One heatmap per time step of tensor[n] (S, B, V), as many to a line as fit; the steps
+    of a line share the row axis (the same rows, read at successive steps)."""
+    draw.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}", x_labels=ctx.vocab_labels,
+                                 key=f"{name}_{t + 1}", kind="onehot", x_title="character")
+                     for t in range(S)], y=labels, y_title="row")
 
 
 def text_block(title: str, start: int, stop: int) -> None:

@@ -13,11 +13,9 @@ def body(n: int, t: int):
     tr, p = ctx.trace(n), ctx.run.params
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
-    # x_t shows each row's whole text; the narrower term charts show its start.
-    short_rows = ctx.row_labels(n, width=12)
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}.")
-    draw.matrix(tr.x[t], f"x_t  one-hot input  ({B}×{V})", x=voc, y=rows, kind="onehot",
+    draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
                 key="x_t", x_title="character", y_title="row")
     for g, name in (("z", "update gate"), ("r", "reset gate")):
         st.subheader(f"{g}: the {name}")
@@ -25,23 +23,22 @@ def body(n: int, t: int):
         W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
         # One figure: the three weight matrices feeding the H units (each with its own rows),
         # then the three terms, their sum and σ of it, left to right as in the equation (the
-        # batch rows in every panel, so they share one row axis).
+        # batch rows in every panel, so they share one row axis; plots decides how many fit
+        # a line: all five up to H = 4).
         weights = plots.Line([
-            plots.Panel(W, f"W_{g}  ({V}×{H})", hid, "signed", f"W_{g}", y_labels=voc,
+            plots.Panel(W, f"W_{g}", x_labels=hid, key=f"W_{g}", y_labels=voc,
                         y_title="character"),
-            plots.Panel(U, f"U_{g}  ({H}×{H})", hid, "signed", f"U_{g}", y_labels=hid,
+            plots.Panel(U, f"U_{g}", x_labels=hid, key=f"U_{g}", y_labels=hid,
                         y_title="unit of h_(t−1)"),
-            plots.Panel(b[None, :], f"b_{g}  (1×{H})", hid, "signed", f"b_{g}", y_labels=["b"])])
-        panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], f"{title}  ({B}×{H})", hid, "signed",
-                              f"{g}_{part}")
+            plots.Panel(b[None, :], f"b_{g}", x_labels=hid, key=f"b_{g}", y_labels=["b"])])
+        panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], title, x_labels=hid,
+                              key=f"{g}_{part}")
                   for part, title in (("in", f"x_t W_{g}"), ("rec", f"h_(t−1) U_{g}"),
                                       ("bias", f"b_{g}"), ("pre", "sum"))]
-        panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)  ({B}×{H})", hid, "gate",
-                                  f"{g}_t"))
-        # up to H = 4 all five fit one line with numbers in the cells; wider ones two a line
-        terms = plots.lines_of(panels, short_rows, "row", per_line=5 if H <= 4 else 2,
-                            ops=("+", "+", "=", "σ"))
-        draw.matrix_grid([weights, *terms], numbers_fit=H <= 8)
+        panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)", x_labels=hid,
+                                  key=f"{g}_t", kind="gate"))
+        terms = plots.lines_of(panels, rows, "row", ops=("+", "+", "=", "σ"))
+        draw.matrix_grid([weights, *terms])
     draw.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

@@ -57,12 +57,13 @@ def chain(n: int, t: int) -> None:
     share = "z" if keep else "1 − z"
     step = "time step (character read)"
     draw.matrix_grid([
-        plots.Line([plots.Panel(H_mat, f"h over time, {where}  ({ctx.H}×{len(cols)})", cols,
-                                "tanh", "chain_h", step, highlight_cols=(current,))],
-                   ctx.hidden_labels, "unit"),
-        plots.Line([plots.Panel(K_mat, f"share of h_(t−1) kept = {share}  ({ctx.H}×{len(cols)})",
-                                cols, "gate", "chain_kept", step, highlight_cols=(current,))],
-                   ctx.hidden_labels, "unit")])
+        plots.Line([plots.Panel(H_mat, f"h over time, {where}", x_labels=cols, key="chain_h",
+                                kind="tanh", x_title=step, highlight_cols=(current,))],
+                   y_labels=ctx.hidden_labels, y_title="unit"),
+        plots.Line([plots.Panel(K_mat, f"share of h_(t−1) kept = {share}", x_labels=cols,
+                                key="chain_kept", kind="gate", x_title=step,
+                                highlight_cols=(current,))],
+                   y_labels=ctx.hidden_labels, y_title="unit")])
     draw.look_at(
         f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
         "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
@@ -91,23 +92,22 @@ def this_step(n: int, t: int) -> None:
     tr, p, cfg = ctx.trace(n), ctx.run.params, ctx.run.config
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
-    ncols = 3 if H <= 10 else 2         # wide matrices get wider charts
 
     def m(values, title, key, kind="signed"):
-        return plots.Panel(values, f"{title}  ({B}×{H})", hid, kind, key)
+        return plots.Panel(values, title, x_labels=hid, key=key, kind=kind)
 
     # ---------------------------------------------------------------- candidate
     st.subheader(r"$\tilde h_t$: the candidate state")
     st.latex(equations.candidate(cfg))
     st.markdown(equations.candidate_note(cfg))
     # the weight matrices feeding the H units, each with its own rows
-    weights = [plots.Panel(p.W_h, f"W_h  ({V}×{H})", hid, "signed", "W_h", y_labels=voc,
+    weights = [plots.Panel(p.W_h, "W_h", x_labels=hid, key="W_h", y_labels=voc,
                            y_title="character"),
-               plots.Panel(p.U_h, f"U_h  ({H}×{H})", hid, "signed", "U_h", y_labels=hid,
+               plots.Panel(p.U_h, "U_h", x_labels=hid, key="U_h", y_labels=hid,
                            y_title="unit of h_(t−1)"),
-               plots.Panel(p.b_h[None, :], f"b_h  (1×{H})", hid, "signed", "b_h", y_labels=["b"])]
+               plots.Panel(p.b_h[None, :], "b_h", x_labels=hid, key="b_h", y_labels=["b"])]
     if cfg.reset == "after":
-        weights.append(plots.Panel(p.b_hn[None, :], f"b_hn  (1×{H})", hid, "signed", "b_hn",
+        weights.append(plots.Panel(p.b_hn[None, :], "b_hn", x_labels=hid, key="b_hn",
                                    y_labels=["b"]))
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"
@@ -126,10 +126,8 @@ def this_step(n: int, t: int) -> None:
     st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
                 f"term; **2. the three terms** ({rec}, x_t W_h and b_h), **their sum, and "
                 "h̃_t = tanh(sum)**.")
-    draw.matrix_grid([*plots.lines_of(weights, per_line=4 if ncols == 3 else 2),
-                      *plots.lines_of(reset, rows, "row", per_line=ncols, ops=reset_ops),
-                      *plots.lines_of(terms, rows, "row", per_line=5 if H <= 4 else 2,
-                                   ops=("+", "+", "=", "tanh"))], numbers_fit=H <= 8)
+    draw.matrix_grid([*plots.lines_of(weights), *plots.lines_of(reset, rows, "row", ops=reset_ops),
+                      *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))])
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
@@ -152,14 +150,16 @@ def this_step(n: int, t: int) -> None:
     # h_(t−1) and h̃_t are drawn above (the reset product and the candidate).
     st.markdown(f"The weights {'z_t and 1 − z_t' if keep else '1 − z_t and z_t'}, then each "
                 "weight times its state (h_(t−1) and h̃_t are drawn above), added into **h_t**:")
-    if ncols == 3:
-        lines = [plots.Line([g_prev, g_tilde, None], rows, "row"),
-                 plots.Line([part_prev, part_tilde, h_t], rows, "row", ("+", "="))]
+    # the equation on one line when its three fit one (plots decides), the weights above it
+    if plots.per_line([part_prev, part_tilde, h_t]) == 3:
+        lines = [plots.Line([g_prev, g_tilde, None], y_labels=rows, y_title="row"),
+                 plots.Line([part_prev, part_tilde, h_t], y_labels=rows, y_title="row",
+                            ops=("+", "="))]
     else:
-        lines = [plots.Line([g_prev, g_tilde], rows, "row"),
-                 plots.Line([part_prev, part_tilde], rows, "row", ("+",)),
-                 plots.Line([h_t, None], rows, "row")]
-    draw.matrix_grid(lines, numbers_fit=H <= 8)
+        lines = [plots.Line([g_prev, g_tilde], y_labels=rows, y_title="row"),
+                 plots.Line([part_prev, part_tilde], y_labels=rows, y_title="row", ops=("+",)),
+                 plots.Line([h_t, None], y_labels=rows, y_title="row")]
+    draw.matrix_grid(lines)
     kept = "z" if keep else "1 − z"
     draw.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "

@@ -32,22 +32,23 @@ def body(n: int, t: int):
     wide = V > 8 or H > 8 or B > 8      # big matrices: one B×V matrix per line, B×1 beside it
 
     def bv(values, title, key, kind="signed"):
-        return plots.Panel(values, f"{title}  ({B}×{V})", voc, kind, key, "character")
+        return plots.Panel(values, title, x_labels=voc, key=key, kind=kind, x_title="character")
 
     def b1(values, title, label, key, shared=True):
-        return plots.Panel(values[:, None], f"{title}  ({B}×1)", [label], "signed", key, "",
+        return plots.Panel(values[:, None], title, x_labels=[label], key=key, x_title="",
                            shared_scale=shared)
 
     def lines(*groups):
         """Lines of matrices over the batch rows, one figure."""
-        draw.matrix_grid([plots.Line(list(g), rows, "row") for g in groups])
+        draw.matrix_grid([plots.Line(list(g), y_labels=rows, y_title="row") for g in groups])
 
-    h_t = lambda: draw.matrix(tr.h[t], f"h_t  ({B}×{H})", x=hid, y=rows, kind="tanh",  # noqa: E731
-                              key="h_t", x_title="unit")
-    W_y = lambda: draw.matrix(p.W_y, f"W_y  ({H}×{V})", x=voc, y=hid, key="W_y",  # noqa: E731
-                              x_title="character", y_title="unit")
-    b_y = lambda: draw.matrix(p.b_y[None, :], f"b_y  (1×{V})", x=voc, y=["b"], key="b_y",  # noqa: E731
-                              x_title="character", height=190, numbers_fit=V <= 12)
+    # h_t and W_y are drawn in half the page (the grid's columns)
+    h_t = lambda: draw.matrix(tr.h[t], "h_t", x=hid, y=rows, kind="tanh",  # noqa: E731
+                              key="h_t", x_title="unit", width=0.5)
+    W_y = lambda: draw.matrix(p.W_y, "W_y", x=voc, y=hid, key="W_y",  # noqa: E731
+                              x_title="character", y_title="unit", width=0.5)
+    b_y = lambda: draw.matrix(p.b_y[None, :], "b_y", x=voc, y=["b"], key="b_y",  # noqa: E731
+                              x_title="character", height=190)
     logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits")
     maxes = b1(tr.logits_max[t], "max per row", "max", "logits_max")
     exp = bv(tr.exp[t], "exp(y_linear − max)", "exp", "gate")

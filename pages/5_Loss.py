@@ -32,14 +32,12 @@ def body(n: int, t: int):
     st.caption(f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
                "text the row reads). ŷ is what the model predicted, y the target; their product "
                "term1 is zero except in the target's column, where it is log ŷ of the target.")
+    # (S, B, V) arrays: drawn as S·B rows, titled "(S·B×V)"
     draw.matrix_row([
-        plots.Panel(tr.probs.reshape(S * B, V), f"ŷ  ({S}·{B}×{V})", voc, "gate", "y_hat",
-                    "character"),
-        plots.Panel(Y.reshape(S * B, V), f"y  targets  ({S}·{B}×{V})", voc, "onehot", "y",
-                    "character"),
-        plots.Panel(ce.term1.reshape(S * B, V), f"term1 = y ⊙ log ŷ  ({S}·{B}×{V})", voc,
-                    "signed", "term1", "character")], y=positions, y_title="position",
-        per_line=3 if V <= 8 else 1)
+        plots.Panel(tr.probs, "ŷ", x_labels=voc, key="y_hat", kind="gate", x_title="character"),
+        plots.Panel(Y, "y  targets", x_labels=voc, key="y", kind="onehot", x_title="character"),
+        plots.Panel(ce.term1, "term1 = y ⊙ log ŷ", x_labels=voc, key="term1",
+                    x_title="character")], y=positions, y_title="position")
     st.caption("Reading term1: the one non-zero cell of each position")
     y_ids = run.batches.y_ids[n]
     st.dataframe(pd.DataFrame({
@@ -63,19 +61,20 @@ def body(n: int, t: int):
                 r"\tfrac12 \sum_v (\hat y_{t,b,v} - y_{t,b,v})^2")
 
     def term2(cols, x_title):
-        return plots.Panel(ce.term2, f"term2  ({S}×{B})", cols, "signed", "term2", x_title)
+        return plots.Panel(ce.term2, "term2", x_labels=cols, key="term2", x_title=x_title)
 
-    term3 = plots.Panel(ce.term3[:, None], f"term3  ({S},)", ["term3"], "signed", "term3", "")
+    # vectors of S: drawn as a column, titled "(S,)"
+    term3 = plots.Panel(ce.term3, "term3", x_labels=["term3"], key="term3", x_title="")
 
     def l2_position(cols, x_title):
-        return plots.Panel(l2.per_position, f"½‖ŷ − y‖²  ({S}×{B})", cols, "signed", "l2_position",
-                           x_title)
+        return plots.Panel(l2.per_position, "½‖ŷ − y‖²", x_labels=cols, key="l2_position",
+                           x_title=x_title)
 
-    l2_step = plots.Panel(l2.per_step[:, None], f"L2 per step  ({S},)", ["mean"], "signed",
-                          "l2_step", "")
+    l2_step = plots.Panel(l2.per_step, "L2 per step", x_labels=["mean"], key="l2_step",
+                          x_title="")
 
-    def by_step(*panels):
-        draw.matrix_row(list(panels), y=steps, y_title="time step")
+    def by_step(*panels, width=1.0):
+        draw.matrix_row(list(panels), y=steps, y_title="time step", width=width)
 
     if B <= NARROW_B:                  # small batches: each loss in its own half of the page
         left, right = st.columns(2, gap="large")
@@ -83,12 +82,12 @@ def body(n: int, t: int):
             st.markdown("**Cross-entropy** (tutorial Part 2)")
             st.latex(ce_latex)
             st.latex(CE_MEAN)
-            by_step(term2(rows, "row"), term3)
+            by_step(term2(rows, "row"), term3, width=0.5)
         with right:
             st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
             st.latex(l2_latex)
             st.latex(equations.L2)
-            by_step(l2_position(rows, "row"), l2_step)
+            by_step(l2_position(rows, "row"), l2_step, width=0.5)
     else:                              # many rows: the S×B matrices need the full width
         numbered = [str(b) for b in range(B)]
         x_title = "row (0 … B−1; their texts are in the table above)"
@@ -103,9 +102,9 @@ def body(n: int, t: int):
         st.markdown("**One number per time step**, side by side")
         a, b, _ = st.columns([1, 1, 2])
         with a:
-            by_step(term3)
+            by_step(term3, width=0.25)
         with b:
-            by_step(l2_step)
+            by_step(l2_step, width=0.25)
 
     st.subheader("The loss of every batch")
     c1, c2, _ = st.columns([1, 1, 2])

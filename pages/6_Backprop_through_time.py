@@ -1,7 +1,6 @@
 """Page 6: backpropagation through time for one batch: dL/dy_linear, dL/dh_t and how it splits
 through z, r and h̃, the pre-activation gradients, every weight's gradient per step and summed,
 vanishing / exploding, the finite-difference check and clipping (003 and 004)."""
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,10 +13,9 @@ CLIP_VALUES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 5.0)
 U_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": "via h̃"}
 # The grid of parameter gradients: a line per kind (input weights, recurrent weights, biases)
-# for a small H, two a line, gate by gate, for a large H; the output layer's two after them.
+# while a kind's three fit a line, else gate by gate (GRID_WIDE); the output layer's two after.
 GRID = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h", "W_y", "b_y", "b_hn")
 GRID_WIDE = ("W_z", "U_z", "W_r", "U_r", "W_h", "U_h", "W_y", "b_y", "b_z", "b_r", "b_h", "b_hn")
-SHORT_LABEL = 9                          # row labels of the B×H figures are cut to this many characters
 
 ctx = page.setup("backprop")
 st.markdown(
@@ -37,22 +35,15 @@ param = c2.selectbox("Parameter to inspect", params, key="bptt_param",
 view = c3.radio("Grid of all parameter gradients", list(VIEWS), key="bptt_view", horizontal=True,
                 format_func=VIEWS.get,
                 help="Each weight's gradient is a sum over the time steps: show one step's term or the sum.")
-per_row = 3 if ctx.H <= 12 else 2          # parameter gradients side by side
-grid = [p for p in (GRID if per_row == 3 else GRID_WIDE) if p in params]
 # Matrices that belong together share one figure (the browser's cost is per figure) and one
 # colour range (the same colour is the same number: parts and their total, a step's term and
 # the sum, a gradient before and after clipping); in the grid of all parameters each keeps its
-# own. Numbers are printed in the cells while they fit: B×H matrices five to a line up to H = 4,
-# then two to a line up to H = 8.
-B_BY_H_PER_LINE = 5 if ctx.H <= 4 else 2
-B_BY_H_NUMBERS = ctx.H <= 8
-GRAD_NUMBERS = ctx.H <= 4 and ctx.V <= 8
+# own. How many go to a line, and whether numbers fit in the cells, plots decides.
 
 
 def batch_panel(values, title: str, key: str) -> plots.Panel:
     """A (B×H) matrix: rows are the batch rows, columns the hidden units."""
-    return plots.Panel(values, f"{title}  ({values.shape[0]}×{values.shape[1]})",
-                       ctx.hidden_labels, "signed", key)
+    return plots.Panel(values, title, x_labels=ctx.hidden_labels, key=key)
 
 
 def axes(name: str) -> dict:
@@ -72,12 +63,9 @@ def axes(name: str) -> dict:
 def grad_panel(values, name: str, what: str, key: str, own_scale: bool = False) -> plots.Panel:
     """A parameter's gradient (a bias as a 1-row matrix), with its own rows; with own_scale,
     its own colour range (gradients of different parameters differ by orders of magnitude),
-    stated in the title when the cells carry no numbers."""
+    which plots states in the title when the cells carry no numbers."""
     m = values if values.ndim == 2 else values[None, :]
-    title = f"δ{name}  {what}  ({m.shape[0]}×{m.shape[1]})"
-    if own_scale and not GRAD_NUMBERS:
-        title += f"  ±{np.max(np.abs(m)):.2g}"
-    return plots.Panel(m, title, kind="signed", key=key, shared_scale=not own_scale, **axes(name))
+    return plots.Panel(m, f"δ{name}  {what}", key=key, shared_scale=not own_scale, **axes(name))
 
 
 def vanishing(n: int) -> None:
@@ -131,7 +119,7 @@ def clipping(n: int) -> None:
     st.markdown(note + ".")
     draw.matrix_row([grad_panel(getattr(clip.before, param), param, "before clipping", "clip_before"),
                      grad_panel(getattr(clip.after, param), param, f"after clipping, c = {c:g}",
-                                "clip_after")], numbers_fit=GRAD_NUMBERS)
+                                "clip_after")])
 
 
 def gradient_check(n: int) -> None:
@@ -170,7 +158,6 @@ def body(n: int, t: int):
     g = bp.grads
     B, V, H, S = ctx.B, ctx.V, ctx.H, ctx.S
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
-    short_rows = ctx.row_labels(n, width=SHORT_LABEL)
     reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {store.md_literal(reads)} "
@@ -179,12 +166,12 @@ def body(n: int, t: int):
 
     st.subheader("1 · Into the output layer: δy_linear")
     st.latex(equations.bptt_output(loss, B, V, S))
-    draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})  ({B}×{V})", x=voc, y=rows,
+    draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})", x=voc, y=rows,
                 key="dlogits", x_title="character", y_title="row")
 
     st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_{t−1}")
     st.latex(equations.bptt_dh(B, V, H))
-    draw.matrix(g.dh[t], f"δh_t  (t = {t + 1})  ({B}×{H})", x=hid, y=rows, key="dh_t",
+    draw.matrix(g.dh[t], f"δh_t  (t = {t + 1})", x=hid, y=rows, key="dh_t",
                 x_title="unit", y_title="row")
     st.latex(equations.bptt_update(cfg))
     for line in equations.bptt_candidate(cfg):
@@ -197,16 +184,14 @@ def body(n: int, t: int):
     parts = [batch_panel(g.dh_prev_parts[p][t], label, f"dh_prev_{p}")
              for p, label in PART_TITLES.items()]
     parts.append(batch_panel(bp.dh_prev[t], f"total δh_{t}", "dh_prev_total"))
-    draw.matrix_row(parts, y=short_rows, y_title="row", per_line=B_BY_H_PER_LINE,
-                    ops=("+", "+", "+", "="), numbers_fit=B_BY_H_NUMBERS)
+    draw.matrix_row(parts, y=rows, y_title="row", ops=("+", "+", "+", "="))
 
     st.subheader("3 · Through σ and tanh: the pre-activation gradients")
     pre = [batch_panel(g.da_z[t], "δa_z", "da_z"), batch_panel(g.da_r[t], "δa_r", "da_r"),
            batch_panel(g.da_h[t], "δa_h", "da_h")]
     if cfg.reset == "after":
         pre.append(batch_panel(g.dq[t], "δq", "dq"))
-    draw.matrix_row(pre, y=short_rows, y_title="row", per_line=min(B_BY_H_PER_LINE, 4),
-                    numbers_fit=B_BY_H_NUMBERS)
+    draw.matrix_row(pre, y=rows, y_title="row")
     if t == 0:
         st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "
                    "everything that flows through the reset gate is zero.")
@@ -215,19 +200,21 @@ def body(n: int, t: int):
     for line in equations.bptt_weights(cfg):
         st.latex(line)
     draw.matrix_row([grad_panel(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),
-                     grad_panel(getattr(g, param), param, f"sum over {S} steps", "param_sum")],
-                    numbers_fit=GRAD_NUMBERS)
+                     grad_panel(getattr(g, param), param, f"sum over {S} steps", "param_sum")])
     st.markdown(f"**All parameters: {VIEWS[view].replace('step t', f'step {t + 1}')}**")
     what = f"step {t + 1}" if view == "step" else "sum"
     panels = {p: grad_panel(bp.per_step[p][t] if view == "step" else getattr(g, p), p, what,
-                            f"grad_{p}", own_scale=True) for p in grid}
-    # the GRU's own parameters in one figure (a line per kind: W, U, b; or two to a line for
-    # a large H), the output layer in another
-    gru = [p for p in grid if p not in ("W_y", "b_y")]
-    lines = ([plots.Line([panels[p] for p in gru if p[0] == kind]) for kind in "WUb"]
-             if per_row == 3 else plots.lines_of([panels[p] for p in gru], per_line=2))
-    draw.matrix_grid(lines, numbers_fit=GRAD_NUMBERS)
-    draw.matrix_row([panels["W_y"], panels["b_y"]], numbers_fit=GRAD_NUMBERS)
+                            f"grad_{p}", own_scale=True) for p in params}
+    # the GRU's own parameters in one figure (a line per kind: W, U, b, when a kind's three
+    # fit a line; else gate by gate, as many to a line as fit), the output layer in another
+    gru = [p for p in params if p not in ("W_y", "b_y")]
+    by_kind = [[panels[p] for p in gru if p[0] == kind] for kind in "WUb"]
+    if all(plots.per_line(line) == len(line) for line in by_kind):
+        lines = [plots.Line(line) for line in by_kind]
+    else:
+        lines = plots.lines_of([panels[p] for p in GRID_WIDE if p in gru])
+    draw.matrix_grid(lines)
+    draw.matrix_row([panels["W_y"], panels["b_y"]])
     draw.look_at(
         "δy_linear is ŷ − y divided by S·B for cross-entropy: negative (blue) at the target "
         "character, positive elsewhere. The four parts of δh_{t−1} add up to the total. With a "

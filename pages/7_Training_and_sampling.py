@@ -222,27 +222,26 @@ if model is not None and model.chars is not None and model.initial is not None a
     st.subheader("How every weight moved: after − before")
     st.latex(r"\Delta W = W_{\text{after}} - W_{\text{before}}")
     voc, hid = plots.char_labels(model.chars), plots.hidden_labels(model.hidden_size)
-    Vm, Hm = len(model.chars), model.hidden_size
     after, before = model.params, model.initial
     delta = {name: a - getattr(before, name) for name, a in after.items()}
     for g, gate in (("z", "update gate"), ("r", "reset gate"), ("h", "candidate")):
         c1, c2 = st.columns(2)
         with c1:
-            draw.matrix(delta[f"W_{g}"], f"ΔW_{g}  {gate}  ({Vm}×{Hm})", x=hid, y=voc,
+            draw.matrix(delta[f"W_{g}"], f"ΔW_{g}  {gate}", x=hid, y=voc, width=0.5,
                         key=f"delta_W_{g}", x_title="unit", y_title="character")
         with c2:
-            draw.matrix(delta[f"U_{g}"], f"ΔU_{g}  {gate}  ({Hm}×{Hm})", x=hid, y=hid,
+            draw.matrix(delta[f"U_{g}"], f"ΔU_{g}  {gate}", x=hid, y=hid, width=0.5,
                         key=f"delta_U_{g}", x_title="unit", y_title="unit of h_{t-1}")
     biases = ["b_z", "b_r", "b_h"] + (["b_hn"] if model.config.reset == "after" else [])
     c1, c2 = st.columns(2)
     with c1:
         draw.matrix(np.stack([delta[n] for n in biases]),
-                    f"Δ{', Δ'.join(biases)}  (one row each, 1×{Hm})", x=hid, y=biases,
+                    f"Δ{', Δ'.join(biases)}, one row each", x=hid, y=biases, width=0.5,
                     key="delta_biases", x_title="unit", height=120 + 40 * len(biases))
     with c2:
-        draw.matrix(delta["b_y"][None, :], f"Δb_y  (1×{Vm})", x=voc, y=["b_y"], key="delta_b_y",
-                    x_title="character", height=190)
-    draw.matrix(delta["W_y"], f"ΔW_y  output layer  ({Hm}×{Vm})", x=voc, y=hid, key="delta_W_y",
+        draw.matrix(delta["b_y"][None, :], "Δb_y", x=voc, y=["b_y"], key="delta_b_y",
+                    x_title="character", height=190, width=0.5)
+    draw.matrix(delta["W_y"], "ΔW_y  output layer", x=voc, y=hid, key="delta_W_y",
                 x_title="character", y_title="unit")
     draw.look_at(
         "Red cells grew, blue cells shrank (the colour range is ± the largest change). Rows of W_z, "
@@ -262,7 +261,8 @@ if model is not None and model.chars is not None and model.initial is not None a
                                                          ("after", getattr(after, name), "detail_after"),
                                                          ("after − before", delta[name], "detail_delta"))):
             with col:
-                draw.matrix(np.atleast_2d(arr), f"{name} {what}", x=x_ax, y=y_ax, key=key)
+                draw.matrix(np.atleast_2d(arr), f"{name} {what}", x=x_ax, y=y_ax, key=key,
+                            width=1 / 3)
 
 # ---------------------------------------------------------------- 5. sampling
 st.header("Let the GRU write")

@@ -100,7 +100,7 @@ st.caption(f"Showing {span}. Hover a cell for its position, character and value.
 for name, kind, title in (("z", "gate", "z  update gate"), ("r", "gate", "r  reset gate"),
                           ("h", "tanh", "h  hidden state")):
     values = getattr(ex, name)[a:b].T
-    draw.chart(plots.text_heatmap(values, title=f"{title}  ({H} units × {W} characters)", chars=chars,
+    draw.chart(plots.text_heatmap(values, title=title, chars=chars,
                                   positions=positions, y_labels=hid, kind=kind), key=f"explore_{name}")
 draw.look_at(
     ("z near 1 (yellow) keeps the old state. " if config.update == "keep" else
@@ -122,7 +122,7 @@ draw.chart(plots.text_lines({f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:
                             y_title="value", y_range=[-1.05, 1.05]), key="explore_unit_trace")
 draw.chart(plots.text_heatmap(np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")]),
                               title=f"Unit {unit}: mean z, r and h at the steps that read each "
-                                    f"character  (3×{vocab.size})",
+                                    "character",
                               chars=vocab.chars, positions=np.arange(vocab.size),
                               y_labels=[f"z ({unit})", f"r ({unit})", f"h ({unit})"], kind="tanh",
                               y_title="mean", height=240, show_position=False),

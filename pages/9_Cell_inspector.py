@@ -42,7 +42,7 @@ def body(n: int, t: int):
 
     left, right = st.columns([3, 2])
     with left:
-        draw.matrix_pick(getattr(tr, q)[t], f"{SHORT[q]}  ({B}×{width})  — click a cell",
+        draw.matrix_pick(getattr(tr, q)[t], SHORT[q], note="  — click a cell", width=0.6,
                          x=voc if q == "probs" else hid, y=rows,
                          kind="tanh" if q in ("h", "h_tilde") else "gate", key="pick",
                          cell=(b, j), on_pick=pick)
@@ -72,17 +72,17 @@ def body(n: int, t: int):
         i = ex.char_index
         cols = st.columns([2, 2, 2])
         with cols[0]:
-            draw.matrix(getattr(p, f"W_{g}"), f"W_{g}  ({V}×{H}): row {i} is read", x=hid, y=voc,
-                        key="W",
+            draw.matrix(getattr(p, f"W_{g}"), f"W_{g}", note=f": row {i} is read", x=hid, y=voc,
+                        key="W", width=1 / 3,
                         highlight_rows=[i] if i is not None else [])
         with cols[1]:
-            draw.matrix(getattr(p, f"U_{g}"), f"U_{g}  ({H}×{H}): column {j} is used", x=hid, y=hid,
-                        key="U", y_title="unit of h_(t-1)", highlight_cols=[j])
+            draw.matrix(getattr(p, f"U_{g}"), f"U_{g}", note=f": column {j} is used", x=hid,
+                        y=hid, key="U", width=1 / 3, y_title="unit of h_(t-1)", highlight_cols=[j])
         with cols[2]:
             gated = q == "h_tilde" and ctx.run.config.reset == "before"
             vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t-1)") if gated else (tr.h_prev[t], "h_(t-1)")
-            draw.matrix(vec, f"{name}  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
-                        key="hprev", highlight_rows=[b])
+            draw.matrix(vec, name, note=f": row {b} is used", x=hid, y=rows, kind="tanh",
+                        key="hprev", width=1 / 3, highlight_rows=[b])
         look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
                 f"of U (outlined); add the bias b[{j}] and squash.")
         if q == "h_tilde":
@@ -93,7 +93,7 @@ def body(n: int, t: int):
                 ("z_t", tr.z[t], "gate", "z"), ("h_(t-1)", tr.h_prev[t], "tanh", "hp"),
                 ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
             with col:
-                draw.matrix(values, f"{name}  ({B}×{H})", x=hid, y=rows, kind=kind, key=key,
+                draw.matrix(values, name, x=hid, y=rows, kind=kind, key=key, width=1 / 3,
                             highlight_rows=[b], highlight_cols=[j])
         st.latex(equations.update(ctx.run.config))
         look = (f"The new state mixes the old state and the candidate at the crossing of row {b} "
@@ -101,12 +101,13 @@ def body(n: int, t: int):
     else:
         cols = st.columns([2, 3])
         with cols[0]:
-            draw.matrix(tr.h[t], f"h_t  ({B}×{H}): row {b} is used", x=hid, y=rows, kind="tanh",
-                        key="h_row", highlight_rows=[b])
+            draw.matrix(tr.h[t], "h_t", note=f": row {b} is used", x=hid, y=rows, kind="tanh",
+                        key="h_row", width=0.4, highlight_rows=[b])
         with cols[1]:
-            draw.matrix(p.W_y, f"W_y  ({H}×{V}): column {j} is used", x=voc, y=hid, key="W_y",
+            draw.matrix(p.W_y, "W_y", note=f": column {j} is used", x=voc, y=hid, key="W_y",
+                        width=0.6,
                         highlight_cols=[j])
-        draw.matrix(tr.logits[t], f"logits ℓ = h_t W_y + b_y  ({B}×{V})", x=voc, y=rows,
+        draw.matrix(tr.logits[t], "logits ℓ = h_t W_y + b_y", x=voc, y=rows,
                     key="logits", highlight_rows=[b], highlight_cols=[j])
         look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
                 "it with the other scores of the same row only.")

@@ -16,11 +16,12 @@ def _grid(rng, n_lines: int, own_rows: bool):
                                      int(rng.integers(1, 12))))
             key = f"m{i}_{k}"
             values[key] = z
-            panels.append(plots.Panel(z, f"{key}  {z.shape}", [f"c{j}" for j in range(z.shape[1])],
-                                      str(rng.choice(["signed", "gate", "tanh"])), key,
+            panels.append(plots.Panel(z, key, x_labels=[f"c{j}" for j in range(z.shape[1])],
+                                      kind=str(rng.choice(["signed", "gate", "tanh"])), key=key,
                                       y_labels=[f"r{j}" for j in range(z.shape[0])] if own_rows
                                       else None))
-        lines.append(plots.Line(panels, None if own_rows else [f"r{j}" for j in range(rows)]))
+        lines.append(plots.Line(panels,
+                                y_labels=None if own_rows else [f"r{j}" for j in range(rows)]))
     return lines, values
 
 
@@ -44,10 +45,10 @@ def test_every_panel_keeps_its_values_and_one_cell_height(seed):
 
 def test_signed_panels_share_one_range_unless_told_not_to():
     a, b, c = np.array([[1.0, -2.0]]), np.array([[0.5, 4.0]]), np.array([[30.0, 10.0]])
-    fig = plots.heatmap_grid([plots.Line([plots.Panel(a, "a", "xy", "signed", "a"),
-                                          plots.Panel(b, "b", "xy", "signed", "b"),
-                                          plots.Panel(c, "c", "xy", "signed", "c",
-                                                      shared_scale=False)], ["r"])])
+    fig = plots.heatmap_grid([plots.Line([plots.Panel(a, "a", x_labels="xy", key="a"),
+                                          plots.Panel(b, "b", x_labels="xy", key="b"),
+                                          plots.Panel(c, "c", x_labels="xy", key="c",
+                                                      shared_scale=False)], y_labels=["r"])])
     by = {t.name: (t.zmin, t.zmax) for t in fig.data}
     assert by["a"] == by["b"] == (-4.0, 4.0)
     assert by["c"] == (-30.0, 30.0)

@@ -7,49 +7,57 @@
 """
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
+
 import streamlit as st
 
 from . import exports, lesson, plots, store
 
 
+def _numbers() -> bool:
+    """The sidebar's "Numbers in cells" toggle (plots still decides whether they fit)."""
+    return bool(st.session_state.get("numbers", True))
+
+
 def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
-           y_title: str = "", height: int | None = None, numbers_fit: bool = True, **kwargs) -> None:
+           y_title: str = "", height: int | None = None, width: float = 1.0, **kwargs) -> None:
     """Draw one matrix with the project's heatmap; every chart is keyed, and every matrix drawn
-    is offered for download by `downloads()` (labelled CSV and NPZ). Numbers are printed in the
-    cells when the "Numbers in cells" toggle is on and the page says they fit (`numbers_fit`:
-    False for narrow columns)."""
-    exports.register(key, title, values, x, y)
-    fig = plots.heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind, x_title=x_title,
-                        y_title=y_title, numbers=numbers_fit and st.session_state.get("numbers", True),
-                        height=height, **kwargs)
-    chart(fig, key)
+    is offered for download by `downloads()` (labelled CSV and NPZ). The title gets the array's
+    shape after it (then `note=`, if any; shape=False leaves it out); numbers are printed in
+    the cells when the "Numbers in cells" toggle is on and they fit in `width` (the share of
+    the page the chart is drawn in). kwargs: Panel's (note, shape, highlight_rows, ...)."""
+    panel = plots.Panel(values, title, x_labels=x, key=key, kind=kind, x_title=x_title,
+                        y_title=y_title, **kwargs)
+    _single(panel, y, width=width, height=height)
 
 
-def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", per_line: int = 5,
-               numbers_fit: bool = True, ops=()) -> None:
-    """Matrices side by side, sharing the rows `y` or each with its own (Panel.y_labels), at
-    most `per_line` to a line, all lines in one figure (`matrix_grid`); ops: the symbols between
-    the panels. A single matrix is drawn by `matrix`, under its own key."""
+def _single(p: plots.Panel, y, *, width: float = 1.0, height: int | None = None) -> None:
+    exports.register(p.key, p.full_title, p.z, p.x_labels, y)
+    chart(plots.matrix_figure(p, y, numbers=_numbers(), width=width, height=height), p.key)
+
+
+def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", ops=(),
+               width: float = 1.0) -> None:
+    """Matrices side by side, sharing the rows `y` or each with its own (Panel.y_labels), as
+    many to a line as `plots.per_line` finds fit, all lines in one figure (`matrix_grid`); ops:
+    the symbols between the panels. A single matrix is drawn by `matrix`, under its own key."""
     if len(panels) == 1:
         p = panels[0]
-        matrix(p.values, p.title, x=p.x_labels, y=y if p.y_labels is None else p.y_labels,
-               kind=p.kind, key=p.key, x_title=p.x_title, y_title=p.y_title or y_title,
-               numbers_fit=numbers_fit)
+        if not p.y_title and y_title:
+            p = dataclasses.replace(p, y_title=y_title)
+        _single(p, y if p.y_labels is None else p.y_labels, width=width)
         return
-    matrix_grid(plots.lines_of(panels, y, y_title, per_line=per_line, ops=ops),
-                numbers_fit=numbers_fit)
+    matrix_grid(plots.lines_of(panels, y, y_title, ops=ops, width=width), width=width)
 
 
-def matrix_grid(lines: list[plots.Line], *, numbers_fit: bool = True) -> None:
+def matrix_grid(lines: list[plots.Line], *, width: float = 1.0) -> None:
     """Lines of matrices in one figure (`plots.heatmap_grid`), keyed "row_<first panel's key>";
     every panel is registered for download under its own key, as `matrix` does."""
     panels = [(p, line) for line in lines for p in line.panels if p is not None]
     for p, line in panels:
-        exports.register(p.key, p.title, p.values, p.x_labels,
+        exports.register(p.key, p.full_title, p.z, p.x_labels,
                          line.y_labels if p.y_labels is None else p.y_labels)
-    numbers = numbers_fit and st.session_state.get("numbers", True)
-    chart(plots.heatmap_grid(lines, numbers=numbers), f"row_{panels[0][0].key}")
+    chart(plots.heatmap_grid(lines, numbers=_numbers(), width=width), f"row_{panels[0][0].key}")
 
 
 def chart(fig, key: str) -> None:
@@ -86,17 +94,16 @@ def downloads() -> None:
 
 def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cell=None,
                 on_pick=None, x_title: str = "", y_title: str = "", height: int | None = None,
-                **kwargs) -> None:
+                width: float = 1.0, **kwargs) -> None:
     """`matrix` whose cells can be clicked: a click selects the cell and calls on_pick(row, col)
     (an on_select callback; plotly heatmaps cannot be selected themselves, so the figure carries
     an invisible marker per cell). `cell` = (row, col) is outlined."""
-    exports.register(key, title, values, x, y)
-    fig = plots.pickable_heatmap(values, title=title, x_labels=x, y_labels=y, kind=kind,
-                                 x_title=x_title, y_title=y_title, cell=cell,
-                                 numbers=st.session_state.get("numbers", True), height=height,
-                                 **kwargs)
-
-    cols = np.atleast_2d(np.asarray(values)).shape[1]
+    panel = plots.Panel(values, title, x_labels=x, key=key, kind=kind, x_title=x_title,
+                        y_title=y_title, **kwargs)
+    exports.register(key, panel.full_title, panel.z, x, y)
+    fig = plots.matrix_figure(panel, y, numbers=_numbers(), width=width, height=height,
+                              pick=cell if cell is not None else True)
+    cols = panel.z.shape[1]
 
     def picked():
         cell_at = picked_cell(st.session_state.get(key), cols)

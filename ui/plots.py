@@ -5,6 +5,10 @@ Colour ranges are fixed by meaning, so the same colour means the same number on 
     "tanh"   h, h~ and other values in -1..1, diverging (ColorBrewer RdBu, colour-blind safe)
     "signed" weights, pre-activations, gradients: symmetric about 0 (RdBu, range ±max|value|)
     "onehot" one-hot inputs and targets, 0..1 greys
+Layout is decided here too, from the sizes: whether numbers fit in the cells, how many matrices
+go to a line, how far row labels are cut, and the "(rows×columns)" after each title (from the
+array). Pages say what to draw (Panel, Line); every matrix goes through one builder (`_build`),
+so colour, fit, margins and fonts come from one place.
 User text only ever reaches a figure as tick labels, and every tick label is HTML-escaped here
 (plotly reads <b>, <br>, &amp; ... in labels as markup). Titles are the pages' own text.
 """
@@ -12,7 +16,9 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from typing import NamedTuple
+from dataclasses import KW_ONLY, dataclass
+from functools import cached_property
+from typing import Any, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -26,6 +32,19 @@ SCALES = {
 MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
 FONT = dict(family="Inter, Arial, sans-serif", size=14)
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+# The one palette of the line charts (blue, red, amber, green, violet, teal: distinct for the
+# common forms of colour blindness in the first four, which is as many as a chart here draws).
+PALETTE = ("#1d4ed8", "#b91c1c", "#d97706", "#047857", "#7c3aed", "#0f766e")
+
+# Fit. A line of the page's width holds LINE_CHARS characters of cell text: twenty numbers such
+# as "-0.1234" with a space each (five B×4 matrices, the Gates page's equation at H = 4), or
+# eighty one-hot "0"/"1". A panel drawn in a share of the page (st.columns) has that share.
+LINE_CHARS = 160
+TITLE_CHARS = 1.5              # a title's character (bold, 15 px) in characters of cell text
+PER_LINE = 5                   # most matrices to a line (an equation: three terms, sum, σ of it)
+# row labels shared by a line of n matrices are cut to ROW_LABEL_CHARS[n] characters (9 for
+# five and more), so that long texts leave room for the matrices
+ROW_LABEL_CHARS = {2: 16, 3: 12, 4: 10}
 
 
 def label(text: str) -> str:
@@ -41,13 +60,17 @@ def hidden_labels(H: int) -> list[str]:
     return [f"h{j + 1}" for j in range(H)]
 
 
-def row_labels(texts, width: int | None = None) -> list[str]:
-    """Batch rows labelled with their characters, numbered so equal texts stay distinct; with
-    a width, each label cut to that many characters ("3: The q…") for narrow charts."""
-    labels = [f"{i}: {label(t)}" for i, t in enumerate(texts)]
+def _cut(labels, width: int | None) -> list[str]:
+    labels = [str(s) for s in labels]
     if width is None:
         return labels
     return [s if len(s) <= width else s[:width - 1] + "…" for s in labels]
+
+
+def row_labels(texts, width: int | None = None) -> list[str]:
+    """Batch rows labelled with their characters, numbered so equal texts stay distinct; with
+    a width, each label cut to that many characters ("3: The q…")."""
+    return _cut([f"{i}: {label(t)}" for i, t in enumerate(texts)], width)
 
 
 def char_labels(chars) -> list[str]:
@@ -101,75 +124,139 @@ def _signed_range(*arrays) -> dict:
     return dict(zmin=-m, zmax=m) if m > 0 else dict(zmin=-1.0, zmax=1.0)
 
 
-def _heatmap_trace(z: np.ndarray, *, x_ticks, y_ticks, kind: str, x_title: str, y_title: str,
-                   numbers: bool, scale: dict | None = None) -> dict:
-    """The heatmap trace every matrix is drawn with: colours fixed by `kind` (or `scale`), exact
-    value on hover, numbers in the cells when small and `numbers` is on. The colour bar is drawn
-    only when the cells carry no numbers: with numbers it would repeat them, and each colour bar
-    costs the browser about as much as another small chart."""
-    trace = dict(z=z, x=x_ticks, y=y_ticks, xgap=1, ygap=1,
-                 hovertemplate=f"{y_title or 'row'} %{{y}}<br>{x_title or 'column'} %{{x}}"
-                               "<br>value %{z:.10g}<extra></extra>",
-                 colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
-                 **{**SCALES[kind], **(scale or (_signed_range(z) if kind == "signed" else {}))})
-    if numbers and z.size <= MAX_TEXT_CELLS:
-        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13),
-                     showscale=False)
-    return trace
+# ---------------------------------------------------------------- what the pages say
 
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """One matrix: its values and title, then keywords. The title is shown with the array's
+    shape after it ("x_t W_z" + a 2×3 array: "x_t W_z  (2×3)"; a vector of S: "(S,)"; an
+    (S, B, V) array is drawn as S·B rows: "(S·B×V)"), then `note` ("W_z  (4×2): row 1 is
+    read"); shape=False leaves the shape out (a difference beside its two operands).
 
-def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
-            y_title: str = "", numbers: bool = True, height: int | None = None,
-            highlight_rows=(), highlight_cols=()) -> go.Figure:
-    """A labelled heatmap of a 2-D array; numbers in the cells when small and `numbers` is on.
-
-    highlight_rows / highlight_cols: indices outlined in black (the cell inspector uses them).
-    """
-    z = np.atleast_2d(np.asarray(values, dtype=float))
-    rows, cols = z.shape
-    y_ticks = _ticks(y_labels)
-    trace = _heatmap_trace(z, x_ticks=_ticks(x_labels), y_ticks=y_ticks, kind=kind,
-                           x_title=x_title, y_title=y_title, numbers=numbers)
-    shapes = [_outline(i - 0.5, i + 0.5, -0.5, cols - 0.5) for i in highlight_rows] + \
-             [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5) for j in highlight_cols]
-    # The title at the very top of the figure, the column ticks below it: never overlapping.
-    layout = _layout(
-        title, height or _height(rows), top=62, title_above_ticks=True,
-        # The x axis sits on top, where a title would collide with the chart's own title; its
-        # name is in the hover text instead (the tick labels say what the columns are).
-        xaxis=dict(type="category", side="top", tickangle=0, automargin=False),
-        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=False),
-        shapes=shapes,
-    )
-    layout["margin"]["l"] = _left_margin(y_ticks, y_title)
-    return go.Figure(go.Heatmap(**trace), layout=layout)
-
-
-class Panel(NamedTuple):
-    """One matrix of a heatmap_grid: its values, title, column labels, colour kind
-    and key (the name of its trace and of its title, so a test can find the matrix inside the
-    figure), its own row labels when it does not share its line's rows (a weight matrix), and
-    columns to outline."""
-    values: np.ndarray
+    key names its trace and its title (a test finds the matrix inside a figure by it);
+    y_labels: its own rows when it does not share its line's (a weight matrix); shared_scale:
+    False when a signed matrix keeps its own colour range (it then has no colour bar, so its
+    range is added to the title when the cells carry no numbers). positions: columns at these
+    x values with x_labels as their ticks (the characters of a text); cell_text: text in the
+    cells instead of numbers; hover, customdata: the trace's own, when not the standard ones."""
+    values: Any
     title: str
-    x_labels: list
-    kind: str
+    _: KW_ONLY
+    x_labels: Sequence | None
     key: str
+    kind: str = "signed"
     x_title: str = "unit"
-    y_labels: list | None = None
+    y_labels: Sequence | None = None
     y_title: str = ""
+    note: str = ""
+    shape: bool = True
+    highlight_rows: tuple = ()
     highlight_cols: tuple = ()
-    shared_scale: bool = True          # False: a signed panel keeps its own colour range
+    shared_scale: bool = True
+    positions: Sequence | None = None
+    cell_text: Any = None
+    hover: str | None = None
+    customdata: Any = None
+
+    @cached_property
+    def z(self) -> np.ndarray:
+        """The values as the 2-D float matrix drawn: a vector as a column, leading axes as rows."""
+        v = np.asarray(self.values, dtype=float)
+        if v.ndim < 2:
+            return v.reshape(-1, 1)
+        return v.reshape(-1, v.shape[-1])
+
+    @property
+    def shape_text(self) -> str:
+        s = np.shape(self.values)
+        if len(s) == 1:
+            return f"({s[0]},)"
+        if len(s) == 0:
+            return "(1×1)"
+        return "(" + "·".join(map(str, s[:-1])) + f"×{s[-1]})"
+
+    @property
+    def full_title(self) -> str:
+        return self.title + (f"  {self.shape_text}" if self.shape else "") + self.note
 
 
-class Line(NamedTuple):
-    """One line of a heatmap_grid: panels side by side (None keeps a panel's place empty), the
-    rows they share (unless each panel has its own), and the symbols between them."""
+@dataclass(frozen=True, eq=False)
+class Line:
+    """One line of a figure: panels side by side (None keeps a panel's place empty), the rows
+    they share (unless each panel has its own), and the symbols between them."""
     panels: list
-    y_labels: list | None = None
+    _: KW_ONLY
+    y_labels: Sequence | None = None
     y_title: str = ""
     ops: tuple = ()
 
+
+# ---------------------------------------------------------------- fit, from the sizes
+
+def _cell_chars(kind: str) -> int:
+    """Characters a cell's number takes, with its space: "0"/"1" in one-hot cells, "-0.1234"."""
+    return 2 if kind == "onehot" else 8
+
+
+def _columns(places) -> list[float]:
+    """Each place's share of a line, in columns: an empty place as wide as the average panel, a
+    B×1 panel still room for its title (a fifth of the line)."""
+    real = [p for p in places if p is not None]
+    cols = [p.z.shape[1] if p is not None else sum(q.z.shape[1] for q in real) / len(real)
+            for p in places]
+    return [max(c, sum(cols) / 5) for c in cols]
+
+
+def _need(places, titles: bool) -> float:
+    """The characters of cell text a line of these panels needs (None: an empty place); with
+    titles, each place at least as wide as its title (bold 15 px: TITLE_CHARS a character)."""
+    need = 0.0
+    for c, p in zip(_columns(places), places):
+        cells = c * (_cell_chars(p.kind) if p is not None else 8)
+        title = TITLE_CHARS * len(p.full_title) + 2 if titles and p is not None else 0
+        need += max(cells, title)
+    return need
+
+
+def numbers_fit(places, width: float = 1.0) -> bool:
+    """Whether a line of these panels (None: an empty place), drawn in `width` of the page,
+    has room for a number in every cell."""
+    return _need(places, titles=False) <= LINE_CHARS * width
+
+
+def per_line(panels, width: float = 1.0) -> int:
+    """How many panels go to a line: the most (up to PER_LINE) for which every line has room
+    for its titles and the numbers in its cells; at least two, side by side, when even two are
+    too wide for numbers."""
+    n = len(panels)
+    for k in range(min(n, PER_LINE), 2, -1):
+        if all(_need(panels[i:i + k], titles=True) <= LINE_CHARS * width
+               for i in range(0, n, k)):
+            return k
+    return min(n, 2)
+
+
+def lines_of(panels: list[Panel], y_labels=None, y_title: str = "", *, ops=(),
+             width: float = 1.0, per: int | None = None) -> list[Line]:
+    """Panels cut into lines of `per_line(panels)` (or `per`), the symbols between them kept
+    with them; the last line keeps the columns of the others (empty places after its panels)."""
+    k = per or per_line(panels, width)
+    out = []
+    for i in range(0, len(panels), k):
+        group = panels[i:i + k]
+        group += [None] * (k - len(group)) if i else []
+        out.append(Line(group, y_labels=y_labels, y_title=y_title, ops=tuple(ops[i:i + k - 1])))
+    return out
+
+
+def _row_label_chars(lines: list[Line]) -> int | None:
+    """How far shared row labels are cut: by the most panels a line with shared rows holds."""
+    n = max((len(line.panels) for line in lines if line.y_labels is not None
+             and any(p is not None and p.y_labels is None for p in line.panels)), default=1)
+    return None if n <= 1 else ROW_LABEL_CHARS.get(n, 9)
+
+
+# ---------------------------------------------------------------- the one heatmap builder
 
 PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
 SUBTITLE_SHIFT = 30                # px from the top of a line's cells up to its panels' titles
@@ -191,55 +278,100 @@ def _gap(ticks) -> float:
                / NARROW_PLOT_PX)
 
 
-def lines_of(panels: list[Panel], y_labels=None, y_title: str = "", *, per_line: int = 5,
-             ops=()) -> list[Line]:
-    """Panels cut into lines of at most per_line, the symbols between them kept with them; the
-    last line keeps the columns of the others (empty places after its panels)."""
-    out = []
-    for i in range(0, len(panels), per_line):
-        group = panels[i:i + per_line]
-        group += [None] * (per_line - len(group)) if i else []
-        out.append(Line(group, y_labels, y_title, tuple(ops[i:i + per_line - 1])))
-    return out
+def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
+           scale: dict | None) -> dict:
+    """The heatmap trace every matrix is drawn with: colours fixed by `kind` (or `scale`), exact
+    value on hover, numbers in the cells when `numbers` (the colour bar is then left out: it
+    would repeat them, and each colour bar costs the browser about as much as another small
+    chart); or the panel's own cell text."""
+    if p.positions is None:
+        x = _ticks(p.x_labels)
+    else:
+        x = [int(v) for v in p.positions]
+    hover = p.hover or (f"{y_title or 'row'} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
+                        "<br>value %{z:.10g}<extra></extra>")
+    trace = dict(z=z, x=x, y=y_ticks, xgap=1 if z.shape[1] <= 120 else 0, ygap=1,
+                 hovertemplate=hover, colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
+                 **{**SCALES[p.kind],
+                    **(scale or (_signed_range(z) if p.kind == "signed" else {}))})
+    if p.customdata is not None:
+        trace["customdata"] = p.customdata
+    if p.cell_text is not None:
+        trace.update(text=p.cell_text, texttemplate="%{text}", textfont=dict(size=13))
+    elif numbers:
+        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13),
+                     showscale=False)
+    return trace
 
 
-def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
-    """Lines of matrices in one figure: e.g. a gate's W | U | b above its terms, read left to
-    right as in the equation, x_t W + h_(t−1) U + b = sum, σ → z_t.
+def _x_axis(p: Panel) -> dict:
+    """A panel's column axis, on top: categories, or a text's positions with its characters
+    as ticks, or none (a char_grid's cells carry their characters)."""
+    if p.x_labels is None:
+        return dict(visible=False)
+    if p.positions is None:
+        return dict(type="category", side="top", tickangle=0)
+    return dict(side="top", **_text_axis(p.positions, p.x_labels))
+
+
+def _text_axis(positions, labels) -> dict:
+    """x axis over character positions, labelled with the characters (repeats stay distinct)."""
+    positions, ticks = [int(v) for v in positions], _ticks(labels)
+    n = len(ticks)
+    size = 14 if n <= 60 else 12 if n <= 110 else 10 if n <= 160 else 8
+    return dict(tickmode="array", tickvals=positions, ticktext=ticks, tickangle=0,
+                tickfont=dict(size=size), showgrid=False, zeroline=False,
+                range=[positions[0] - 0.5, positions[-1] + 0.5] if positions else None)
+
+
+def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool = False,
+           height: int | None = None, pick=None) -> go.Figure:
+    """Every heatmap figure: lines of panels (one panel alone: its title is the figure's).
 
     In a line, panels share the line's rows (one row axis at the left) or each has its own
     (Panel.y_labels, labelled in the gap at its left; shorter panels hang from the top). Each
-    panel is drawn exactly as heatmap() draws a matrix, with its title above its column labels;
-    cells have one height in the whole figure. Signed panels share one colour range (the same
-    colour is the same number across the figure, so the terms of a sum can be compared) unless
-    a panel sets shared_scale=False (it then has no colour bar: say its range in its title);
-    gate and tanh panels keep theirs. One figure for several
-    matrices: the browser's cost is per figure more than per matrix."""
+    panel has its title above its column labels; cells have one height in the whole figure.
+    Numbers are printed in a line's cells when `numbers` is on and they fit (`numbers_fit`).
+    Signed panels share one colour range (the same colour is the same number across the figure)
+    unless a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for
+    several matrices: the browser's cost is per figure more than per matrix. The figure is
+    built once (layout given to the constructor: no second validation), margins computed here
+    (no automargin). pick = (row, col) or True: the single panel's cells can be clicked."""
     panels = [p for line in lines for p in line.panels if p is not None]
-    zs = {p.key: np.atleast_2d(np.asarray(p.values, dtype=float)) for p in panels}
-    signed = _signed_range(*[zs[p.key] for p in panels if p.kind == "signed" and p.shared_scale])
-    line_rows = [max(zs[p.key].shape[0] for p in line.panels if p is not None) for line in lines]
-    # cells as tall as in a heatmap() of the tallest line
-    cell = (_height(max(line_rows)) - LINE_BAND - 10) / max(line_rows)
-    plot_px = sum(cell * r for r in line_rows) + (LINE_BAND + LINE_SPACE) * (len(lines) - 1)
+    zs = {id(p): p.z for p in panels}
+    signed = _signed_range(*[zs[id(p)] for p in panels if p.kind == "signed" and p.shared_scale])
+    shows = {}                 # numbers shown, per panel
+    for line in lines:
+        fit = numbers and numbers_fit(line.panels, width)
+        for p in line.panels:
+            if p is not None:
+                shows[id(p)] = fit and p.cell_text is None and zs[id(p)].size <= MAX_TEXT_CELLS
+    line_rows = [max(zs[id(p)].shape[0] for p in line.panels if p is not None) for line in lines]
+    hidden_x = all(p.x_labels is None for p in panels)
+    band = 10 if hidden_x else LINE_BAND
+    top_margin = 44 if hidden_x else LINE_BAND
+    if height is not None and len(lines) == 1:
+        cell = (height - top_margin - 10) / line_rows[0]
+    else:                      # cells as tall as in a heatmap of the tallest line's rows
+        cell = (_height(max(line_rows)) - LINE_BAND - 10) / max(line_rows)
+    plot_px = sum(cell * r for r in line_rows) + (band + LINE_SPACE) * (len(lines) - 1)
     # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
     # (a signed panel with its own range has none: the bar would not hold for the others)
-    last_kind = {p.kind: p.key for p in panels
-                 if not (numbers and zs[p.key].size <= MAX_TEXT_CELLS)
-                 and not (p.kind == "signed" and not p.shared_scale)}
+    last_kind = {p.kind: id(p) for p in panels
+                 if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale)}
+    cut = _row_label_chars(lines)
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
     for line, rows_n in zip(lines, line_rows):
         top = 1 - top_px / plot_px
         bottom = max(0.0, 1 - (top_px + cell * rows_n) / plot_px)   # ≥ 0 despite rounding
-        top_px += cell * rows_n + LINE_BAND + LINE_SPACE
+        top_px += cell * rows_n + band + LINE_SPACE
         real = [p for p in line.panels if p is not None]
         own = any(p.y_labels is not None for p in real)
-        ticks = [None if p is None else _ticks(line.y_labels if p.y_labels is None else p.y_labels)
+        ticks = [None if p is None else
+                 _ticks(_cut(line.y_labels, cut) if p.y_labels is None else p.y_labels)
                  for p in line.panels]
-        cols = [zs[p.key].shape[1] if p is not None else
-                sum(zs[q.key].shape[1] for q in real) / len(real) for p in line.panels]
-        cols = [max(c, sum(cols) / 5) for c in cols]  # a B×1 panel still gets room for its title
+        cols = _columns(line.panels)
         gaps = [_gap(t) if own and t is not None else PANEL_GAP for t in ticks[1:]]
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
@@ -247,14 +379,14 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
             right = min(1.0, left + span * cols[k] / sum(cols))     # ≤ 1 despite rounding
             if p is not None:
                 first = p is real[0]
-                margins.append(_left_margin(ticks[k], p.y_title or line.y_title) if first else 0)
-                low = top - (top - bottom) * zs[p.key].shape[0] / rows_n
-                _panel(p, zs[p.key], ticks[k], len(traces) + 1, (left, right), (low, top),
-                       y_title=p.y_title or line.y_title, row_labels=first or own,
-                       numbers=numbers,
+                y_title = p.y_title or line.y_title
+                margins.append(_left_margin(ticks[k], y_title) if first else 0)
+                low = max(0.0, top - (top - bottom) * zs[id(p)].shape[0] / rows_n)
+                _panel(p, zs[id(p)], ticks[k], len(traces) + 1, (left, right), (low, top),
+                       y_title=y_title, row_labels=first or own, numbers=shows[id(p)],
                        scale=signed if p.kind == "signed" and p.shared_scale else None,
-                       colour_bar=last_kind.get(p.kind) == p.key, bars=bars_in_line,
-                       out=(traces, axes, notes, shapes))
+                       colour_bar=last_kind.get(p.kind) == id(p), bars=bars_in_line,
+                       alone=alone, out=(traces, axes, notes, shapes))
                 bars_in_line += traces[-1].showscale is not False
                 most_bars = max(most_bars, bars_in_line)
             if k < len(line.ops) and line.ops[k]:
@@ -264,71 +396,211 @@ def heatmap_grid(lines: list[Line], *, numbers: bool = True) -> go.Figure:
                                   showarrow=False, font=dict(size=20 if len(op) <= 2 else 11,
                                                              color="#31333F", weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
-    layout = _layout("", round(plot_px) + LINE_BAND + 10, top=LINE_BAND, **axes, annotations=notes,
-                     shapes=shapes)
-    layout.pop("title")
+    if pick is not None:
+        _picker(panels[0], zs[id(panels[0])], traces, shapes, pick)
+    title = _title(panels[0], zs[id(panels[0])], shows[id(panels[0])]) if alone else ""
+    layout = _layout(title, round(plot_px) + top_margin + 10, top=top_margin,
+                     title_above_ticks=not hidden_x, **axes, annotations=notes, shapes=shapes)
+    if not alone:
+        layout.pop("title")
     layout["margin"].update(l=max(margins), r=10 + 75 * most_bars)
     return go.Figure(traces, layout=layout)
 
 
+def _title(p: Panel, z, numbers: bool) -> str:
+    """The panel's title as shown: with its shape and note, and its colour range when it keeps
+    its own and has neither colour bar nor numbers to say it."""
+    own_range = p.kind == "signed" and not p.shared_scale and not numbers and z.size
+    return p.full_title + (f"  ±{np.nanmax(np.abs(z)):.2g}" if own_range else "")
+
+
 def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_labels, numbers,
-           scale, colour_bar, bars, out) -> None:
-    """Add one panel of a heatmap_grid: its trace on its own pair of axes, its title above its
-    column labels, a thin frame, its outlined columns; its colour bar (if colour_bar and the
-    cells carry no numbers) beside its line, after the line's `bars` earlier ones."""
+           scale, colour_bar, bars, alone, out) -> None:
+    """Add one panel: its trace on its own pair of axes, its title above its column labels
+    (the figure's title when alone), a thin frame between others, its outlined rows and
+    columns; its colour bar (if colour_bar and the cells carry no numbers) beside its line,
+    after the line's `bars` earlier ones."""
     traces, axes, notes, shapes = out
     i = "" if n == 1 else str(n)
-    trace = _heatmap_trace(z, x_ticks=_ticks(p.x_labels), y_ticks=y_ticks, kind=p.kind,
-                           x_title=p.x_title, y_title=y_title, numbers=numbers, scale=scale)
+    trace = _trace(p, z, y_ticks, y_title=y_title, numbers=numbers, scale=scale)
     if trace.get("showscale", True) and colour_bar:   # at the right of the panel's line
         trace["colorbar"] = dict(trace["colorbar"], x=1.01 + 0.075 * bars, y=sum(y_domain) / 2,
                                  yanchor="middle", len=y_domain[1] - y_domain[0])
     else:
         trace["showscale"] = False
     traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
-    axes[f"xaxis{i}"] = dict(type="category", side="top", tickangle=0, automargin=False,
-                             domain=list(x_domain), anchor=f"y{i}")
+    axes[f"xaxis{i}"] = dict(_x_axis(p), automargin=False, domain=list(x_domain),
+                             anchor=f"y{i}")
     axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
                              domain=list(y_domain), anchor=f"x{i}", showticklabels=row_labels,
                              title=y_title if x_domain[0] == 0 else "",
                              tickfont=dict(size=INNER_TICK_SIZE) if x_domain[0] > 0 else None)
+    rows, cols = z.shape
     left, right = x_domain
-    # a narrow last panel's title ends at the figure's right edge instead of running off it
-    edge = right > 0.97 and right - left < 0.1
-    notes.append(dict(name=p.key, text=html.escape(p.title), x=right if edge else (left + right) / 2,
-                      y=y_domain[1], xref="paper", yref="paper",
-                      xanchor="right" if edge else "center", yanchor="bottom",
-                      yshift=SUBTITLE_SHIFT, showarrow=False,
-                      font=dict(size=15, color="#31333F", weight="bold")))
-    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
-                       y0=y_domain[0], y1=y_domain[1], line=dict(color="#c7c9d1", width=1),
-                       fillcolor="rgba(0,0,0,0)"))
-    rows = z.shape[0]
+    if not alone:
+        # a narrow last panel's title ends at the figure's right edge instead of running off it
+        edge = right > 0.97 and right - left < 0.1
+        notes.append(dict(name=p.key, text=html.escape(_title(p, z, numbers)),
+                          x=right if edge else (left + right) / 2, y=y_domain[1], xref="paper",
+                          yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
+                          yshift=SUBTITLE_SHIFT, showarrow=False,
+                          font=dict(size=15, color="#31333F", weight="bold")))
+        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
+                           y0=y_domain[0], y1=y_domain[1], line=dict(color="#c7c9d1", width=1),
+                           fillcolor="rgba(0,0,0,0)"))
+    shapes += [_outline(r - 0.5, r + 0.5, -0.5, cols - 0.5, f"x{i}", f"y{i}")
+               for r in p.highlight_rows]
     shapes += [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}")
                for j in p.highlight_cols]
 
 
-def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y") -> dict:
+def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y", color: str = "black",
+             width: int = 3) -> dict:
     return dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref,
-                line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")
+                line=dict(color=color, width=width), fillcolor="rgba(0,0,0,0)")
+
+
+def _picker(p: Panel, z, traces, shapes, cell) -> None:
+    """Clickable cells (Streamlit's on_select, selection_mode="points"): plotly cannot select
+    heatmap cells, so an invisible marker sits on every cell (point index = row * columns +
+    column, curve 1) and carries the hover text; `cell` = (row, col) is outlined in magenta."""
+    rows, cols = z.shape
+    heat = traces[0]
+    xs, ys = list(heat.x), list(heat.y)
+    heat.update(hoverinfo="skip", hovertemplate=None)
+    invisible = dict(opacity=0.0)
+    y_title = p.y_title or "row"
+    traces.append(go.Scatter(
+        x=[xs[j] for i in range(rows) for j in range(cols)],
+        y=[ys[i] for i in range(rows) for j in range(cols)],
+        customdata=z.ravel(), mode="markers", showlegend=False,
+        marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
+        selected=dict(marker=invisible), unselected=dict(marker=invisible),
+        hovertemplate=f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
+                      "<br>value %{customdata:.10g}<br>(click to inspect)<extra></extra>"))
+    if cell is not None and cell is not True:
+        i, j = cell
+        shapes.append(_outline(i - 0.5, i + 0.5, j - 0.5, j + 0.5, color="#ff00ff", width=4))
+
+
+# ---------------------------------------------------------------- the builder's front doors
+
+def heatmap_grid(lines: list[Line], *, numbers: bool = True, width: float = 1.0) -> go.Figure:
+    """Lines of matrices in one figure: e.g. a gate's W | U | b above its terms, read left to
+    right as in the equation, x_t W + h_(t−1) U + b = sum, σ → z_t. Each panel's trace is named
+    by its key, and so is its title (an annotation)."""
+    return _build(lines, numbers=numbers, width=width)
+
+
+def matrix_figure(panel: Panel, y_labels=None, *, numbers: bool = True, width: float = 1.0,
+                  height: int | None = None, pick=None) -> go.Figure:
+    """One matrix alone: its title is the figure's title, data[0] its heatmap; with pick,
+    its cells can be clicked (`_picker`; pick = the (row, col) outlined, or True)."""
+    return _build([Line([panel], y_labels=y_labels)], numbers=numbers, width=width, alone=True,
+                  height=height, pick=pick)
+
+
+def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
+            y_title: str = "", numbers: bool = True, height: int | None = None,
+            highlight_rows=(), highlight_cols=(), note: str = "", shape: bool = True,
+            width: float = 1.0, key: str = "matrix") -> go.Figure:
+    """A labelled heatmap of a 2-D array (the title gets the array's shape after it); numbers
+    in the cells when they fit and `numbers` is on; highlight_rows / highlight_cols: indices
+    outlined in black (the cell inspector uses them)."""
+    panel = Panel(values, title, x_labels=x_labels, key=key, kind=kind, x_title=x_title,
+                  y_title=y_title, note=note, shape=shape, highlight_rows=tuple(highlight_rows),
+                  highlight_cols=tuple(highlight_cols))
+    return matrix_figure(panel, y_labels, numbers=numbers, width=width, height=height)
+
+
+def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = "gate",
+                 y_title: str = "unit", height: int | None = None,
+                 show_position: bool = True, shape: bool = True) -> go.Figure:
+    """Rows (hidden units) over the characters of a text (columns), one column per character.
+
+    x is the character's position in the text (so repeated characters are separate columns); the
+    tick label is the character, every one shown; hover shows position, character, row and value.
+    show_position=False: columns are not text positions (e.g. one per vocabulary character)."""
+    z = np.atleast_2d(np.asarray(values, dtype=float))
+    ticks = _ticks(label(c) for c in chars)
+    custom = np.broadcast_to(np.asarray(ticks, dtype=str), z.shape)
+    hover = (("position %{x}<br>" if show_position else "")
+             + f"character %{{customdata}}<br>{y_title} %{{y}}<br>value %{{z:.4f}}<extra></extra>")
+    panel = Panel(z, title, x_labels=[label(c) for c in chars], key="text", kind=kind,
+                  y_title=y_title, positions=positions, hover=hover, customdata=custom,
+                  shape=shape)
+    return matrix_figure(panel, y_labels, numbers=False, height=height)
+
+
+def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
+              kind: str = "gate", value_name: str = "value") -> go.Figure:
+    """A text laid out in rows of `per_row` characters, each cell showing its character and
+    coloured by its value (e.g. the probability the model gave it); hover: position, character."""
+    chars = list(chars)
+    n = len(chars)
+    rows = max(1, -(-n // per_row))
+    z = np.full((rows, per_row), np.nan)
+    z.ravel()[:n] = np.asarray(values, dtype=float)
+    ticks = _ticks(label(c) for c in chars) + [""] * (rows * per_row - n)
+    text = np.asarray(ticks, dtype=object).reshape(rows, per_row)
+    pos = (np.arange(rows * per_row) + start).reshape(rows, per_row)
+    custom = np.stack([text, pos.astype(object)], axis=-1)
+    y = [f"{start + i * per_row}–{start + min(n, (i + 1) * per_row) - 1}" for i in range(rows)]
+    panel = Panel(z, title, x_labels=None, key="text", kind=kind, y_title="positions",
+                  positions=range(1, per_row + 1), cell_text=text, customdata=custom,
+                  shape=False, hover="position %{customdata[1]}<br>character %{customdata[0]}<br>"
+                                     + value_name + " %{z:.4f}<extra></extra>")
+    return matrix_figure(panel, y, numbers=False, height=64 + 30 * rows)
+
+
+# ---------------------------------------------------------------- line charts
+
+def _colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+LEGEND_ROW_PX = 640            # a legend row below a line chart holds this many px of entries
+
+
+def _line_layout(title: str, height: int, *, x_title: str, y_title: str, names=(),
+                 top: int = 44, xaxis=None, yaxis=None, **rest) -> dict:
+    """The frame of a line chart: axes titled, light grid, the legend (the series' `names`)
+    below the plot. Its margins are computed here (no automargin: it draws the figure twice):
+    room for the axes' numbers and titles and for the legend's rows."""
+    entries = sum(40 + _label_px(n, 12) for n in names) if len(names) > 1 else 0
+    legend_rows = -(-int(entries) // LEGEND_ROW_PX)
+    layout = _layout(title, height, top=top,
+                     xaxis=dict(title=x_title, automargin=False, gridcolor="#e5e7eb",
+                                **(xaxis or {})),
+                     yaxis=dict(title=y_title, automargin=False, gridcolor="#e5e7eb",
+                                zerolinecolor="#9ca3af", **(yaxis or {})),
+                     legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom",
+                                 font=dict(size=12)),
+                     showlegend=len(names) > 1,
+                     **rest)
+    layout["margin"].update(l=70 + (24 if y_title else 0), r=16,
+                            b=34 + (24 if x_title else 0) + 24 * legend_rows)
+    return layout
 
 
 def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
                log_y: bool = False, height: int = 320, x_labels=None) -> go.Figure:
     """Lines over a shared x axis (loss curves, gradient norms, a unit's trace over a text)."""
-    fig_traces = []
-    for name, ys in series.items():
+    traces = []
+    for i, (name, ys) in enumerate(series.items()):
         xs = list(range(len(ys))) if x is None else x
-        fig_traces.append(go.Scatter(x=xs, y=list(ys), mode="lines+markers" if len(ys) <= 60 else "lines",
-                                     name=name, hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
-    layout = _layout(title, height,
-                     xaxis=dict(title=x_title, automargin=True),
-                     yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True),
-                     legend=dict(orientation="h", y=-0.25))
+        traces.append(go.Scatter(x=xs, y=list(ys), name=name,
+                                 mode="lines+markers" if len(ys) <= 60 else "lines",
+                                 line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
+                                 hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
+    xaxis = {}
     if x_labels is not None:
-        layout["xaxis"].update(tickmode="array", tickvals=list(range(len(x_labels))),
-                               ticktext=_ticks(label(c) for c in x_labels))
-    return go.Figure(fig_traces, layout=layout)
+        xaxis = dict(tickmode="array", tickvals=list(range(len(x_labels))),
+                     ticktext=_ticks(label(c) for c in x_labels))
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
+                          names=[t.name for t in traces],
+                          xaxis=xaxis, yaxis=dict(type="log" if log_y else "linear"))
+    return go.Figure(traces, layout=layout)
 
 
 def line_chart_marked(series: dict, *, marker_x, marker_label: str = "", **kwargs) -> go.Figure:
@@ -346,158 +618,53 @@ def line_chart_marked(series: dict, *, marker_x, marker_label: str = "", **kwarg
     return fig
 
 
-# ---------------------------------------------------------------- text axes (learning pages)
-
-def _char_tick_size(n: int) -> int:
-    return 14 if n <= 60 else 12 if n <= 110 else 10 if n <= 160 else 8
-
-
-def _text_axis(positions, ticks) -> dict:
-    """x axis over character positions, labelled with the characters (repeats stay distinct)."""
-    return dict(tickmode="array", tickvals=list(positions), ticktext=list(ticks), tickangle=0,
-                tickfont=dict(size=_char_tick_size(len(ticks))), showgrid=False, zeroline=False,
-                range=[positions[0] - 0.5, positions[-1] + 0.5] if len(positions) else None)
-
-
-def text_heatmap(values, *, title: str, chars, positions, y_labels, kind: str = "gate",
-                 y_title: str = "unit", height: int | None = None,
-                 show_position: bool = True) -> go.Figure:
-    """Rows (hidden units) over the characters of a text (columns), one column per character.
-
-    x is the character's position in the text (so repeated characters are separate columns); the
-    tick label is the character, every one shown; hover shows position, character, row and value.
-    show_position=False: columns are not text positions (e.g. one per vocabulary character)."""
-    z = np.atleast_2d(np.asarray(values, dtype=float))
-    rows, cols = z.shape
-    positions = [int(p) for p in positions]
-    ticks = _ticks(label(c) for c in chars)
-    scale = {**SCALES[kind], **(_signed_range(z) if kind == "signed" else {})}
-    custom = np.broadcast_to(np.asarray(ticks, dtype=str), (rows, cols))
-    trace = go.Heatmap(z=z, x=positions, y=_ticks(y_labels), customdata=custom,
-                       xgap=1 if cols <= 120 else 0, ygap=1,
-                       hovertemplate=("position %{x}<br>" if show_position else "")
-                                     + f"character %{{customdata}}<br>{y_title} %{{y}}<br>"
-                                       "value %{z:.4f}<extra></extra>",
-                       colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **scale)
-    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
-    layout = _layout(
-        title, height or min(900, 120 + cell * rows), top=70,
-        xaxis=dict(side="top", automargin=True, **_text_axis(positions, ticks)),
-        yaxis=dict(title=y_title, type="category", autorange="reversed", automargin=True))
-    return go.Figure(trace, layout=layout)
-
-
 def text_lines(series: dict, *, title: str, chars, positions, y_title: str, height: int = 320,
                y_range=None) -> go.Figure:
     """Lines over the characters of a text (a unit's z, r, h): x = position, tick = character."""
     positions = [int(p) for p in positions]
-    ticks = _ticks(label(c) for c in chars)
-    colors = ("#1d4ed8", "#d97706", "#b91c1c", "#047857")
+    ticks = _ticks(label(c) for c in chars)        # in the hover
     traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
                          mode="lines+markers" if len(positions) <= 120 else "lines",
-                         line=dict(color=colors[i % len(colors)]), marker=dict(color=colors[i % len(colors)]),
-                         hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>" + name + "</extra>")
+                         line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
+                         hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>"
+                                       + name + "</extra>")
               for i, (name, ys) in enumerate(series.items())]
-    layout = _layout(title, height,
-                  xaxis=dict(automargin=True, **_text_axis(positions, ticks)),
-                  yaxis=dict(title=y_title, automargin=True, range=y_range, gridcolor="#e5e7eb",
-                             zerolinecolor="#9ca3af"),
-                  legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+    layout = _line_layout(title, height, x_title="", y_title=y_title,
+                          names=[t.name for t in traces],
+                          xaxis=_text_axis(positions, [label(c) for c in chars]),
+                          yaxis=dict(range=y_range), hovermode="x unified")
     return go.Figure(traces, layout=layout)
-
-
-def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
-              kind: str = "gate", value_name: str = "value") -> go.Figure:
-    """A text laid out in rows of `per_row` characters, each cell showing its character and
-    coloured by its value (e.g. the probability the model gave it); hover: position, character."""
-    chars = list(chars)
-    n = len(chars)
-    rows = max(1, -(-n // per_row))
-    z = np.full((rows, per_row), np.nan)
-    z.ravel()[:n] = np.asarray(values, dtype=float)
-    ticks = _ticks(label(c) for c in chars) + [""] * (rows * per_row - n)
-    text = np.asarray(ticks, dtype=object).reshape(rows, per_row)
-    pos = (np.arange(rows * per_row) + start).reshape(rows, per_row)
-    custom = np.stack([text, pos.astype(object)], axis=-1)
-    y = [f"{start + i * per_row}–{start + min(n, (i + 1) * per_row) - 1}" for i in range(rows)]
-    trace = go.Heatmap(z=z, x=list(range(1, per_row + 1)), y=y, text=text, texttemplate="%{text}",
-                       textfont=dict(size=13), customdata=custom, xgap=1, ygap=1,
-                       hovertemplate="position %{customdata[1]}<br>character %{customdata[0]}<br>"
-                                     + value_name + " %{z:.4f}<extra></extra>",
-                       colorbar=dict(thickness=12, len=0.9, outlinewidth=0), **SCALES[kind])
-    layout = _layout(title, 90 + 30 * rows,
-                  xaxis=dict(visible=False),
-                  yaxis=dict(title="positions", type="category", autorange="reversed", automargin=True))
-    return go.Figure(trace, layout=layout)
 
 
 def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: int = 320,
              log_y: bool = False, faint=()) -> go.Figure:
     """Lines with their own x values: series = {name: (xs, ys)} (a loss per step and per epoch).
     Series named in `faint` are drawn thin and pale, so a smoother series on top stands out."""
-    colors = ("#1d4ed8", "#b91c1c", "#d97706", "#047857")
     traces = [go.Scatter(x=list(xs), y=list(ys), name=name,
                          mode="lines+markers" if len(ys) <= 60 else "lines",
-                         line=dict(width=1 if name in faint else 2.5, color=colors[i % len(colors)]),
-                         marker=dict(color=colors[i % len(colors)], size=5),
+                         line=dict(width=1 if name in faint else 2.5, color=_colour(i)),
+                         marker=dict(color=_colour(i), size=5),
                          opacity=0.45 if name in faint else 1.0,
                          hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
               for i, (name, (xs, ys)) in enumerate(series.items())]
-    layout = _layout(title, height,
-                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
-                  yaxis=dict(title=y_title, type="log" if log_y else "linear", automargin=True,
-                             gridcolor="#e5e7eb"),
-                  legend=dict(orientation="h", y=-0.3))
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
+                          names=[t.name for t in traces],
+                          yaxis=dict(type="log" if log_y else "linear"))
     return go.Figure(traces, layout=layout)
-
-
-# ---------------------------------------------------------------- cell inspector
-
-def pickable_heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed",
-                     x_title: str = "", y_title: str = "", numbers: bool = True,
-                     height: int | None = None, cell=None, **kwargs) -> go.Figure:
-    """heatmap() whose cells can be clicked in Streamlit (on_select, selection_mode="points").
-
-    Plotly cannot select heatmap cells, so an invisible marker sits on every cell (point index
-    = row * columns + column) and carries the hover text; `cell` = (row, col) is outlined."""
-    base = heatmap(values, title=title, x_labels=x_labels, y_labels=y_labels, kind=kind,
-                   x_title=x_title, y_title=y_title, numbers=numbers, height=height, **kwargs)
-    z = np.atleast_2d(np.asarray(values, dtype=float))
-    rows, cols = z.shape
-    xs, ys = _ticks(x_labels), _ticks(y_labels)
-    hm = base.data[0].to_plotly_json()
-    hm.update(hoverinfo="skip", hovertemplate=None)
-    invisible = dict(opacity=0.0)
-    picker = go.Scatter(
-        x=[xs[j] for i in range(rows) for j in range(cols)],
-        y=[ys[i] for i in range(rows) for j in range(cols)],
-        customdata=z.ravel(), mode="markers", showlegend=False,
-        marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
-        selected=dict(marker=invisible), unselected=dict(marker=invisible),
-        hovertemplate=f"{y_title or 'row'} %{{y}}<br>{x_title or 'column'} %{{x}}"
-                      "<br>value %{customdata:.10g}<br>(click to inspect)<extra></extra>")
-    layout = base.layout.to_plotly_json()
-    if cell is not None:
-        i, j = cell
-        layout["shapes"] = list(layout.get("shapes", [])) + [
-            dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, xref="x", yref="y",
-                 line=dict(color="#ff00ff", width=4), fillcolor="rgba(0,0,0,0)")]
-    return go.Figure([go.Heatmap(hm), picker], layout=layout)
 
 
 def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str, y_title: str,
                   mark_x=None, mark_label: str = "", height: int = 320) -> go.Figure:
     """Pairs of lines over a shared x: each original series dashed, its changed twin solid in the
     same colour; an optional dotted vertical line at mark_x (mark_label is the page's own text)."""
-    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#d97706", "#0f766e")
     traces = []
     for k, name in enumerate(original):
-        color = colors[k % len(colors)]
-        for series, dash, suffix in ((original, "dash", " original"), (changed, "solid", " what-if")):
+        for series, dash, suffix in ((original, "dash", " original"),
+                                     (changed, "solid", " what-if")):
             traces.append(go.Scatter(
                 x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
                 mode="lines+markers" if len(x) <= 60 else "lines",
-                line=dict(color=color, dash=dash, width=2 if dash == "solid" else 1.5),
+                line=dict(color=_colour(k), dash=dash, width=2 if dash == "solid" else 1.5),
                 hovertemplate="%{x}: %{y:.4f}<extra>" + name + suffix + "</extra>"))
     shapes, notes = [], []
     if mark_x is not None:
@@ -506,8 +673,7 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
         if mark_label:
             notes.append(dict(x=mark_x, y=1, xref="x", yref="paper", text=mark_label,
                               showarrow=False, xanchor="left", yanchor="bottom"))
-    layout = _layout(title, height, top=56,
-                  xaxis=dict(title=x_title, automargin=True, gridcolor="#e5e7eb"),
-                  yaxis=dict(title=y_title, automargin=True, gridcolor="#e5e7eb"),
-                  legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes)
+    layout = _line_layout(title, height, x_title=x_title, y_title=y_title, top=56,
+                          names=[t.name for t in traces],
+                          shapes=shapes, annotations=notes)
     return go.Figure(traces, layout=layout)
