@@ -112,13 +112,13 @@ np_src, torch_src = compute.get_snippets(ctx.run)
 c1, c2, c3 = st.columns(3)
 c1.download_button("Weights in torch.nn.GRU layout (.npz)", compute.torch_layout_npz(ctx.run.params),
                    "gru_torch_layout.npz", "application/octet-stream", key="dl_torch_npz",
-                   width="stretch",
+                   width="stretch", on_click="ignore",
                    help="weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (gates r, z, n) and "
                         "out.weight / out.bias of the output Linear(H, V).")
 c2.download_button("NumPy snippet (.py)", np_src, "gru_numpy.py", "text/x-python",
-                   key="dl_numpy", width="stretch")
+                   key="dl_numpy", width="stretch", on_click="ignore")
 c3.download_button("PyTorch snippet (.py)", torch_src, "gru_torch.py", "text/x-python",
-                   key="dl_torch", width="stretch")
+                   key="dl_torch", width="stretch", on_click="ignore")
 st.caption("Each snippet recomputes h of batch 1 (all steps, from h₀ = 0) with the current "
            "weights and convention, without this app; running it prints the same numbers as the "
            "h_t heatmaps of batch 1.")

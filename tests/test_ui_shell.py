@@ -199,3 +199,34 @@ def test_pages_remember_their_own_controls_across_page_switches():
     assert at.slider(key="train_batch").value == 8
     at.switch_page(registry.get("backprop").file).run()
     assert at.radio(key="bptt_loss").value == "l2"
+
+
+# ---------------------------------------------------------------- downloads
+
+@pytest.mark.parametrize("key", ["gates", "backprop", "conventions"])
+def test_download_buttons_do_not_rerun_the_page(key):
+    """A click that reruns the page replaces the deferred file the browser is about to fetch
+    (MediaFileStorageError: "Deferred file ... not found"): every download button ignores it."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(registry.get(key).file).run()
+    buttons = at.get("download_button")
+    assert len(buttons) >= 2 and all(b.proto.ignore_rerun for b in buttons), \
+        [(b.proto.label, b.proto.ignore_rerun) for b in buttons]
+
+
+def test_a_page_run_collects_its_exports_in_its_own_object():
+    import io
+    import zipfile
+
+    from ui import exports
+    page_run = exports.begin()
+    page_run.register("x_t", "x_t  (2×4)", np.eye(2, 4), list("hatM"), ["row 1", "row 2"])
+    fragment = exports.begin(page_run)                  # a fragment rerun starts from a copy
+    fragment.register("z_t", "z_t  (2×2)", np.full((2, 2), 0.25), ["h1", "h2"], ["a", "b"])
+    assert exports.current() is fragment and len(page_run) == 1 and len(fragment) == 2
+    with zipfile.ZipFile(io.BytesIO(fragment.csv_zip())) as zf:
+        assert sorted(zf.namelist()) == ["x_t.csv", "z_t.csv"]
+        assert zf.read("z_t.csv").decode().splitlines() == [
+            "# z_t  (2×2)", "row,h1,h2", "a,0.25,0.25", "b,0.25,0.25"]
+    arrays = np.load(io.BytesIO(fragment.npz()))
+    np.testing.assert_array_equal(arrays["x_t"], np.eye(2, 4))

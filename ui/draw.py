@@ -32,7 +32,7 @@ def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title:
 
 
 def _single(p: plots.Panel, y, *, width: float = 1.0, height: int | None = None) -> None:
-    exports.register(p.key, p.full_title, p.z, p.x_labels, y)
+    exports.current().register(p.key, p.full_title, p.z, p.x_labels, y)
     chart(plots.matrix_figure(p, y, numbers=_numbers(), width=width, height=height), p.key)
 
 
@@ -55,7 +55,7 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0) -> None:
     every panel is registered for download under its own key, as `matrix` does."""
     panels = [(p, line) for line in lines for p in line.panels if p is not None]
     for p, line in panels:
-        exports.register(p.key, p.full_title, p.z, p.x_labels,
+        exports.current().register(p.key, p.full_title, p.z, p.x_labels,
                          line.y_labels if p.y_labels is None else p.y_labels)
     chart(plots.heatmap_grid(lines, numbers=_numbers(), width=width), f"row_{panels[0][0].key}")
 
@@ -79,17 +79,21 @@ def look_at(text: str) -> None:
 
 
 def downloads() -> None:
-    """Download buttons for every matrix drawn so far in this run (CSV zip and NPZ)."""
-    items = exports.registered()
+    """Download buttons for every matrix drawn so far in this run (CSV zip and NPZ).
+
+    The files are packed only when a button is clicked (callables), and a click does not rerun
+    the page (on_click="ignore"): a rerun would replace the file the browser is fetching."""
+    items = exports.current().copy()
     if not items:
         return
     with st.expander(f"Download the {len(items)} matrices on this page"):
         c1, c2 = st.columns(2)
-        # Callables: the files are packed only when a button is clicked, not on every run.
-        c1.download_button("CSV files (zip)", lambda: exports.csv_zip(items), "gru_matrices_csv.zip",
-                           "application/zip", key="download_csv", width="stretch")
-        c2.download_button("NumPy arrays (npz)", lambda: exports.npz(items), "gru_matrices.npz",
-                           "application/octet-stream", key="download_npz", width="stretch")
+        c1.download_button("CSV files (zip)", items.csv_zip, "gru_matrices_csv.zip",
+                           "application/zip", key="download_csv", width="stretch",
+                           on_click="ignore")
+        c2.download_button("NumPy arrays (npz)", items.npz, "gru_matrices.npz",
+                           "application/octet-stream", key="download_npz", width="stretch",
+                           on_click="ignore")
 
 
 def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cell=None,
@@ -100,7 +104,7 @@ def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cel
     an invisible marker per cell). `cell` = (row, col) is outlined."""
     panel = plots.Panel(values, title, x_labels=x, key=key, kind=kind, x_title=x_title,
                         y_title=y_title, **kwargs)
-    exports.register(key, panel.full_title, panel.z, x, y)
+    exports.current().register(key, panel.full_title, panel.z, x, y)
     fig = plots.matrix_figure(panel, y, numbers=_numbers(), width=width, height=height,
                               pick=cell if cell is not None else True)
     cols = panel.z.shape[1]

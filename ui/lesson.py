@@ -307,7 +307,7 @@ def sidebar_section(page_file: str) -> None:
                             "the URL to undo.")
         st.download_button("Download lesson (JSON)", lesson_json(current(page_file)),
                            "gru_lesson.json", "application/json", key="lesson_download",
-                           width="stretch",
+                           width="stretch", on_click="ignore",
                            help="Every setting, this page, batch and step, and trained or "
                                 "edited weights.")
         st.file_uploader("Load a lesson", type=["json"], key=UPLOAD_KEY, on_change=_load,

@@ -83,7 +83,7 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
     entry = registry.get(key)
     st.set_page_config(page_title=f"{entry.title} · GRU Matrix Lab", page_icon="🔢",
                        layout="wide")
-    exports.clear()
+    exports.begin()
     store.restore_from_url()
     store.keep_across_pages()
     store.clamp_sizes()
@@ -158,7 +158,7 @@ def stepper(ctx: Context, *, steps: bool = True) -> tuple[int, int]:
         cols[2].button("◀ Prev", on_click=_move, args=(N, S, -1), key="prev_step", width="stretch")
         cols[3].button("Next ▶", on_click=_move, args=(N, S, 1), key="next_step", width="stretch")
         cols[4].toggle("Play", key=PLAYING_KEY, help=f"Advance one step every {PLAY_SECONDS} s.")
-    store.write_url(("batch", "step"))    # a rerun of the stepper alone (a fragment) moves them
+    store.write_url()      # the stepper's fragment reruns alone (step, batch, a picked cell)
     return st.session_state["batch"] - 1, (st.session_state["step"] - 1 if steps else 0)
 
 
@@ -166,11 +166,11 @@ def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = Tru
     """Draw the stepper and body(n, t) inside a fragment, so moving through time reruns only
     this part; while "Play" is on the fragment advances itself."""
     playing = bool(st.session_state.get(PLAYING_KEY)) and steps
-    drawn_before = exports.registered()     # the page's matrices outside the fragment
+    drawn_before = exports.current().copy()   # the page's matrices outside the fragment
 
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def fragment():
-        exports.reset_to(drawn_before)      # a rerun of this part alone may draw others
+        exports.begin(drawn_before)           # a rerun of this part alone may draw others
         if playing and st.session_state.get(ADVANCE_KEY):
             _clamp_step(ctx)
             _move(ctx.run.num_batches, ctx.S, 1)

@@ -93,7 +93,6 @@ PAGE_KEPT_IF_SET = ("sample_primer", "explore_weights", "train_detail", "wi_z_un
 NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, shown once (page)
 RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
 MODEL_KEY = "model"                # the Model record (model / set_model)
-EXPORTS_KEY = "_exports"           # the matrices drawn this run, for downloads (exports)
 PLAYING_KEY = "playing"            # the stepper's Play toggle (page)
 ADVANCE_KEY = "_advance"           # the playing stepper advances on its next tick (page)
 LESSON_UPLOAD_KEY = "lesson_file"  # lesson file uploader (lesson)
@@ -327,13 +326,12 @@ def clean_hide(raw: str) -> str:
     return ",".join(n for n in HIDEABLE if n in names)
 
 
-def write_url(keys=None) -> None:
-    """Mirror every non-default URL value (or those of `keys` only) into the address bar."""
-    current = st.query_params.to_dict()
-    wanted = {k: v for k, v in current.items() if keys is not None and k not in keys}
-    for key in URL_DEFAULTS if keys is None else keys:
-        value, default = st.session_state.get(key, URL_DEFAULTS[key]), URL_DEFAULTS[key]
+def write_url() -> None:
+    """Mirror every non-default URL value into the address bar."""
+    wanted = {}
+    for key, default in URL_DEFAULTS.items():
+        value = st.session_state.get(key, default)
         if value != default:
             wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)
-    if current != wanted:
+    if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
