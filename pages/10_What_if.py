@@ -111,7 +111,7 @@ if edit is not None and edit[2] != old:
               help="They become the 'trained' weights (and go into a downloaded lesson).")
 
 
-before, after = compute.h_over_time(ctx.run.traces, 0), compute.h_over_time(wi.traces, 0)
+before, after = compute.h_over_time(ctx.run.trace_all, 0), compute.h_over_time(wi.trace_all, 0)
 units = range(min(H, 4))
 draw.chart(plots.compare_lines(
     {hid[j]: before[:, j] for j in units}, {hid[j]: after[:, j] for j in units},

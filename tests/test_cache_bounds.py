@@ -99,7 +99,9 @@ def test_the_cache_is_bounded_in_bytes_and_shares_read_only_values():
         made.append(n)
         return {"a": np.zeros(n)}                    # 8 n bytes
 
-    cache = BytesLRU(max_bytes=3 * (8000 + ENTRY_BYTES))
+    entry = nbytes({"a": np.zeros(1000)}) + ENTRY_BYTES
+    assert entry > 8000
+    cache = BytesLRU(max_bytes=3 * entry)
     first = cache.get_or_make("k0", lambda: make(1000))
     assert cache.get_or_make("k0", lambda: make(1000)) is first and made == [1000]
     with pytest.raises(ValueError):
@@ -108,10 +110,28 @@ def test_the_cache_is_bounded_in_bytes_and_shares_read_only_values():
         cache.get_or_make(k, lambda: make(1000))
     cache.get_or_make("k0", lambda: make(1000))       # k0 used again: k1 is now the oldest
     cache.get_or_make("k3", lambda: make(1000))
-    assert len(cache) == 3 and cache.bytes == 3 * (8000 + ENTRY_BYTES)
+    assert len(cache) == 3 and cache.bytes == 3 * entry == cache.max_bytes
     assert cache.get_or_make("k1", lambda: make(1000)) is not None and made.count(1000) == 5
     too_big = cache.get_or_make("big", lambda: make(10**6))   # larger than the budget: not kept
     assert too_big["a"].size == 10**6 and "big" not in cache._items
-    # views of one block count once
+    # views of one block count the block once (and their own headers)
     block = np.zeros((4, 100))
-    assert nbytes({"x": block, "rows": [block[0], block[1:]], "text": "ab"}) == 3200 + 8
+    alone = nbytes(block)
+    assert alone >= 3200
+    assert 0 < nbytes({"x": block, "rows": [block[0], block[1:]]}) - alone < 1000
+    # Python objects count too: 10,000 small views of one block are not free
+    views = [block[0, :1] for _ in range(10_000)]
+    assert nbytes(views) > 10_000 * 100
+
+
+def test_an_input_too_large_to_compute_gets_a_message_saying_what_fits():
+    from ui import compute
+    from ui.store import DEFAULTS, Settings
+    text = "".join(chr(0x4E00 + i) for i in range(2000)) * 2        # 4,000 characters, V = 2,000
+    settings = Settings(**{**{k: DEFAULTS[k] for k in Settings.__dataclass_fields__},
+                           "text": text, "order": "sorted", "weights": "random"})
+    with pytest.raises(compute.InputError, match=r"4,000 characters and a vocabulary of 2,000 .*"
+                                                 r"the limit is 2,000,000. Use at most 500 "):
+        compute.get_run(settings)
+    fits = settings.__class__(**{**settings.__dict__, "text": text[:1000]})   # 1,000 × 1,000
+    assert compute.get_run(fits).vocab.size == 1000

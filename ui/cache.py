@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -22,24 +23,26 @@ import numpy as np
 
 
 def _walk(obj, seen: set[int]):
-    """Every ndarray reachable from obj through dataclass fields, dicts, lists and tuples."""
+    """Every object reachable from obj through dataclass fields, dicts, lists and tuples (and
+    the attributes of gru_core's and ui's own objects), each once."""
     if id(obj) in seen:
         return
     seen.add(id(obj))
+    yield obj
     if isinstance(obj, (np.ndarray, str, bytes)):
-        yield obj
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            yield from _walk(getattr(obj, f.name), seen)
+        return
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        children = (getattr(obj, f.name) for f in dataclasses.fields(obj))
     elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _walk(v, seen)
+        children = obj.values()
     elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            yield from _walk(v, seen)
+        children = obj
     elif hasattr(obj, "__dict__") and type(obj).__module__.startswith(("gru_core", "ui")):
-        for v in vars(obj).values():
-            yield from _walk(v, seen)
+        children = vars(obj).values()
+    else:
+        return
+    for child in children:
+        yield from _walk(child, seen)
 
 
 def _owner(a: np.ndarray) -> np.ndarray:
@@ -48,20 +51,22 @@ def _owner(a: np.ndarray) -> np.ndarray:
     return a
 
 
-ENTRY_BYTES = 1024     # counted for every entry besides its arrays and strings
+ENTRY_BYTES = 1024     # counted for every entry besides what it holds
 
 
 def nbytes(obj) -> int:
-    """Bytes of the arrays and strings reachable from obj, each memory block counted once
-    (views of one block, such as a Trace's per-batch windows, count as the block)."""
-    owners, text = {}, 0
-    for a in _walk(obj, set()):
-        if isinstance(a, np.ndarray):
-            owner = _owner(a)
+    """Bytes that obj holds: the memory blocks of its arrays, each counted once (views of one
+    block, such as a Trace's per-batch windows, count as the block), plus every object's own
+    size (sys.getsizeof: array headers, strings, lists, dataclass instances)."""
+    owners, total = {}, 0
+    for o in _walk(obj, set()):
+        if isinstance(o, np.ndarray):
+            owner = _owner(o)
             owners[id(owner)] = owner.nbytes
+            total += sys.getsizeof(o) - (o.nbytes if o.base is None else 0)
         else:
-            text += len(a) * (1 if isinstance(a, bytes) else 4)
-    return sum(owners.values()) + text
+            total += sys.getsizeof(o)
+    return total + sum(owners.values())
 
 
 def freeze(obj):

@@ -10,6 +10,7 @@ message for the user; pages show it with `st.error` and stop.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,8 +23,13 @@ from gru_core.snippets import numpy_snippet, torch_snippet
 from .cache import BytesLRU, digest
 from .store import TEXT_LIMIT, Model, Settings
 
-CACHE_BYTES = 768 * 2**20      # every computed array of the server together (runs, gradients, ...)
+# Everything computed, for the whole server (runs, gradients, what-if, conventions, ...): the
+# environment variable GRU_LAB_CACHE_MB, default 768 (sizing: docs/deploy.md).
+CACHE_BYTES = int(float(os.environ.get("GRU_LAB_CACHE_MB", "768")) * 2**20)
 CACHE = BytesLRU(CACHE_BYTES)
+# What one input may ask for: characters × vocabulary size, the size of each (·, V) matrix of a
+# run (one-hot x, logits, exp, ŷ, the cross-entropy terms); 16 MB each in float64.
+MAX_CELLS = 2_000_000
 
 
 def cached(key, make):
@@ -77,15 +83,12 @@ class Run:
     @property
     def traces(self) -> PerBatch:
         """gru_core.Trace of each batch (views into trace_all)."""
-        S = self.batches.seq_len
-        return PerBatch(self.num_batches, lambda n: self.trace_all.window(n * S, (n + 1) * S))
+        return per_batch_traces(self.trace_all, self.batches.seq_len)
 
     @property
     def ce(self) -> PerBatch:
         """gru_core CrossEntropy of each batch."""
-        c = self.ce_all
-        return PerBatch(self.num_batches, lambda n: gc.losses.CrossEntropy(
-            c.term1[n], c.term2[n], c.term3[n], float(c.term3[n].mean())))
+        return per_batch_ce(self.ce_all)
 
     @property
     def l2(self) -> PerBatch:
@@ -93,6 +96,25 @@ class Run:
         c = self.l2_all
         return PerBatch(self.num_batches, lambda n: gc.losses.L2Loss(
             c.per_position[n], c.per_step[n], float(c.per_step[n].mean())))
+
+
+def per_batch_traces(trace_all: gc.Trace, S: int) -> PerBatch:
+    """A run over N·S steps as the N batch Traces, each made when asked for (views)."""
+    return PerBatch(trace_all.shape[0] // S, lambda n: trace_all.window(n * S, (n + 1) * S))
+
+
+def per_batch_ce(c: gc.losses.CrossEntropy) -> PerBatch:
+    """Cross-entropy over all batches (term1 (N, S, B, V), ...) as each batch's CrossEntropy."""
+    return PerBatch(c.term3.shape[0], lambda n: gc.losses.CrossEntropy(
+        c.term1[n], c.term2[n], c.term3[n], float(c.term3[n].mean())))
+
+
+def run_all(params: gc.Params, batches: gc.Batches, config: gc.GRUConfig, **clamps):
+    """Every batch as one run over N·S steps, the state carried (gru_core.forward_from: clamps
+    from step `start` of that run on): (trace over N·S steps, cross-entropy (N, S, ...))."""
+    N, S, B, V = batches.X.shape
+    trace = gc.forward_from(params, batches.X.reshape(N * S, B, V), None, config, **clamps)
+    return trace, gc.cross_entropy(trace.probs.reshape(batches.Y.shape), batches.Y)
 
 
 def effective_order(settings: Settings) -> tuple[str | None, list[str]]:
@@ -115,6 +137,18 @@ def validate_text(text: str) -> None:
     if not text.strip():
         raise InputError("The text is empty. Type at least two different characters, "
                          "for example `MathMathMathMathMath`.")
+
+
+def check_cells(n_chars: int, vocab_size: int) -> None:
+    """InputError when characters × vocabulary size exceeds MAX_CELLS (the message says what
+    would fit)."""
+    if n_chars * vocab_size > MAX_CELLS:
+        raise InputError(
+            f"This text has {n_chars:,} characters and a vocabulary of {vocab_size:,} different "
+            f"characters (with the custom order); every output matrix would hold "
+            f"{n_chars * vocab_size:,} numbers, and the limit is {MAX_CELLS:,}. Use at most "
+            f"{MAX_CELLS // n_chars:,} different characters, or at most {MAX_CELLS // vocab_size:,} "
+            "characters of text.")
 
 
 def choose_weights(settings: Settings, vocab: gc.Vocab,
@@ -157,9 +191,12 @@ def _compute(settings: Settings, model: Model | None, key: tuple) -> Run:
     order, notes = effective_order(settings)
     try:
         vocab = gc.Vocab.from_text(settings.text, order)
+        check_cells(len(settings.text), vocab.size)
         ids = vocab.encode(settings.text)
         batches = gc.make_batches(ids, vocab.size, settings.batch_size, settings.seq_len, settings.layout)
         params, source, more = choose_weights(settings, vocab, model)
+    except InputError:
+        raise
     except ValueError as err:
         raise InputError(f"This input cannot run: {err}.") from None
     trace = gc.forward_all(params, batches, settings.config)         # (N·S, B, ...)
@@ -371,8 +408,16 @@ class WhatIf:
     """The run again with gates forced and/or one weight changed, every batch, state carried."""
 
     params: gc.Params
-    traces: list
-    ce: list
+    trace_all: gc.Trace                # (N·S, B, ...)
+    ce_all: gc.losses.CrossEntropy     # (N, S, ...)
+
+    @property
+    def traces(self) -> PerBatch:
+        return per_batch_traces(self.trace_all, self.ce_all.term3.shape[1])
+
+    @property
+    def ce(self) -> PerBatch:
+        return per_batch_ce(self.ce_all)
 
 
 def _clamp(values) -> np.ndarray | None:
@@ -389,11 +434,9 @@ def _whatif(run: Run, clamp_z, clamp_r, edit, start: tuple[int, int]) -> WhatIf:
         arr = getattr(p, name).copy()
         arr[index] = value
         p = p.replace(**{name: arr})
-    traces = gc.run_batches_from(p, run.batches, run.config, start_batch=start[0],
-                                 start_step=start[1], clamp_z=_clamp(clamp_z),
-                                 clamp_r=_clamp(clamp_r))
-    ce = [gc.cross_entropy(tr.probs, Y) for tr, Y in zip(traces, run.batches.Y)]
-    return WhatIf(p, traces, ce)
+    trace, ce = run_all(p, run.batches, run.config, start=start[0] * run.batches.seq_len + start[1],
+                        clamp_z=_clamp(clamp_z), clamp_r=_clamp(clamp_r))
+    return WhatIf(p, trace, ce)
 
 
 def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None,
@@ -416,9 +459,9 @@ def get_whatif(run: Run, clamp_z=None, clamp_r=None, edit=None,
                   lambda: _whatif(run, clamp_z, clamp_r, edit, start))
 
 
-def h_over_time(traces, b: int) -> np.ndarray:
+def h_over_time(trace_all: gc.Trace, b: int) -> np.ndarray:
     """Row b's hidden state after every step of every batch, (N·S, H)."""
-    return np.concatenate([tr.h[:, b] for tr in traces], axis=0)
+    return trace_all.h[:, b]
 
 
 CONVENTIONS = (("before", "keep"), ("before", "take"), ("after", "keep"), ("after", "take"))
@@ -427,16 +470,17 @@ CONVENTIONS = (("before", "keep"), ("before", "take"), ("after", "keep"), ("afte
 def _conventions(run: Run) -> dict:
     out = {}
     for reset, update in CONVENTIONS:
-        traces = gc.run_batches(run.params, run.batches, gc.GRUConfig(reset, update))
-        out[(reset, update)] = (traces, [gc.cross_entropy(tr.probs, Y).loss
-                                         for tr, Y in zip(traces, run.batches.Y)])
+        trace, ce = run_all(run.params, run.batches, gc.GRUConfig(reset, update))
+        out[(reset, update)] = (trace, ce.term3.mean(axis=1))
     return out
 
 
 def get_conventions(run: Run) -> dict:
-    """{(reset, update): (traces per batch, cross-entropy per batch)}: the same weights under
-    the four conventions (cached)."""
-    return cached(("conventions", run.key), lambda: _conventions(run))
+    """{(reset, update): (traces per batch, cross-entropy per batch (N,))}: the same weights
+    under the four conventions (cached: one trace over all N·S steps each)."""
+    runs = cached(("conventions", run.key), lambda: _conventions(run))
+    S = run.batches.seq_len
+    return {c: (per_batch_traces(trace, S), losses) for c, (trace, losses) in runs.items()}
 
 
 def _snippets(run: Run) -> tuple[str, str]:
