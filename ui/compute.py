@@ -24,8 +24,8 @@ from .cache import BytesLRU, digest
 from .store import TEXT_LIMIT, Model, Settings
 
 # Everything computed, for the whole server (runs, gradients, what-if, conventions, ...): the
-# environment variable GRU_LAB_CACHE_MB, default 768 (sizing: docs/deploy.md).
-CACHE_BYTES = int(float(os.environ.get("GRU_LAB_CACHE_MB", "768")) * 2**20)
+# environment variable GRU_LAB_CACHE_MB, default 512 (sizing: docs/deploy.md).
+CACHE_BYTES = int(float(os.environ.get("GRU_LAB_CACHE_MB", "512")) * 2**20)
 CACHE = BytesLRU(CACHE_BYTES)
 # What one input may ask for: characters × vocabulary size, the size of each (·, V) matrix of a
 # run (one-hot x, logits, exp, ŷ, the cross-entropy terms); 16 MB each in float64.
