@@ -112,12 +112,11 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
 def neighbours(entry: registry.Page) -> None:
     """Links to the previous and the next page in the tutorial's order."""
     before, after = registry.neighbours(entry)
-    cols = st.columns([1, 1, 3])
+    links = [(p.file, label) for p, label in ((before, f"← {before.label}" if before else ""),
+                                               (after, f"{after.label} →" if after else "")) if p]
     try:
-        if before is not None:
-            cols[0].page_link(before.file, label=f"← {before.label}")
-        if after is not None:
-            cols[1].page_link(after.file, label=f"{after.label} →")
+        for col, (file, label) in zip(st.columns([2, 2, 1]), links):
+            col.page_link(file, label=label)
     except StreamlitPageNotFoundError:    # a page script run alone, as AppTest.from_file does
         pass
 

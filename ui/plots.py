@@ -15,6 +15,7 @@ User text only ever reaches a figure as tick labels, and every tick label is HTM
 from __future__ import annotations
 
 import html
+import math
 import unicodedata
 from dataclasses import KW_ONLY, dataclass
 from functools import cached_property
@@ -249,10 +250,12 @@ def lines_of(panels: list[Panel], y_labels=None, y_title: str = "", *, ops=(),
     return out
 
 
-def _row_label_chars(lines: list[Line]) -> int | None:
-    """How far shared row labels are cut: by the most panels a line with shared rows holds."""
+def _row_label_chars(lines: list[Line], width: float = 1.0) -> int | None:
+    """How far shared row labels are cut: by the most panels a line with shared rows holds,
+    counted in full-page widths (one panel in half the page is cut as two would be)."""
     n = max((len(line.panels) for line in lines if line.y_labels is not None
              and any(p is not None and p.y_labels is None for p in line.panels)), default=1)
+    n = math.ceil(n / width - 1e-9)
     return None if n <= 1 else ROW_LABEL_CHARS.get(n, 9)
 
 
@@ -359,7 +362,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     # (a signed panel with its own range has none: the bar would not hold for the others)
     last_kind = {p.kind: id(p) for p in panels
                  if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale)}
-    cut = _row_label_chars(lines)
+    cut = _row_label_chars(lines, width)
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
     for line, rows_n in zip(lines, line_rows):
