@@ -114,8 +114,22 @@ def bptt_factors(config: GRUConfig, h_prev, z, one_minus_z, r, q, h_tilde, out,
     return out
 
 
+class _Steps:
+    """What every forward run has: h (S, B, H) and probs (S, B, V)."""
+
+    @property
+    def h_last(self) -> np.ndarray:
+        return self.h[-1]
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(S, B, V, H)"""
+        S, B, H = self.h.shape
+        return S, B, self.probs.shape[-1], H
+
+
 @dataclass(eq=False)
-class Trace:
+class Trace(_Steps):
     """Every quantity of a forward run over S steps (`forward(..., record="all")`), for display;
     arrays are stacked over time (S, B, ...). `backward` reads it as often as needed."""
 
@@ -153,16 +167,6 @@ class Trace:
     z_forced: np.ndarray | None = None  # (H,) bool, units whose z was forced (what-if)
     r_forced: np.ndarray | None = None
 
-    @property
-    def h_last(self) -> np.ndarray:
-        return self.h[-1]
-
-    @property
-    def shape(self) -> tuple[int, int, int, int]:
-        """(S, B, V, H)"""
-        S, B, H = self.h.shape
-        return S, B, self.probs.shape[-1], H
-
     def window(self, start: int, stop: int) -> "Trace":
         """Time steps start..stop-1 as a Trace of their own (views, no copies); its h0 is the
         state entering step `start`. A run over S·N steps cut into windows of S equals the
@@ -177,7 +181,7 @@ class Trace:
 
 
 @dataclass(eq=False)
-class TrainTrace:
+class TrainTrace(_Steps):
     """What `backward` reads of a forward run: the training path (`forward(..., record="train")`,
     `forward_train`). Its arrays equal the display Trace's fields of the same names, bit for bit.
 
@@ -200,16 +204,6 @@ class TrainTrace:
     r_h_prev: np.ndarray | None = None     # (S, B, H)  r ⊙ h_{t-1}, reset "before" only
     z_forced: np.ndarray | None = None     # (H,) bool, units whose z was forced
     r_forced: np.ndarray | None = None
-
-    @property
-    def h_last(self) -> np.ndarray:
-        return self.h[-1]
-
-    @property
-    def shape(self) -> tuple[int, int, int, int]:
-        """(S, B, V, H)"""
-        S, B, H = self.h.shape
-        return S, B, self.probs.shape[-1], H
 
 
 def one_hot_ids(A) -> np.ndarray | None:
