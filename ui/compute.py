@@ -21,7 +21,7 @@ from gru_core.params import TUTORIAL_ORDER
 from gru_core.snippets import numpy_snippet, torch_snippet
 
 from .cache import BytesLRU, digest
-from .store import TEXT_LIMIT, Model, Settings
+from .store import TEXT_LIMIT, Model, Settings, md_literal
 
 # Everything computed, for the whole server (runs, gradients, what-if, conventions, ...): the
 # environment variable GRU_LAB_CACHE_MB, default 512 (sizing: docs/deploy.md).
@@ -161,17 +161,20 @@ def choose_weights(settings: Settings, vocab: gc.Vocab,
     characters) and H; "tutorial": the published weights if they fit ('hatM', H = 2);
     otherwise random weights with the sidebar's seed, and a note saying why."""
     V, H = vocab.size, settings.hidden_size
-    random = gc.init_params(V, H, seed=settings.seed)
+
+    def random() -> gc.Params:                   # made only where they are shown
+        return gc.init_params(V, H, seed=settings.seed)
+
     if settings.weights == "trained":
         if model is None:
-            return random, "random", [
+            return random(), "random", [
                 "No trained weights yet: train on the Training page. Showing random weights."]
         if not model.fits(vocab.chars, H):
             what = (f"{len(model.chars)} characters" if model.chars is not None
                     else f"{model.params.vocab_size} characters")
-            return random, "random", [
+            return random(), "random", [
                 f"The trained weights belong to another vocabulary or hidden size ({what}, "
-                f"H = {model.hidden_size}; {model.description}); this text has {V} characters "
+                f"H = {model.hidden_size}; {md_literal(model.description)}); this text has {V} characters "
                 f"and H = {H}. Showing random weights (seed {settings.seed}); train on this text "
                 "on the Training page."]
         return model.params, model.source, []
@@ -180,10 +183,10 @@ def choose_weights(settings: Settings, vocab: gc.Vocab,
             return gc.tutorial_params(), "tutorial", []
         differences = ([f"this dictionary has {V} characters" + (" in another order" if V == 4 else "")]
                        if vocab.chars != tuple(TUTORIAL_ORDER) else []) + ([f"H = {H}"] if H != 2 else [])
-        return random, "random", [
+        return random(), "random", [
             f"The tutorial's published weights fit its dictionary ('hatM') and hidden size 2; "
             f"here {' and '.join(differences)}, so random weights (seed {settings.seed}) are shown."]
-    return random, "random", []
+    return random(), "random", []
 
 
 def _compute(settings: Settings, model: Model | None, key: tuple) -> Run:
