@@ -135,3 +135,11 @@ def test_an_input_too_large_to_compute_gets_a_message_saying_what_fits():
         compute.get_run(settings)
     fits = settings.__class__(**{**settings.__dict__, "text": text[:1000]})   # 1,000 × 1,000
     assert compute.get_run(fits).vocab.size == 1000
+
+
+def test_the_cache_is_bounded_by_count_too():
+    from ui.cache import BytesLRU
+    cache = BytesLRU(max_bytes=2**30, max_entries=3)
+    for k in range(5):
+        cache.get_or_make(k, lambda: {"k": k})
+    assert len(cache) == 3 and sorted(cache._items) == [2, 3, 4]

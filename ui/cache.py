@@ -88,10 +88,12 @@ def digest(arrays: dict[str, np.ndarray]) -> str:
 
 
 class BytesLRU:
-    """A thread-safe least-recently-used cache bounded by the bytes of its values' arrays."""
+    """A thread-safe least-recently-used cache bounded by the bytes its values hold (`nbytes`)
+    and by its number of entries."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, max_entries: int = 1024):
         self.max_bytes = int(max_bytes)
+        self.max_entries = int(max_entries)
         self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -110,7 +112,7 @@ class BytesLRU:
             if size <= self.max_bytes:
                 self._items[key] = (value, size)
                 self._bytes += size
-                while self._bytes > self.max_bytes:
+                while self._bytes > self.max_bytes or len(self._items) > self.max_entries:
                     _, (_, dropped) = self._items.popitem(last=False)
                     self._bytes -= dropped
         return value
