@@ -60,6 +60,7 @@ class Session:
         self.timeout = timeout
         self.ws: websocket.WebSocket | None = None
         self.widgets: dict[str, tuple[str, object]] = {}
+        self.kinds: dict[str, str] = {}      # key -> the widget's kind (how its value travels)
         self.page_script_hash = ""
 
     # -- connection
@@ -101,7 +102,16 @@ class Session:
             wid, _ = self.widgets[key]
             ws = cs.widget_states.widgets.add()
             ws.id = wid
-            if isinstance(value, str):
+            kind = self.kinds.get(key)
+            if kind == "button":                       # a click
+                ws.trigger_value = True
+            elif kind in ("radio", "selectbox"):       # the option's index
+                ws.int_value = int(value)
+            elif kind == "number_input_int":
+                ws.int_value = int(value)
+            elif kind == "number_input":
+                ws.double_value = float(value)
+            elif isinstance(value, str):
                 ws.string_value = value
             elif isinstance(value, bool):
                 ws.bool_value = value
@@ -160,6 +170,11 @@ class Session:
             s = el.slider
             value = list(s.value) or list(s.default)
             self.widgets[user_key(s.id)] = (s.id, value[0] if len(value) == 1 else value)
+        elif kind in ("button", "radio", "selectbox", "number_input"):
+            w = getattr(el, kind)
+            self.widgets[user_key(w.id)] = (w.id, None)
+            integer = kind == "number_input" and w.data_type == w.INT
+            self.kinds[user_key(w.id)] = kind + ("_int" if integer else "")
         elif kind == "text_area":
             t = el.text_area
             self.widgets[user_key(t.id)] = (t.id, t.value if t.HasField("value") else t.default)
