@@ -51,7 +51,7 @@ def cpu_seconds(pid: int) -> float:
 def start_training(url: str) -> Session:
     s = Session(url, "Training_and_sampling", timeout=120).connect()
     s.rerun()
-    s.rerun({"learn_source": 1})                               # Shakespeare's sonnets
+    s.rerun({"learn_source": "Shakespeare's sonnets (bundled)"})
     s.rerun({"train_epochs": 500})
     s.rerun({"train_go": True})
     return s
@@ -73,6 +73,9 @@ def main(argv=None) -> int:
 
         trainers = [start_training(url) for _ in range(args.trainers)]
         time.sleep(2)
+        c0, t0 = cpu_seconds(pid), time.perf_counter()
+        time.sleep(3)
+        out["training_server_cpu_share"] = (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
         out["training_ms"] = median_first_load(url, args.samples)
         for s in trainers:
             s.close()

@@ -61,6 +61,7 @@ class Session:
         self.ws: websocket.WebSocket | None = None
         self.widgets: dict[str, tuple[str, object]] = {}
         self.kinds: dict[str, str] = {}      # key -> the widget's kind (how its value travels)
+        self.sent: dict[str, object] = {}    # values this client set, sent again every rerun
         self.page_script_hash = ""
 
     # -- connection
@@ -85,9 +86,10 @@ class Session:
 
     # -- runs
     def rerun(self, changes: dict[str, object] | None = None) -> RunResult:
-        """Rerun the page; `changes` maps widget user keys to new values (sliders: numbers,
-        text areas: str). Other widgets keep their server-side values. Returns when the
-        script has finished (or raises ProtocolError / TimeoutError)."""
+        """Rerun the page; `changes` maps widget user keys to new values (sliders and number
+        inputs: numbers, text areas: str, radios and selectboxes: the option as shown, buttons:
+        True for a click). Values set earlier are sent again, as the browser does. Returns when
+        the script has finished (or raises ProtocolError / TimeoutError)."""
         if self.ws is None:
             raise ProtocolError("not connected")
         msg = BackMsg()
@@ -96,7 +98,11 @@ class Session:
         cs.page_name = self.page_name
         if self.page_script_hash:
             cs.page_script_hash = self.page_script_hash
-        for key, value in (changes or {}).items():
+        changes = dict(changes or {})
+        # like the browser, send every value set so far (a widget missing from a rerun's states
+        # falls back to its default); a button's click is sent once
+        self.sent.update({k: v for k, v in changes.items() if self.kinds.get(k) != "button"})
+        for key, value in {**self.sent, **changes}.items():
             if key not in self.widgets:
                 raise ProtocolError(f"no widget with key {key!r} (have {sorted(self.widgets)})")
             wid, _ = self.widgets[key]
@@ -105,10 +111,8 @@ class Session:
             kind = self.kinds.get(key)
             if kind == "button":                       # a click
                 ws.trigger_value = True
-            elif kind in ("radio", "selectbox"):       # the option's index
-                ws.int_value = int(value)
-            elif kind == "number_input_int":
-                ws.int_value = int(value)
+            elif kind in ("radio", "selectbox"):       # the option as shown (format_func)
+                ws.string_value = str(value)
             elif kind == "number_input":
                 ws.double_value = float(value)
             elif isinstance(value, str):
@@ -173,8 +177,7 @@ class Session:
         elif kind in ("button", "radio", "selectbox", "number_input"):
             w = getattr(el, kind)
             self.widgets[user_key(w.id)] = (w.id, None)
-            integer = kind == "number_input" and w.data_type == w.INT
-            self.kinds[user_key(w.id)] = kind + ("_int" if integer else "")
+            self.kinds[user_key(w.id)] = kind
         elif kind == "text_area":
             t = el.text_area
             self.widgets[user_key(t.id)] = (t.id, t.value if t.HasField("value") else t.default)
