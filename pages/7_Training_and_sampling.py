@@ -7,7 +7,7 @@ import gru_core as gc
 from ui import draw, page, plots, store, texts, training
 from ui.compute import InputError, effective_order, learning_batches, learning_length, sample_text
 
-LIVE_SECONDS = 0.5                       # the live loss curve redraws at most this often
+LIVE_SECONDS = 1.0                       # the live loss curve redraws at most this often
 LR_CHOICES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
 CLIPS = {"value": "by value", "norm": "by global norm", "none": "none"}
