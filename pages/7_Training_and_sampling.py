@@ -8,6 +8,7 @@ from ui import draw, page, plots, store, texts, training
 from ui.compute import InputError, effective_order, learning_batches, learning_length, sample_text
 
 LIVE_SECONDS = 1.0                       # the live loss curve redraws at most this often
+CURVE_POINTS = 2000                      # the finished run's curves: at most this many points
 LR_CHOICES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
 CLIPS = {"value": "by value", "norm": "by global norm", "none": "none"}
@@ -164,9 +165,9 @@ if rec is not None and not running:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Steps", f"{rec.steps:,}",
               help="All steps so far" + (f", in {rec.runs} runs (continued)" if rec.runs > 1 else "") + ".")
-    m2.metric("First loss", f"{hist[0]:.4f}" if hist else "–")
-    m3.metric("Last loss", f"{hist[-1]:.4f}" if hist else "–",
-              delta=f"{hist[-1] - hist[0]:+.4f}" if hist else None, delta_color="inverse")
+    m2.metric("First loss", f"{hist[0]:.4f}" if len(hist) else "–")
+    m3.metric("Last loss", f"{hist[-1]:.4f}" if len(hist) else "–",
+              delta=f"{hist[-1] - hist[0]:+.4f}" if len(hist) else None, delta_color="inverse")
     m4.metric("Time", f"{rec.seconds:.1f} s")
     o = rec.options
     st.caption(f"Trained on {rec.text_name} ({rec.text_chars:,} characters, V = {len(model.chars)}, "
@@ -177,13 +178,15 @@ if rec is not None and not running:
                + (f"; {rec.runs} runs, the settings are the latest run's." if rec.runs > 1 else "."))
     l1, l2 = st.columns(2)
     with l1:
-        draw.chart(plots.xy_lines({"loss per step": (np.arange(1, len(hist) + 1), hist),
+        per_step = ("loss per step" if len(hist) <= CURVE_POINTS else
+                    f"loss, mean of every {len(hist) / CURVE_POINTS:.0f} steps")
+        draw.chart(plots.xy_lines({per_step: training.stretch_means(hist, CURVE_POINTS),
                                    "mean over each epoch": (rec.epoch_ends, rec.epoch_losses)},
                                   title=f"{LOSSES[o.loss]} loss", x_title="step", y_title="loss",
-                                  faint=("loss per step",)),
+                                  faint=(per_step,)),
                    key="loss_curve")
     with l2:
-        norms = {"‖g‖ before clipping": (np.arange(1, len(rec.grad_norms) + 1), rec.grad_norms)}
+        norms = {"‖g‖ before clipping": training.stretch_means(rec.grad_norms, CURVE_POINTS)}
         if o.clip_kind == "norm":
             norms[f"c = {o.clip:g}"] = ([1, max(len(rec.grad_norms), 1)], [o.clip, o.clip])
         draw.chart(plots.xy_lines(norms, title="Gradient norm ‖g‖ over all weights", x_title="step",

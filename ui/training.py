@@ -48,6 +48,22 @@ _running: set["TrainJob"] = set()  # the server's running jobs
 _running_lock = threading.Lock()
 
 
+def stretch_means(values, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of a per-step series (step 1 first), at most `points` of them: once there
+    are more, the mean of each of `points` equal stretches of steps, at the stretch's last step."""
+    values = np.asarray(values, dtype=np.float64)
+    n = values.size
+    if n <= points:
+        return np.arange(1, n + 1), values
+    edges = np.linspace(0, n, points + 1).astype(int)
+    return edges[1:], np.add.reduceat(values, edges[:-1]) / np.diff(edges)
+
+
+def _joined(before, new) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=np.float64) for a in (before, new) if a is not None]
+                          or [np.zeros(0)])
+
+
 class Busy(RuntimeError):
     """The server already runs MAX_JOBS jobs; the message says so, for the user."""
 
@@ -100,10 +116,11 @@ class TrainingRecord:
     seq_len: int
     layout: str
     num_batches: int
-    history: list = field(default_factory=list)        # loss of every step, all runs
+    # loss and ‖g‖ of every step of all runs, as float64 arrays (8 bytes a step, not a list)
+    history: np.ndarray = field(default_factory=lambda: np.zeros(0))
     epoch_losses: list = field(default_factory=list)   # mean loss of each full epoch
     epoch_ends: list = field(default_factory=list)     # the step each of those epochs ended at
-    grad_norms: list = field(default_factory=list)
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros(0))
     run_steps: int = 0               # steps of the latest run
     run_total: int = 0               # steps the latest run planned
     runs: int = 1
@@ -205,17 +222,11 @@ class TrainJob:
             return self._last
 
     def live_curve(self, points: int = LIVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
-        """(steps, losses) of the run so far, at most `points` of them: the mean of each of
-        `points` equal stretches of steps once there are more, so the live chart's messages stay
-        the same size however long the run (the last stretch's end is the latest step)."""
+        """(steps, losses) of the run so far, at most `points` of them (`stretch_means`), so the
+        live chart's messages stay the same size however long the run."""
         with self._lock:
             losses = np.asarray(self._losses, dtype=np.float64)
-        n = losses.size
-        if n <= points:
-            return np.arange(1, n + 1), losses
-        edges = np.linspace(0, n, points + 1).astype(int)
-        sums = np.add.reduceat(losses, edges[:-1])
-        return edges[1:], sums / np.diff(edges)
+        return stretch_means(losses, points)
 
     def elapsed(self) -> float:
         return self.seconds if self.done else time.perf_counter() - self.t0
@@ -235,10 +246,10 @@ class TrainJob:
             options=self.options, text_name=self.text_name, text_chars=self.text_chars,
             start=prev.start if prev else self.start_label,
             batch_size=b.batch_size, seq_len=b.seq_len, layout=b.layout, num_batches=b.num_batches,
-            history=(prev.history if prev else []) + (list(r.history) if r else []),
+            history=_joined(prev.history if prev else None, r.history if r else None),
             epoch_losses=(prev.epoch_losses if prev else []) + (list(r.epoch_losses) if r else []),
             epoch_ends=(prev.epoch_ends if prev else []) + new_ends,
-            grad_norms=(prev.grad_norms if prev else []) + (list(r.grad_norms) if r else []),
+            grad_norms=_joined(prev.grad_norms if prev else None, r.grad_norms if r else None),
             run_steps=done, run_total=self.total, runs=(prev.runs + 1) if prev else 1,
             run_seconds=self.seconds,
             seconds=(prev.seconds if prev else 0.0) + self.seconds,
