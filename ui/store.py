@@ -68,27 +68,6 @@ URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value th
 HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
             "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
 
-# The pages' own controls, kept across page switches like the sidebar's (keep_across_pages):
-# their defaults, and (PAGE_KEPT_IF_SET) those whose default the page works out itself.
-PAGE_VALUES = {
-    # Backprop through time
-    "bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
-    "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01, "bptt_check": False,
-    # Training and sampling (and the text both learning pages read)
-    "learn_source": "sidebar",
-    "train_optimizer": "adam", "train_lr": 0.01, "train_epochs": 100, "train_loss": "ce",
-    "train_clip_kind": "value", "train_clip": 5.0, "train_layout": "streams", "train_batch": 16,
-    "train_seq": 25, "train_from": "fresh", "sample_len": 200, "sample_temperature": 1.0,
-    "sample_greedy": False, "sample_seed": 0, "sample_weights": "trained",
-    # Gate explorer
-    "explore_window": 100, "explore_start": 1, "explore_unit": "h1",
-    # What if
-    "wi_z": "free", "wi_r": "free", "wi_edit": False,
-}
-PAGE_KEPT_IF_SET = ("sample_primer", "explore_weights", "train_detail", "wi_z_units",
-                    "wi_r_units", "wi_from", "wi_param", "wi_row", "wi_col", "chain_row",
-                    "chain_span", "who")
-
 # Keys of values that are not URL parameters, each used by the module named beside it.
 NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, shown once (page)
 RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
@@ -108,6 +87,27 @@ PRIMER_VOCAB_KEY = "_primer_vocab"  # the vocabulary the sampling primer was cho
 LEARN_SOURCE_KEY = "learn_source"  # which text the learning pages use (texts)
 LEARN_UPLOAD_KEY = "learn_upload"  # the .txt uploader (texts)
 LEARN_STORED_KEY = "_learn_upload"  # (file name, text) of the last good upload (texts)
+
+# The pages' own controls, kept across page switches like the sidebar's (keep_across_pages):
+# their defaults, and (PAGE_KEPT_IF_SET) those whose default the page works out itself.
+PAGE_VALUES = {
+    # Backprop through time
+    "bptt_loss": "ce", "bptt_param": "W_z", "bptt_view": "sum", "bptt_u_scale": 1.0,
+    "bptt_logy": True, "bptt_clip_kind": "value", "bptt_clip_value": 0.01, "bptt_check": False,
+    # Training and sampling (and the text both learning pages read)
+    LEARN_SOURCE_KEY: "sidebar",
+    "train_optimizer": "adam", "train_lr": 0.01, "train_epochs": 100, "train_loss": "ce",
+    "train_clip_kind": "value", "train_clip": 5.0, "train_layout": "streams", "train_batch": 16,
+    "train_seq": 25, "train_from": "fresh", "sample_len": 200, "sample_temperature": 1.0,
+    "sample_greedy": False, "sample_seed": 0, "sample_weights": "trained",
+    # Gate explorer
+    "explore_window": 100, "explore_start": 1, "explore_unit": "h1",
+    # What if
+    "wi_z": "free", "wi_r": "free", "wi_edit": False,
+}
+PAGE_KEPT_IF_SET = ("sample_primer", "explore_weights", "train_detail", "wi_z_units",
+                    "wi_r_units", "wi_from", "wi_param", "wi_row", "wi_col", "chain_row",
+                    "chain_span", "who")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
