@@ -128,8 +128,10 @@ def body(n: int, t: int):
     rows = ctx.row_labels(n)
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Loss, batch {n + 1} (original)", f"{ctx.run.ce[n].loss:.4f}")
-    m2.metric("Loss (what-if)", f"{wi.ce[n].loss:.4f}",
-              delta=f"{wi.ce[n].loss - ctx.run.ce[n].loss:+.4f}", delta_color="inverse")
+    change = f"{wi.ce[n].loss - ctx.run.ce[n].loss:+.4f}"
+    unchanged = change in ("+0.0000", "-0.0000")      # no arrow, no colour for "no change"
+    m2.metric("Loss (what-if)", f"{wi.ce[n].loss:.4f}", delta=None if unchanged else change,
+              delta_color="inverse")
     m3.metric("Largest change of h_t (this step)", f"{abs(w.h[t] - tr.h[t]).max():.4f}")
     quantities = (("z", "z_t", "gate", hid), ("r", "r_t", "gate", hid),
                   ("h_tilde", "h̃_t", "tanh", hid), ("h", "h_t", "tanh", hid),

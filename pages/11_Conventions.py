@@ -18,7 +18,7 @@ ref = (ctx.run.config.reset, ctx.run.config.update)
 LABEL = {("before", "keep"): "before / keep", ("before", "take"): "before / take",
          ("after", "keep"): "after / keep", ("after", "take"): "after / take"}
 WHO = {("before", "keep"): "tutorial code, Cho 2014 (v3), d2l",
-       ("before", "take"): "Chung 2014, 003's update",
+       ("before", "take"): "Chung 2014, the NumPy chapter's update",
        ("after", "keep"): "torch.nn.GRU, Keras, cuDNN, tutorial figures",
        ("after", "take"): "(rare)"}
 
@@ -83,11 +83,11 @@ st.dataframe(pd.DataFrame([
     ("Dive into Deep Learning (d2l.ai)", "before", "keep",
      "H̃ = tanh(X W_xh + (R ⊙ H_prev) W_hh + b_h); H = Z ⊙ H_prev + (1 − Z) ⊙ H̃."),
     ("Chung et al. 2014", "before", "take", "h = (1 − z) h_prev + z h̃."),
-    ("Tutorial Part 1, its code (001/002)", "before", "keep",
+    ("Tutorial Part 1 and its code", "before", "keep",
      "(r * h) @ U_h inside tanh; h = z * h_prev + (1 - z) * h~ — this app's default."),
     ("Tutorial Part 1, its written equations and figures", "after", "keep",
      "r ⊙ (U_h h): contradicts its own code."),
-    ("Tutorial 003", "—", "take", "h = u * h~ + (1 - u) * h_prev: z is read the other way round."),
+    ("The NumPy chapter", "—", "take", "h = u * h~ + (1 - u) * h_prev: z is read the other way round."),
 ], columns=["source", "reset", "update", "as written there"]), hide_index=True, width="stretch",
     key="who")
 st.caption("torch.nn.GRU = this app's 'after / keep' exactly, with the output layer as a separate "
@@ -98,13 +98,13 @@ st.subheader("Where the tutorials contradict themselves")
 st.markdown("""
 - Part 1's **code** applies the reset gate before the product with U_h; its **equations and
   figures** apply it after (as PyTorch does). This app follows the code by default.
-- Part 1 and 002 let z near 1 **keep** the old state; 003 lets z near 1 **take** the candidate.
+- Part 1 and *Understanding GRU networks* let z near 1 **keep** the old state; the NumPy chapter lets z near 1 **take** the candidate.
 - z is called "the reset gate" in places; the h̃ equation shows b_z where b_h belongs; the output
   layer note says b_z for b_y; U's shape is given as 4×2 (it is H×H).
 - The input tensor is called rank 3 (it is rank 4: batch, time step, row, vocabulary); tanh is
   said to squash to (0, 1) (it is (−1, 1)).
 - The softmax text says the sum needs the whole batch; it is per row.
-- Part 1's sampler never feeds the sampled character back; 003's sampler crashes.
+- Part 1's sampler never feeds the sampled character back; the NumPy chapter's sampler crashes.
 """)
 
 st.subheader("Take this run elsewhere")

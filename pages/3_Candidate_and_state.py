@@ -67,7 +67,7 @@ def chain(n: int, t: int) -> None:
     draw.look_at(
         f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
         "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
-        "(002: “z close to 1 … keep a majority of the previous information”). Where it is near 0 "
+        "(Understanding GRU networks: “z close to 1 … keep a majority of the previous information”). Where it is near 0 "
         "(purple), h_t jumps to the candidate h̃. The outlined column is the step shown above. "
         "Untrained weights rarely copy; with the tutorial preset, switch the update rule to "
         "“z takes h̃” and the same small z values keep up to 94% of the past (batch 2).")
@@ -119,13 +119,16 @@ def this_step(n: int, t: int) -> None:
         reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
                             m(tr.h_prev_U_h[t], "h_(t−1) U_h + b_hn", "h_prev_U_h"),
                             m(tr.r[t], "r_t", "r_t", "gate")], ("", "")
-    # the three terms, their sum and tanh of it, left to right as in the equation
-    terms = [m(tr.h_rec[t], rec, "h_rec"), m(tr.h_in[t], "x_t W_h", "h_in"),
-             m(tr.h_bias[t], "b_h", "h_bias"), m(tr.h_pre[t], "sum", "h_pre"),
+    # the three terms in the equation's order (above), their sum and tanh of it
+    x_term, b_term, r_term = (m(tr.h_in[t], "x_t W_h", "h_in"), m(tr.h_bias[t], "b_h", "h_bias"),
+                              m(tr.h_rec[t], rec, "h_rec"))
+    three = [x_term, r_term, b_term] if cfg.reset == "before" else [x_term, b_term, r_term]
+    terms = [*three, m(tr.h_pre[t], "sum", "h_pre"),
              m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")]
+    shown = ", ".join(p.title for p in three)
     st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
-                f"term; **2. the three terms** ({rec}, x_t W_h and b_h), **their sum, and "
-                "h̃_t = tanh(sum)**.")
+                f"term; **2. the three terms** ({shown}, in the equation's order), **their sum, "
+                "and h̃_t = tanh(sum)**.")
     draw.matrix_grid([*plots.lines_of(weights), *plots.lines_of(reset, rows, "row", ops=reset_ops),
                       *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))])
     draw.look_at(

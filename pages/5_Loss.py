@@ -54,7 +54,7 @@ def body(n: int, t: int):
     m1.metric(f"Cross-entropy L of batch {n + 1} = mean of term3", f"{ce.loss:.4f}", border=True,
               help="= −(1/(S·B)) Σ y ⊙ log ŷ over the whole batch.")
     m2.metric(f"L2 cost of batch {n + 1} = mean over positions", f"{l2.loss:.4f}", border=True,
-              help="Mean over the S·B positions of ½‖ŷ − y‖² (004's cost).")
+              help="Mean over the S·B positions of ½‖ŷ − y‖² (the Only-NumPy derivation's cost).")
     ce_latex = (r"\text{term}_2 = \sum_v y \odot \log \hat y,\qquad "
                 r"\text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2")
     l2_latex = (r"\tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2 = "
@@ -84,7 +84,7 @@ def body(n: int, t: int):
             st.latex(CE_MEAN)
             by_step(term2(rows, "row"), term3, width=0.5)
         with right:
-            st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
+            st.markdown("**L2 cost** (the Only-NumPy derivation: ½ ‖ŷ − y‖² per position)")
             st.latex(l2_latex)
             st.latex(equations.L2)
             by_step(l2_position(rows, "row"), l2_step, width=0.5)
@@ -95,7 +95,7 @@ def body(n: int, t: int):
         st.latex(ce_latex)
         st.latex(CE_MEAN)
         by_step(term2(numbered, x_title))
-        st.markdown("**L2 cost** (004: ½ ‖ŷ − y‖² per position)")
+        st.markdown("**L2 cost** (the Only-NumPy derivation: ½ ‖ŷ − y‖² per position)")
         st.latex(l2_latex)
         st.latex(equations.L2)
         by_step(l2_position(numbered, x_title))

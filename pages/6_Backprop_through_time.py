@@ -6,9 +6,9 @@ import streamlit as st
 
 from ui import compute, draw, equations, page, plots, store
 
-LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
+LOSSES = {"ce": "cross-entropy", "l2": "L2, ½‖ŷ − y‖²"}
 VIEWS = {"step": "step t's contribution", "sum": "summed over all steps"}
-CLIPS = {"value": "by value (003)", "norm": "by global norm"}
+CLIPS = {"value": "by value", "norm": "by global norm"}
 CLIP_VALUES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 5.0)
 U_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": "via h̃"}
@@ -29,7 +29,7 @@ if st.session_state["bptt_param"] not in params:                      # b_hn, th
 
 c1, c2, c3 = st.columns([2, 2, 3])
 loss = c1.radio("Loss", list(LOSSES), key="bptt_loss", horizontal=True, format_func=LOSSES.get,
-                help="Cross-entropy as in the tutorial, or 004's L2 cost ½‖ŷ − y‖².")
+                help="Cross-entropy as in the tutorial, or the L2 cost ½‖ŷ − y‖² of the Only-NumPy derivation.")
 param = c2.selectbox("Parameter to inspect", params, key="bptt_param",
                      help="Shown in detail (step t's term beside the sum) and in the clipping section.")
 view = c3.radio("Grid of all parameter gradients", list(VIEWS), key="bptt_view", horizontal=True,
@@ -102,7 +102,7 @@ def clipping(n: int) -> None:
     c1, c2, c3 = st.columns([2, 3, 3])
     kind = c1.radio("Clip", list(CLIPS), key="bptt_clip_kind", format_func=CLIPS.get)
     c = c1.select_slider("c", CLIP_VALUES, key="bptt_clip_value",
-                         help="003 clips every element to [−5, 5]; these gradients are much "
+                         help="The NumPy chapter clips every element to [−5, 5]; these gradients are much "
                               "smaller, so try c = 0.01.")
     clip = compute.get_clipped(ctx.run, n, loss, kind, c)
     c2.metric("‖g‖ before (all parameters)", f"{clip.norm_before:.4g}")

@@ -12,7 +12,7 @@ CURVE_POINTS = 2000                      # the finished run's curves: at most th
 LR_CHOICES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
 CLIPS = {"value": "by value", "norm": "by global norm", "none": "none"}
-LOSSES = {"ce": "cross-entropy", "l2": "L2 (004)"}
+LOSSES = {"ce": "cross-entropy", "l2": "L2, ½‖ŷ − y‖²"}
 
 ctx = page.setup("training", needs_run=False)
 settings = store.settings()
@@ -48,10 +48,10 @@ c3.number_input("Epochs", 1, 500, key="train_epochs", step=1,
                 help="Passes over the whole text. Training stops by itself after "
                      f"{training.MAX_SECONDS / 60:.0f} minutes.")
 c4.radio("Loss", list(LOSSES), key="train_loss", format_func=LOSSES.get, horizontal=True,
-         help="Cross-entropy (Part 2) or 004's L2 cost ½‖ŷ − y‖².")
+         help="Cross-entropy (Part 2) or the L2 cost ½‖ŷ − y‖² of the Only-NumPy derivation.")
 c1, c2, c3, c4 = st.columns(4)
 c1.radio("Gradient clipping", list(CLIPS), key="train_clip_kind", format_func=CLIPS.get,
-         horizontal=True, help="By value: every element into [−c, c] (003). By global norm: all "
+         horizontal=True, help="By value: every element into [−c, c] (the NumPy chapter). By global norm: all "
                                "gradients scaled together so their joint length is at most c.")
 c2.number_input("Clip threshold c", 0.01, 100.0, key="train_clip", step=0.5,
                 disabled=st.session_state["train_clip_kind"] == "none")

@@ -42,7 +42,7 @@ def candidate_note(config: GRUConfig) -> str:
 def update_note(config: GRUConfig) -> str:
     if config.update == "keep":
         return "z near 1 **keeps** the old state; z near 0 takes the candidate (tutorial Part 1, PyTorch)."
-    return "z near 1 **takes** the candidate; z near 0 keeps the old state (tutorial 003's convention)."
+    return "z near 1 **takes** the candidate; z near 0 keeps the old state (the NumPy chapter's convention)."
 
 
 OUTPUT = r"\hat y_t = \operatorname{softmax}(h_t W_y + b_y),\quad \operatorname{softmax}(a)_v = \frac{e^{a_v - \max a}}{\sum_u e^{a_u - \max a}}"

@@ -96,7 +96,7 @@ def _options(s, hide: set) -> None:
                  format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
     if "update" not in hide:
         st.radio("Update rule", store.CHOICES["update"], key="update", horizontal=True,
-                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (003)"}.get)
+                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (NumPy chapter)"}.get)
     if "order" not in hide:
         st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True)
     if s["order"] == "custom" and "custom_order" not in hide:
