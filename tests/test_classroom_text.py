@@ -22,7 +22,8 @@ def shown_text(at: AppTest) -> str:
                  "title", "metric", "radio", "selectbox", "toggle", "button", "slider",
                  "number_input", "select_slider", "multiselect", "text_input", "text_area"):
         for el in at.get(kind):
-            parts.append(str(el.proto))
+            parts += [line for line in str(el.proto).splitlines()     # not the hashed ids
+                      if not re.match(r"\s*\w*id: ", line)]
     return "\n".join(parts)
 
 
@@ -59,3 +60,13 @@ def test_what_if_shows_no_change_as_no_change():
     at.radio(key="wi_z").set_value("1").run()                # now something changes
     loss = [m for m in at.metric if m.label == "Loss (what-if)"]
     assert loss[0].proto.delta not in ("", "+0.0000", "-0.0000"), loss[0].proto
+
+
+def test_cell_numbers_line_up_in_four_decimals_and_whole_numbers_stay_whole():
+    from app_helpers import charts, run_page
+    at = run_page(registry.get("gates").file)
+    cells = charts(at)
+    # the tutorial's z_1 (published [[.1791, .5943], [.6596, .5663]]; its weights are printed rounded)
+    assert cells["z_t"]["data"][0]["text"] == [["0.1790", "0.5943"], ["0.6596", "0.5663"]]
+    assert cells["x_t"]["data"][0]["text"] == [["0", "0", "0", "1"], ["1", "0", "0", "0"]]
+    assert any("rounded to 4 decimals" in c.value for c in at.caption)

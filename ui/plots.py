@@ -90,11 +90,14 @@ def _layout(title: str, height: int, *, top: int = 44, title_above_ticks: bool =
 
 
 def _number(v: float) -> str:
-    """Four decimals without trailing zeros; never "-0"."""
+    """Four decimals, so that the numbers of a matrix line up ("0.1790" beside "0.5943"); whole
+    numbers (one-hot cells, counts) as such; never "-0" or "-0.0000"."""
     if v != v:
         return ""
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    s = f"{v:.4f}"
+    return s[1:] if s == "-0.0000" else s
 
 
 def _cell_text(values: np.ndarray) -> list[list[str]]:

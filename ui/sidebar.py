@@ -88,7 +88,9 @@ def _options(s, hide: set) -> None:
         st.radio("Weights", store.CHOICES["weights"], key="weights", horizontal=True,
                  format_func={"tutorial": "tutorial", "random": "random (seed)",
                               "trained": "trained"}.get,
-                 help="The tutorial's published weights need its dictionary and H = 2.")
+                 help="The tutorial's published weights need its dictionary and H = 2; they are "
+                      "rounded to 4 decimals as printed there, so a result's 4th decimal may "
+                      "differ by one from the tutorial's tables.")
     if "seed" not in hide:
         st.number_input("Seed", 0, store.MAX_SEED, key="seed", step=1)
     if "reset" not in hide:
