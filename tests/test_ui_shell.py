@@ -230,3 +230,20 @@ def test_a_page_run_collects_its_exports_in_its_own_object():
             "# z_t  (2×2)", "row,h1,h2", "a,0.25,0.25", "b,0.25,0.25"]
     arrays = np.load(io.BytesIO(fragment.npz()))
     np.testing.assert_array_equal(arrays["x_t"], np.eye(2, 4))
+
+
+def test_sizes_lowered_by_a_short_text_come_back_with_a_longer_one():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.slider(key="batch_size").set_value(3).run()
+    at.slider(key="seq_len").set_value(5).run()
+    at.text_area(key="text").set_value("").run()                 # cleared: one batch of 1×1
+    assert no_exception(at)
+    assert (at.session_state["batch_size"], at.session_state["seq_len"]) == (1, 1)
+    at.text_area(key="text").set_value("ab").run()               # still too short for 3×5
+    assert (at.session_state["batch_size"], at.session_state["seq_len"]) == (1, 1)
+    at.text_area(key="text").set_value(gc.TUTORIAL_TEXT).run()   # long enough again
+    assert (at.slider(key="batch_size").value, at.slider(key="seq_len").value) == (3, 5)
+    at.slider(key="batch_size").set_value(2).run()               # a new choice is remembered
+    at.text_area(key="text").set_value("").run()
+    at.text_area(key="text").set_value(gc.TUTORIAL_TEXT).run()
+    assert (at.slider(key="batch_size").value, at.slider(key="seq_len").value) == (2, 5)

@@ -70,6 +70,8 @@ HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options",
 
 # Keys of values that are not URL parameters, each used by the module named beside it.
 NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, shown once (page)
+SIZES_WANTED_KEY = "_sizes_wanted"  # the sizes the user chose, before the text clamped them
+SIZES_SET_KEY = "_sizes_set"       # the sizes clamp_sizes last left in force
 RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
 MODEL_KEY = "model"                # the Model record (model / set_model)
 PLAYING_KEY = "playing"            # the stepper's Play toggle (page)
@@ -252,12 +254,23 @@ def keep_across_pages() -> None:
 
 
 def clamp_sizes() -> None:
-    """Keep the size sliders inside what the current text allows (noting any change)."""
+    """Keep the size sliders inside what the current text allows, noting a change. The sizes
+    the user chose are remembered: a text too short for them (or a cleared text box) lowers
+    them only while it lasts, and a longer text brings them back."""
     s = st.session_state
+    wanted, in_force = s.setdefault(SIZES_WANTED_KEY, {}), s.setdefault(SIZES_SET_KEY, {})
     for key in INT_KEYS:
+        value = s.get(key, DEFAULTS[key])
+        if in_force.get(key) != value:               # chosen since (slider, URL, lesson, preset)
+            wanted[key] = value
+        s[key] = wanted[key]
         lo, hi = slider_bounds(s.get("text", DEFAULTS["text"]), s.get("batch_size", 1))[key]
-        clamp(key, lo, hi, note=f"`{key}` = {{value:,}} is outside {{lo}}..{{hi}} for this text; "
-                                "using {clamped}.")
+        if value == wanted[key]:                     # a note only where the user sees a change
+            clamp(key, lo, hi, note=f"`{key}` = {{value:,}} is outside {{lo}}..{{hi}} for this "
+                                    "text; using {clamped}.")
+        else:
+            clamp(key, lo, hi)
+        in_force[key] = s[key]
 
 
 # ---------------------------------------------------------------- the URL
