@@ -67,8 +67,8 @@ def chain(n: int, t: int) -> None:
     draw.look_at(
         f"Read each unit (a line of cells) from left to right. Where the share kept ({share}) is "
         "near 1 (yellow), h_t is almost a copy of the column before it: the unit keeps the past "
-        "(Understanding GRU networks: “z close to 1 … keep a majority of the previous information”). Where it is near 0 "
-        "(purple), h_t jumps to the candidate h̃. The outlined column is the step shown above. "
+        "(Understanding GRU networks: “z close to 1 … keep a majority of the previous "
+        "information”). Where it is near 0 (purple), h_t jumps to the candidate h̃. The outlined column is the step shown above. "
         "Untrained weights rarely copy; with the tutorial preset, switch the update rule to "
         "“z takes h̃” and the same small z values keep up to 94% of the past (batch 2).")
     last = f"h_{S}" if S > 1 else "h_1"

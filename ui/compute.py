@@ -145,7 +145,7 @@ def check_cells(n_chars: int, vocab_size: int) -> None:
     if n_chars * vocab_size > MAX_CELLS:
         raise InputError(
             f"This text has {n_chars:,} characters and a vocabulary of {vocab_size:,} different "
-            f"characters (with the custom order); every output matrix would hold "
+            f"characters; every output matrix would hold "
             f"{n_chars * vocab_size:,} numbers, and the limit is {MAX_CELLS:,}. Use at most "
             f"{MAX_CELLS // n_chars:,} different characters, or at most {MAX_CELLS // vocab_size:,} "
             "characters of text.")

@@ -266,12 +266,6 @@ def current_job() -> TrainJob | None:
     return st.session_state.get(JOB_KEY)
 
 
-def trained() -> Model | None:
-    """The session's model if training made it (its `training` holds the record)."""
-    model = store.model()
-    return model if model is not None and model.training is not None else None
-
-
 def start(job: TrainJob) -> None:
     """Start `job` for this session (raises Busy when the server is at its limit)."""
     ctx = get_script_run_ctx()
