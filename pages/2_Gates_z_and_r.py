@@ -1,7 +1,7 @@
 """Page 2: the update gate z and the reset gate r, term by term (tutorial Part 1)."""
 import streamlit as st
 
-from ui import draw, equations, page, plots, store
+from ui import compute, draw, equations, page, plots, store
 
 ctx = page.setup("gates")
 st.markdown(
@@ -18,8 +18,22 @@ def body(n: int, t: int):
                + (" The published weights are rounded to 4 decimals, as printed in the tutorial, "
                   "so a result's 4th decimal may differ by one from its tables (z[0, 0]: 0.1790 "
                   "here, .1791 there)." if ctx.run.weights_source == "tutorial" else ""))
+    # the picked cell of z_t or r_t (click one) and the cells it comes from, outlined
+    q, pb, pj = page.picked(ctx, ("z", "r"))
+    ex = compute.explain(ctx.run, n, q, t, pb, pj)
+    v = ex.char_index
     draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
-                key="x_t", x_title="character", y_title="row")
+                key="x_t", x_title="character", y_title="row", highlight_rows=(pb,),
+                highlight_cells=((pb, v),))
+
+    def mark(g: str, what: str):
+        """Outlines of the picked cell's sources in gate g's panel `what`."""
+        if g != q:
+            return {}
+        return {"W": dict(highlight_rows=(v,), highlight_cells=((v, pj),)),
+                "U": dict(highlight_cols=(pj,)), "b": dict(highlight_cells=((0, pj),)),
+                "cell": dict(highlight_cells=((pb, pj),))}[what]
+
     for g, name in (("z", "update gate"), ("r", "reset gate")):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
@@ -30,18 +44,23 @@ def body(n: int, t: int):
         # a line: all five up to H = 4).
         weights = plots.Line([
             plots.Panel(W, f"W_{g}", x_labels=hid, key=f"W_{g}", y_labels=voc,
-                        y_title="character"),
+                        y_title="character", **mark(g, "W")),
             plots.Panel(U, f"U_{g}", x_labels=hid, key=f"U_{g}", y_labels=hid,
-                        y_title="unit of h_(t−1)"),
-            plots.Panel(b[None, :], f"b_{g}", x_labels=hid, key=f"b_{g}", y_labels=["b"])])
+                        y_title="unit of h_(t−1)", **mark(g, "U")),
+            plots.Panel(b[None, :], f"b_{g}", x_labels=hid, key=f"b_{g}", y_labels=["b"],
+                        **mark(g, "b"))])
         panels = [plots.Panel(getattr(tr, f"{g}_{part}")[t], title, x_labels=hid,
-                              key=f"{g}_{part}")
+                              key=f"{g}_{part}", **mark(g, "cell"))
                   for part, title in (("in", f"x_t W_{g}"), ("rec", f"h_(t−1) U_{g}"),
                                       ("bias", f"b_{g}"), ("pre", "sum"))]
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)", x_labels=hid,
-                                  key=f"{g}_t", kind="gate"))
+                                  key=f"{g}_t", kind="gate", **mark(g, "cell")))
         terms = plots.lines_of(panels, rows, "row", ops=("+", "+", "=", "σ"))
-        draw.matrix_grid([weights, *terms])
+        draw.matrix_grid([weights, *terms], pick=f"{g}_t", on_pick=page.pick(g))
+        if g == q:
+            draw.cell_equation(ex, f"{g}_t", f"row {v + 1} of W_{g} is the one the one-hot "
+                               f"x_t picks, column {pj + 1} of U_{g} meets h_(t−1)'s row "
+                               f"{pb + 1}, and b_{g}[{pj + 1}] is added")
     draw.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

@@ -3,7 +3,7 @@ then the chain of states through the sequence and across batches (tutorial Part 
 import numpy as np
 import streamlit as st
 
-from ui import draw, equations, page, plots, store
+from ui import compute, draw, equations, page, plots, store
 
 ctx = page.setup("candidate")
 st.markdown(
@@ -93,8 +93,32 @@ def this_step(n: int, t: int) -> None:
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
 
+    # the picked cell of h̃_t or h_t (click one) and the cells it comes from, outlined
+    q, pb, pj = page.picked(ctx, ("h_tilde", "h"))
+    ex = compute.explain(ctx.run, n, q, t, pb, pj)
+    v = ex.char_index
+    cell, row, col = {(pb, pj)}, {pb}, {pj}
+    # panel key -> (cells, rows, columns) outlined for each picked quantity
+    sources = {
+        "h_tilde": {"W_h": ({(v, pj)}, {v}, ()), "U_h": ((), (), col),
+                    "b_h": ({(0, pj)}, (), ()), "b_hn": ({(0, pj)}, (), ()),
+                    **({"h_prev": ((), row, ()), "r_t": ((), row, ()), "r_h_prev": ((), row, ())}
+                       if cfg.reset == "before" else
+                       {"h_prev": ((), row, ()), "h_prev_U_h": (cell, (), ()),
+                        "r_t": (cell, (), ())}),
+                    **{k: (cell, (), ()) for k in ("h_in", "h_bias", "h_rec", "h_pre",
+                                                   "h_tilde")}},
+        "h": {k: (cell, (), ()) for k in ("h_prev", "h_tilde", "z_t", "one_minus_z",
+                                          "h_from_prev", "h_from_tilde", "h_t")},
+    }[q]
+
+    def marks(key):
+        cells, rows_, cols_ = sources.get(key, ((), (), ()))
+        return dict(highlight_cells=tuple(sorted(cells)), highlight_rows=tuple(rows_),
+                    highlight_cols=tuple(cols_))
+
     def m(values, title, key, kind="signed"):
-        return plots.Panel(values, title, x_labels=hid, key=key, kind=kind)
+        return plots.Panel(values, title, x_labels=hid, key=key, kind=kind, **marks(key))
 
     # ---------------------------------------------------------------- candidate
     st.subheader(r"$\tilde h_t$: the candidate state")
@@ -102,13 +126,14 @@ def this_step(n: int, t: int) -> None:
     st.markdown(equations.candidate_note(cfg))
     # the weight matrices feeding the H units, each with its own rows
     weights = [plots.Panel(p.W_h, "W_h", x_labels=hid, key="W_h", y_labels=voc,
-                           y_title="character"),
+                           y_title="character", **marks("W_h")),
                plots.Panel(p.U_h, "U_h", x_labels=hid, key="U_h", y_labels=hid,
-                           y_title="unit of h_(t−1)"),
-               plots.Panel(p.b_h[None, :], "b_h", x_labels=hid, key="b_h", y_labels=["b"])]
+                           y_title="unit of h_(t−1)", **marks("U_h")),
+               plots.Panel(p.b_h[None, :], "b_h", x_labels=hid, key="b_h", y_labels=["b"],
+                           **marks("b_h"))]
     if cfg.reset == "after":
         weights.append(plots.Panel(p.b_hn[None, :], "b_hn", x_labels=hid, key="b_hn",
-                                   y_labels=["b"]))
+                                   y_labels=["b"], **marks("b_hn")))
     if cfg.reset == "before":
         rec = "(r_t ⊙ h_(t−1)) U_h"
         reset, reset_ops = [m(tr.h_prev[t], "h_(t−1)", "h_prev", "tanh"),
@@ -130,7 +155,14 @@ def this_step(n: int, t: int) -> None:
                 f"term; **2. the three terms** ({shown}, in the equation's order), **their sum, "
                 "and h̃_t = tanh(sum)**.")
     draw.matrix_grid([*plots.lines_of(weights), *plots.lines_of(reset, rows, "row", ops=reset_ops),
-                      *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))])
+                      *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))],
+                     pick="h_tilde", on_pick=page.pick("h_tilde"))
+    if q == "h_tilde":
+        reset_says = (f"row {pb + 1} of r_t ⊙ h_(t−1) meets column {pj + 1} of U_h"
+                      if cfg.reset == "before" else
+                      f"r_t[{pb + 1}, {pj + 1}] scales (h_(t−1) U_h + b_hn)[{pb + 1}, {pj + 1}]")
+        draw.cell_equation(ex, "h̃_t", f"row {v + 1} of W_h is the one the one-hot x_t picks, "
+                           f"{reset_says}, and b_h[{pj + 1}] is added")
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
@@ -162,7 +194,10 @@ def this_step(n: int, t: int) -> None:
         lines = [plots.Line([g_prev, g_tilde], y_labels=rows, y_title="row"),
                  plots.Line([part_prev, part_tilde], y_labels=rows, y_title="row", ops=("+",)),
                  plots.Line([h_t, None], y_labels=rows, y_title="row")]
-    draw.matrix_grid(lines)
+    draw.matrix_grid(lines, pick="h_t", on_pick=page.pick("h"))
+    if q == "h":
+        draw.cell_equation(ex, "h_t", "the same cell of the gate, of h_(t−1) and of h̃_t above, "
+                           "and of the two parts")
     kept = "z" if keep else "1 − z"
     draw.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import draw, equations, page, plots, store
+from ui import compute, draw, equations, page, plots, store
 
 ctx = page.setup("output")
 st.markdown(
@@ -30,30 +30,39 @@ def body(n: int, t: int):
     st.latex(equations.OUTPUT)
 
     wide = V > 8 or H > 8 or B > 8      # big matrices: one B×V matrix per line, B×1 beside it
+    # the picked cell of ŷ_t (click one) and the cells it comes from, outlined
+    _, pb, pv = page.picked(ctx, ("probs",))
+    ex = compute.explain(ctx.run, n, "probs", t, pb, pv)
+    cell = dict(highlight_cells=((pb, pv),))
+    first = dict(highlight_cells=((pb, 0),))
 
-    def bv(values, title, key, kind="signed"):
-        return plots.Panel(values, title, x_labels=voc, key=key, kind=kind, x_title="character")
+    def bv(values, title, key, kind="signed", **marks):
+        return plots.Panel(values, title, x_labels=voc, key=key, kind=kind, x_title="character",
+                           **marks)
 
     def b1(values, title, label, key, shared=True):
         return plots.Panel(values[:, None], title, x_labels=[label], key=key, x_title="",
-                           shared_scale=shared)
+                           shared_scale=shared, **first)
 
     def lines(*groups):
-        """Lines of matrices over the batch rows, one figure."""
-        draw.matrix_grid([plots.Line(list(g), y_labels=rows, y_title="row") for g in groups])
+        """Lines of matrices over the batch rows, one figure; ŷ's cells can be clicked."""
+        draw.matrix_grid([plots.Line(list(g), y_labels=rows, y_title="row") for g in groups],
+                         pick="probs" if any(p.key == "probs" for g in groups for p in g)
+                         else None, on_pick=page.pick("probs"))
 
     # h_t and W_y are drawn in half the page (the grid's columns)
     h_t = lambda: draw.matrix(tr.h[t], "h_t", x=hid, y=rows, kind="tanh",  # noqa: E731
-                              key="h_t", x_title="unit", width=0.5)
+                              key="h_t", x_title="unit", width=0.5, highlight_rows=(pb,))
     W_y = lambda: draw.matrix(p.W_y, "W_y", x=voc, y=hid, key="W_y",  # noqa: E731
-                              x_title="character", y_title="unit", width=0.5)
+                              x_title="character", y_title="unit", width=0.5,
+                              highlight_cols=(pv,))
     b_y = lambda: draw.matrix(p.b_y[None, :], "b_y", x=voc, y=["b"], key="b_y",  # noqa: E731
-                              x_title="character", height=190)
-    logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits")
+                              x_title="character", height=190, highlight_cells=((0, pv),))
+    logits = bv(tr.logits[t], "y_linear = h_t W_y + b_y", "logits", **cell)
     maxes = b1(tr.logits_max[t], "max per row", "max", "logits_max")
-    exp = bv(tr.exp[t], "exp(y_linear − max)", "exp", "gate")
+    exp = bv(tr.exp[t], "exp(y_linear − max)", "exp", "gate", highlight_rows=(pb,), **cell)
     sums = b1(tr.exp_sum[t], "row sum", "Σ", "exp_sum", shared=False)   # not a logit
-    probs = bv(tr.probs[t], "ŷ_t = exp / row sum", "probs", "gate")
+    probs = bv(tr.probs[t], "ŷ_t = exp / row sum", "probs", "gate", **cell)
     target = bv(Y[t], "y_t  target (one-hot)", "target", "onehot")
 
     st.subheader("The dense layer: y_linear = h_t W_y + b_y")
@@ -72,6 +81,9 @@ def body(n: int, t: int):
         lines((logits, maxes), (exp, sums), (probs,), (target,))
     else:
         lines((logits, maxes, exp), (sums, probs, target))
+    draw.cell_equation(ex, "ŷ_t", f"row {pb + 1} of h_t times column {pv + 1} of W_y plus "
+                       f"b_y[{pv + 1}] is the logit; its exp is divided by the sum of row "
+                       f"{pb + 1} of exp")
     draw.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")

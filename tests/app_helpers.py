@@ -48,6 +48,8 @@ def charts(at: AppTest) -> dict[str, dict]:
             titles = {a["name"]: html.unescape(a["text"])
                       for a in spec["layout"]["annotations"] if "name" in a}
             for trace in spec["data"]:
+                if trace.get("name") not in titles:      # a clickable panel's markers
+                    continue
                 # the panel's own shapes (outlined cells), not the frames of all panels
                 own = [s for s in spec["layout"].get("shapes", [])
                        if s.get("xref") == trace.get("xaxis", "x")]

@@ -50,14 +50,21 @@ def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", ops=(),
     matrix_grid(plots.lines_of(panels, y, y_title, ops=ops, width=width), width=width)
 
 
-def matrix_grid(lines: list[plots.Line], *, width: float = 1.0) -> None:
+def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None = None,
+                on_pick=None) -> None:
     """Lines of matrices in one figure (`plots.heatmap_grid`), keyed "row_<first panel's key>";
-    every panel is registered for download under its own key, as `matrix` does."""
+    every panel is registered for download under its own key, as `matrix` does. pick: the key
+    of the panel whose cells can be clicked; a click calls on_pick(row, col)."""
     panels = [(p, line) for line in lines for p in line.panels if p is not None]
     for p, line in panels:
         exports.current().register(p.key, p.full_title, p.z, p.x_labels,
                          line.y_labels if p.y_labels is None else p.y_labels)
-    chart(plots.heatmap_grid(lines, numbers=_numbers(), width=width), f"row_{panels[0][0].key}")
+    fig = plots.heatmap_grid(lines, numbers=_numbers(), width=width, pick=pick)
+    key = f"row_{panels[0][0].key}"
+    if pick is None:
+        chart(fig, key)
+        return
+    _pickable(fig, key, next(p for p, _ in panels if p.key == pick).z.shape[1], on_pick)
 
 
 def chart(fig, key: str) -> None:
@@ -71,6 +78,15 @@ def _presented(fig):
         size = lesson.PLOT_FONT
         fig.update_layout(font_size=size, title_font_size=size + 3)
     return fig
+
+
+def cell_equation(ex, symbol: str, outlined: str) -> None:
+    """Under a result matrix: the picked cell's scalar equation with its real numbers (an
+    explanation from gru_core.explain_cell) and what the outlines around it show."""
+    st.markdown(f"**Where {symbol}[{ex.b + 1}, {ex.j + 1}] = {ex.result:.4f} comes from** "
+                f"(outlined in magenta; {outlined}). Click another cell of the result to follow "
+                "a different number.")
+    st.latex(ex.latex)
 
 
 def look_at(text: str) -> None:
@@ -107,10 +123,16 @@ def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cel
     exports.current().register(key, panel.full_title, panel.z, x, y)
     fig = plots.matrix_figure(panel, y, numbers=_numbers(), width=width, height=height,
                               pick=cell if cell is not None else True)
-    cols = panel.z.shape[1]
+    _pickable(fig, key, panel.z.shape[1], on_pick)
+
+
+def _pickable(fig, key: str, cols: int, on_pick) -> None:
+    """Draw a figure with a `plots._picker` trace (its last one, over a matrix of `cols`
+    columns): a click on a cell calls on_pick(row, col)."""
+    curve = len(fig.data) - 1
 
     def picked():
-        cell_at = picked_cell(st.session_state.get(key), cols)
+        cell_at = picked_cell(st.session_state.get(key), cols, curve)
         if cell_at is not None and on_pick is not None:
             on_pick(*cell_at)
 
@@ -118,10 +140,11 @@ def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cel
                     selection_mode="points", config={"displayModeBar": False})
 
 
-def picked_cell(event, cols: int) -> tuple[int, int] | None:
-    """(row, col) of the clicked cell in a pickable heatmap's selection event, or None."""
+def picked_cell(event, cols: int, curve: int = 1) -> tuple[int, int] | None:
+    """(row, col) of the clicked cell in a pickable heatmap's selection event (a point of the
+    marker trace number `curve`), or None."""
     points = ((event or {}).get("selection") or {}).get("points") or []
     index = points[0].get("point_index") if points else None
-    if index is None or points[0].get("curve_number", 1) != 1:
+    if index is None or points[0].get("curve_number", curve) != curve:
         return None
     return int(index) // cols, int(index) % cols

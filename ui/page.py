@@ -121,6 +121,28 @@ def neighbours(entry: registry.Page) -> None:
         pass
 
 
+# ---------------------------------------------------------------- a picked cell
+
+def picked(ctx: Context, quantities: tuple[str, ...]) -> tuple[str, int, int]:
+    """The cell picked on a page that draws `quantities` ("z", "r", "h_tilde", "h", "probs"):
+    (quantity, row b, unit or vocabulary index j), 0-based, from the URL's cell_q / cell_b /
+    cell_j, shared with the Cell inspector; a quantity this page does not draw gives its first
+    one; indices beyond this run's sizes are clamped."""
+    s = st.session_state
+    q = s.get("cell_q") if s.get("cell_q") in quantities else quantities[0]
+    width = ctx.V if q == "probs" else ctx.H
+    return (q, min(max(int(s.get("cell_b", 0)), 0), ctx.B - 1),
+            min(max(int(s.get("cell_j", 0)), 0), width - 1))
+
+
+def pick(quantity: str) -> Callable[[int, int], None]:
+    """The on_pick callback of a result matrix: the clicked cell becomes the picked one."""
+    def on_pick(row: int, col: int) -> None:
+        st.session_state["cell_q"] = quantity
+        st.session_state["cell_b"], st.session_state["cell_j"] = row, col
+    return on_pick
+
+
 # ---------------------------------------------------------------- stepping through time
 
 def _clamp_step(ctx: Context) -> None:

@@ -36,6 +36,7 @@ VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 # The one palette of the line charts (blue, red, amber, green, violet, teal: distinct for the
 # common forms of colour blindness in the first four, which is as many as a chart here draws).
 PALETTE = ("#1d4ed8", "#b91c1c", "#d97706", "#047857", "#7c3aed", "#0f766e")
+PICKED = "#ff00ff"       # the outline of a picked cell and its operands
 
 # Fit. A line of the page's width holds LINE_CHARS characters of cell text: twenty numbers such
 # as "-0.1234" with a space each (five B×4 matrices, the Gates page's equation at H = 4), or
@@ -156,6 +157,7 @@ class Panel:
     shape: bool = True
     highlight_rows: tuple = ()
     highlight_cols: tuple = ()
+    highlight_cells: tuple = ()
     shared_scale: bool = True
     positions: Sequence | None = None
     cell_text: Any = None
@@ -342,7 +344,8 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     unless a panel sets shared_scale=False; gate and tanh panels keep theirs. One figure for
     several matrices: the browser's cost is per figure more than per matrix. The figure is
     built once (layout given to the constructor: no second validation), margins computed here
-    (no automargin). pick = (row, col) or True: the single panel's cells can be clicked."""
+    (no automargin). pick = (row, col) or True: the single panel's cells can be clicked; a
+    panel's key: that panel's."""
     panels = [p for line in lines for p in line.panels if p is not None]
     zs = {id(p): p.z for p in panels}
     signed = _signed_range(*[zs[id(p)] for p in panels if p.kind == "signed" and p.shared_scale])
@@ -402,8 +405,10 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                                   showarrow=False, font=dict(size=20 if len(op) <= 2 else 11,
                                                              color="#31333F", weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
-    if pick is not None:
-        _picker(panels[0], zs[id(panels[0])], traces, shapes, pick)
+    if pick is not None:          # True / (row, col): the single panel; a key: that panel
+        p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
+        heat = next(tr for tr in traces if tr.name == p.key)
+        _picker(p, zs[id(p)], heat, traces, shapes, None if isinstance(pick, str) else pick)
     title = _title(panels[0], zs[id(panels[0])], shows[id(panels[0])]) if alone else ""
     layout = _layout(title, round(plot_px) + top_margin + 10, top=top_margin,
                      title_above_ticks=not hidden_x, **axes, annotations=notes, shapes=shapes)
@@ -458,6 +463,8 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
                for r in p.highlight_rows]
     shapes += [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}")
                for j in p.highlight_cols]
+    shapes += [_outline(r - 0.5, r + 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}", color=PICKED,
+                        width=4) for r, j in p.highlight_cells]
 
 
 def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y", color: str = "black",
@@ -466,12 +473,12 @@ def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y", color: str = "bla
                 line=dict(color=color, width=width), fillcolor="rgba(0,0,0,0)")
 
 
-def _picker(p: Panel, z, traces, shapes, cell) -> None:
+def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
     """Clickable cells (Streamlit's on_select, selection_mode="points"): plotly cannot select
-    heatmap cells, so an invisible marker sits on every cell (point index = row * columns +
-    column, curve 1) and carries the hover text; `cell` = (row, col) is outlined in magenta."""
+    heatmap cells, so an invisible marker sits on every cell of `heat` (p's trace), in the
+    figure's LAST trace (point index = row * columns + column), and carries the hover text;
+    `cell` = (row, col) is outlined in magenta."""
     rows, cols = z.shape
-    heat = traces[0]
     xs, ys = list(heat.x), list(heat.y)
     heat.update(hoverinfo="skip", hovertemplate=None)
     invisible = dict(opacity=0.0)
@@ -479,23 +486,28 @@ def _picker(p: Panel, z, traces, shapes, cell) -> None:
     traces.append(go.Scatter(
         x=[xs[j] for i in range(rows) for j in range(cols)],
         y=[ys[i] for i in range(rows) for j in range(cols)],
+        xaxis=heat.xaxis, yaxis=heat.yaxis,
         customdata=z.ravel(), mode="markers", showlegend=False,
         marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
         selected=dict(marker=invisible), unselected=dict(marker=invisible),
         hovertemplate=f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
-                      "<br>value %{customdata:.10g}<br>(click to inspect)<extra></extra>"))
+                      "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
+                      "<extra></extra>"))
     if cell is not None and cell is not True:
         i, j = cell
-        shapes.append(_outline(i - 0.5, i + 0.5, j - 0.5, j + 0.5, color="#ff00ff", width=4))
+        shapes.append(_outline(i - 0.5, i + 0.5, j - 0.5, j + 0.5, heat.xaxis, heat.yaxis,
+                               color=PICKED, width=4))
 
 
 # ---------------------------------------------------------------- the builder's front doors
 
-def heatmap_grid(lines: list[Line], *, numbers: bool = True, width: float = 1.0) -> go.Figure:
+def heatmap_grid(lines: list[Line], *, numbers: bool = True, width: float = 1.0,
+                 pick: str | None = None) -> go.Figure:
     """Lines of matrices in one figure: e.g. a gate's W | U | b above its terms, read left to
     right as in the equation, x_t W + h_(t−1) U + b = sum, σ → z_t. Each panel's trace is named
-    by its key, and so is its title (an annotation)."""
-    return _build(lines, numbers=numbers, width=width)
+    by its key, and so is its title (an annotation). pick: the key of the panel whose cells
+    can be clicked (`_picker`)."""
+    return _build(lines, numbers=numbers, width=width, pick=pick)
 
 
 def matrix_figure(panel: Panel, y_labels=None, *, numbers: bool = True, width: float = 1.0,
