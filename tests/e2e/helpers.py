@@ -67,9 +67,11 @@ def free_port() -> int:
 class StreamlitServer:
     """One ``streamlit run`` process on 127.0.0.1; its output goes to a log file."""
 
-    def __init__(self, app: Path | str | None = None, extra_args: tuple[str, ...] = ()):
+    def __init__(self, app: Path | str | None = None, extra_args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.app = Path(app) if app is not None else app_path()
         self.extra_args = tuple(extra_args)
+        self.env = dict(env or {})          # added to the environment it starts in
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
         self.log_path: Path | None = None
@@ -114,7 +116,7 @@ class StreamlitServer:
             "--server.fileWatcherType", "none",
             *self.extra_args,
         ]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO_ROOT,

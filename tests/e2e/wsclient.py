@@ -50,7 +50,7 @@ class Session:
     """One browser-less session on one page, e.g. Session(url, "Gates_z_and_r")."""
 
     def __init__(self, base_url: str, page_name: str = "", query_string: str = "",
-                 timeout: float = 60.0):
+                 timeout: float = 60.0, cookie: str | None = None):
         u = urlparse(base_url)
         if u.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"load clients only talk to loopback, not {u.hostname!r}")
@@ -58,6 +58,8 @@ class Session:
         self.page_name = page_name
         self.query_string = query_string
         self.timeout = timeout
+        self.cookie = cookie                 # "name=value; ..." sent with the handshake
+        self.session_id = ""                 # the server's id of this session (new_session)
         self.ws: websocket.WebSocket | None = None
         self.widgets: dict[str, tuple[str, object]] = {}
         self.kinds: dict[str, str] = {}      # key -> the widget's kind (how its value travels)
@@ -67,7 +69,8 @@ class Session:
     # -- connection
     def connect(self) -> "Session":
         self.ws = websocket.create_connection(self.ws_url, subprotocols=["streamlit"],
-                                              timeout=self.timeout, enable_multithread=True)
+                                              timeout=self.timeout, enable_multithread=True,
+                                              cookie=self.cookie)
         return self
 
     def close(self) -> None:
@@ -143,7 +146,9 @@ class Session:
             fm = ForwardMsg()
             fm.ParseFromString(data)
             kind = fm.WhichOneof("type")
-            if kind == "navigation" and fm.navigation.page_script_hash:
+            if kind == "new_session" and fm.new_session.initialize.session_id:
+                self.session_id = fm.new_session.initialize.session_id
+            elif kind == "navigation" and fm.navigation.page_script_hash:
                 self.page_script_hash = fm.navigation.page_script_hash   # the page that ran
             elif kind == "page_info_changed":
                 result.query_string = fm.page_info_changed.query_string
