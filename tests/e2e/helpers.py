@@ -101,8 +101,14 @@ class StreamlitServer:
                 self.stop()
         raise RuntimeError(f"Streamlit server did not start: {last_error}")
 
-    def _spawn(self) -> None:
-        self.port = free_port()
+    def restart(self, timeout: float = HEALTH_TIMEOUT_S) -> None:
+        """Stop and start again on the same port (a replica coming back)."""
+        self.stop()
+        self._spawn(self.port)
+        self._wait_healthy(timeout)
+
+    def _spawn(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         fd, log = tempfile.mkstemp(prefix=f"gml-streamlit-{self.port}-", suffix=".log")
         os.close(fd)
         self.log_path = Path(log)

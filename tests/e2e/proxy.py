@@ -1,11 +1,12 @@
 """nginx from Debian in front of N `streamlit run` replicas on loopback, with the repo's own
-config (deploy/nginx/gml.conf): its upstream `server` lines are replaced by the replicas' ports
-and its `listen` by a free port; everything else is the shipped file. Logs and temp files live
+config (deploy/nginx/gml.conf): its replicas app1:8501 and app2:8502 become the loopback
+replicas (in the upstreams and in the map that names a replica by its port) and its `listen` a
+free port; everything else is the shipped file. Logs and temp files live
 in a temporary prefix; the access log (format `gml`) says which replica answered each request.
 
     with Replicas(2) as replicas, Nginx(replicas.urls) as proxy:
         proxy.url           # http://127.0.0.1:PORT
-        proxy.log_lines()   # [{"request": ..., "status": ..., "upstream": ..., "affinity": ...}]
+        proxy.log_lines()   # [{"request", "status", "upstream", "cookie", "answered"}, ...]
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from pathlib import Path
 from .helpers import REPO_ROOT, StreamlitServer, free_port
 
 CONF = REPO_ROOT / "deploy" / "nginx" / "gml.conf"
-LOG_LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) upstream=(?P<upstream>\S*) '
-                      r'affinity=(?P<affinity>\S*)')
+LOG_LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) upstream=(?P<upstream>.*) '
+                      r'cookie=(?P<cookie>\S*) answered=(?P<answered>\S*)$')
+SHIPPED = ("app1:8501", "app2:8502")          # the replicas named in deploy/nginx/gml.conf
 
 
 def nginx_path() -> str | None:
@@ -64,13 +66,15 @@ class Replicas:
 
 
 def render(conf: str, upstreams: list[str], port: int) -> str:
-    """The shipped config with these replicas and this port."""
-    servers = "".join(f"    server {u.split('//', 1)[1]} max_fails=1 fail_timeout=10s;\n"
-                      for u in upstreams)
-    conf, n = re.subn(r"(?m)^\s*server \S+:\d+[^;]*;\n", "", conf)
-    if n == 0:
-        raise ValueError("deploy/nginx/gml.conf has no upstream server lines")
-    conf = conf.replace("    # one line per replica\n", "    # one line per replica\n" + servers)
+    """The shipped config with these two replicas and this port."""
+    if len(upstreams) != len(SHIPPED):
+        raise ValueError(f"deploy/nginx/gml.conf names {len(SHIPPED)} replicas")
+    for name, url in zip(SHIPPED, upstreams):
+        address = url.split("//", 1)[1]
+        if name not in conf:
+            raise ValueError(f"deploy/nginx/gml.conf does not name {name}")
+        conf = conf.replace(name, address)
+        conf = conf.replace(f"~:{name.split(':')[1]}$", f"~:{address.split(':')[1]}$")
     conf, n = re.subn(r"listen \d+;", f"listen 127.0.0.1:{port};", conf)
     if n != 1:
         raise ValueError("deploy/nginx/gml.conf should have one `listen` line")

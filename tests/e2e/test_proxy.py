@@ -4,8 +4,9 @@
   WebSocket and an upload (a replica that does not hold the session refuses the upload with
   400 "Invalid session_id"), with 0 errors; both replicas get sessions.
 - In Chromium: a lesson's download and upload reach the replica that holds the session; when
-  that replica is killed mid-lesson, the page reconnects to the other one and the screen comes
-  back from the URL (the sliders' values), with no traceback.
+  that replica is killed mid-lesson, the page reconnects to the other one, the screen comes
+  back from the URL (the sliders' values) with no traceback, and the affinity cookie now names
+  the survivor, so the browser stays there after the old replica comes back.
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def one_session(proxy_url: str, i: int) -> dict:
         upload, _ = visit(f"{proxy_url}/_stcore/upload_file/{s.session_id}/{uuid.uuid4()}",
                           cookies, "PUT", body,
                           {"Content-Type": kind, "X-Xsrftoken": cookies["_streamlit_xsrf"]})
-    return {"affinity": cookies["gml_replica"], "runs": [first, second], "upload": upload,
+    return {"replica": cookies["gml_replica"], "runs": [first, second], "upload": upload,
             "session": s.session_id}
 
 
@@ -93,29 +94,30 @@ def test_thirty_sessions_keep_their_replica(proxied):
         assert [run.status for run in r["runs"]] == ["ok", "ok"], r
         assert not any(run.exceptions for run in r["runs"]), r
         assert r["upload"] == 204, r          # the replica holding the session took the file
-    upstreams = defaultdict(set)
-    paths = defaultdict(set)
-    for line in proxy.log_lines():
-        upstreams[line["affinity"]].add(line["upstream"])
-        paths[line["affinity"]].add(line["request"].split()[1].split("/")[1])
+    lines = proxy.log_lines()
+    with_cookie = [l for l in lines if l["cookie"] != "-"]      # nginx logs "" as "-"
+    assert len(with_cookie) >= 2 * SESSIONS                 # health, WebSocket, upload each
+    assert all(l["answered"] == l["cookie"] for l in with_cookie), with_cookie
     per_replica = defaultdict(int)
     for r in results:
-        ups = upstreams[r["affinity"]]
-        assert len(ups) == 1, (r["affinity"], ups)          # page, WebSocket, upload: one replica
-        assert {"Gates_z_and_r", "_stcore"} <= paths[r["affinity"]]
-        per_replica[ups.pop()] += 1
-    assert set(per_replica) == {u.split("//")[1] for u in replicas.urls}, per_replica
-    assert min(per_replica.values()) >= 3, per_replica
+        per_replica[r["replica"]] += 1
+    assert set(per_replica) == {"r1", "r2"} and min(per_replica.values()) >= 3, per_replica
 
 
 def lesson_file(tmp_path, hidden_size: int, step: int) -> str:
     from ui import lesson, store
     settings = {**lesson.setting_defaults(), "hidden_size": hidden_size}
-    path = tmp_path / "lesson.json"
+    path = tmp_path / f"lesson-h{hidden_size}.json"
     path.write_text(lesson.lesson_json(lesson.to_lesson(
         settings, "pages/2_Gates_z_and_r.py", 1, step)))
     assert store.DEFAULTS["hidden_size"] != hidden_size
     return str(path)
+
+
+def upload_lesson(page, path: str) -> None:
+    page.locator("[data-testid='stSidebar'] [data-testid='stFileUploaderDropzoneInput']").first \
+        .set_input_files(path)
+    wait_for_app(page, timeout=LOAD, initial_wait=1500)
 
 
 def test_a_lesson_through_the_proxy_survives_its_replica(proxied, page, tmp_path):
@@ -125,32 +127,40 @@ def test_a_lesson_through_the_proxy_survives_its_replica(proxied, page, tmp_path
     goto_app(page, f"{proxy.url}/Gates_z_and_r?hidden_size=3&step=2", timeout=LOAD)
     assert_no_exception(page)
     assert slider_value(page, "hidden_size") == 3
-    affinity = next(c["value"] for c in page.context.cookies() if c["name"] == "gml_replica")
+
+    def cookie():
+        return next(c["value"] for c in page.context.cookies() if c["name"] == "gml_replica")
+
+    holder = cookie()
     # a download (served from /media/ by the replica holding the session)
     page.get_by_text("Download the", exact=False).first.click()
     with page.expect_download() as download:
         page.locator(".st-key-download_npz button").click()
     assert download.value.failure() is None
     # an upload: a lesson file with H = 4 at step 2 (to /_stcore/upload_file/<session>/...)
-    page.locator("[data-testid='stSidebar'] [data-testid='stFileUploaderDropzoneInput']").first \
-        .set_input_files(lesson_file(tmp_path, 4, 2))
-    wait_for_app(page, timeout=LOAD, initial_wait=1500)
+    upload_lesson(page, lesson_file(tmp_path, 4, 2))
     assert slider_value(page, "hidden_size") == 4
     uploads = [s for u, s in answered if "/_stcore/upload_file/" in u]
     media = [s for u, s in answered if "/media/" in u]
     assert uploads and all(s in (200, 204) for s in uploads), answered
     assert media and all(s == 200 for s in media), answered
-    holder = {l["upstream"] for l in proxy.log_lines() if l["affinity"] == affinity}
-    assert len(holder) == 1, holder
-    # the replica holding the session dies mid-lesson
-    address = holder.pop()
-    logged = len(proxy.log_lines())
-    replicas.by_address(address).stop()
+    mine = [l for l in proxy.log_lines() if l["cookie"] == holder]
+    assert mine and all(l["answered"] == holder for l in mine), mine
+    # the replica holding the session dies mid-lesson: a reconnect to the other one
+    dead = replicas.servers[int(holder[1:]) - 1]
+    dead.stop()
     page.wait_for_timeout(1500)
     wait_for_app(page, timeout=LOAD, initial_wait=3000)
     assert_no_exception(page)
-    assert slider_value(page, "hidden_size") == 4
-    assert slider_value(page, "step") == 2
-    after = {l["upstream"] for l in proxy.log_lines()[logged:] if l["affinity"] == affinity}
-    survivor = next(u.split("//")[1] for u in replicas.urls if not u.endswith(address))
-    assert survivor in " ".join(after), after     # "dead, survivor" when nginx tried both
+    assert slider_value(page, "hidden_size") == 4 and slider_value(page, "step") == 2
+    survivor = cookie()
+    assert survivor != holder                      # the cookie now names the new replica
+    # the old replica comes back: the browser stays with the new one (a reload, its page, its
+    # WebSocket and its health checks all reach the survivor; the screen from the URL again)
+    dead.restart()
+    logged = len(proxy.log_lines())
+    goto_app(page, page.url, timeout=LOAD)
+    assert_no_exception(page)
+    assert slider_value(page, "hidden_size") == 4 and slider_value(page, "step") == 2
+    later = [l for l in proxy.log_lines()[logged:] if l["cookie"] != "-"]
+    assert later and all(l["cookie"] == l["answered"] == survivor for l in later), later
