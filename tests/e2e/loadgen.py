@@ -236,3 +236,97 @@ def distinct_inputs(url: str, page_name: str = "Gates_z_and_r", n: int = 1000, l
     if report.checkpoints[-1][0] != done[0]:
         report.checkpoints.append((done[0], memory_mb(pid)["VmRSS"]))
     return report
+
+
+# ------------------------------------------------------------------ a lab: paced students
+
+@dataclass
+class LabReport:
+    """A class of students, each changing a slider every 2–4 s (think time) for a while."""
+    sessions: int
+    seconds: float
+    first_run_s: list[float] = field(default_factory=list)   # page open -> first run finished
+    rerun_s: list[float] = field(default_factory=list)       # slider change -> script finished
+    errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def p(self, q: float, first: bool = False) -> float:
+        values = self.first_run_s if first else self.rerun_s
+        return percentile(values, q) if values else float("nan")
+
+    def summary(self) -> str:
+        return (f"{self.sessions} students x {self.seconds:.0f} s: {len(self.rerun_s)} reruns "
+                f"({len(self.rerun_s) / self.wall_s if self.wall_s else 0:.1f}/s), errors "
+                f"{len(self.errors)}; rerun p50 {self.p(50) * 1000:.0f} ms, p95 "
+                f"{self.p(95) * 1000:.0f} ms, max {max(self.rerun_s, default=0) * 1000:.0f} ms; "
+                f"first run p50 {self.p(50, True) * 1000:.0f} ms, p95 "
+                f"{self.p(95, True) * 1000:.0f} ms")
+
+
+def _page_cookie(url: str, page_name: str, timeout: float) -> str:
+    """What a browser's first GET of the page sets (a proxy's affinity cookie), as a header."""
+    import urllib.request
+    from http.cookies import SimpleCookie
+    with urllib.request.urlopen(f"{url}/{page_name}", timeout=timeout) as r:
+        jar = SimpleCookie()
+        for header in r.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    return "; ".join(f"{k}={m.value}" for k, m in jar.items())
+
+
+def _student(url: str, page_name: str, index: int, seconds: float, think: tuple[float, float],
+             report: LabReport, lock: threading.Lock, timeout: float) -> None:
+    rng = random.Random(index)
+    tag = f"student {index}"
+    try:
+        time.sleep(rng.uniform(0, think[1]))              # a class does not click in step
+        t0 = time.perf_counter()
+        cookie = _page_cookie(url, page_name, timeout)
+        with Session(url, page_name, timeout=timeout, cookie=cookie or None) as s:
+            first = s.rerun()
+            with lock:
+                report.first_run_s.append(time.perf_counter() - t0)
+                report.errors += [f"{tag} first run: {e}" for e in first.exceptions]
+                if first.status != "ok":
+                    report.errors.append(f"{tag} first run ended {first.status!r}")
+            end = time.perf_counter() + seconds
+            keys = list(SLIDER_VALUES)
+            j = 0
+            while True:
+                time.sleep(rng.uniform(*think))
+                if time.perf_counter() > end:
+                    return
+                key = keys[(index + j) % len(keys)]
+                current = s.widgets.get(key, (None, None))[1]
+                value = rng.choice([v for v in SLIDER_VALUES[key] if v != current])
+                r = s.rerun({key: value})
+                with lock:
+                    report.rerun_s.append(r.seconds)
+                    report.errors += [f"{tag} change {j}: {e}" for e in r.exceptions]
+                    if r.status != "ok":
+                        report.errors.append(f"{tag} change {j}: run ended {r.status!r}")
+                j += 1
+    except Exception as exc:  # noqa: BLE001 - every failure counts
+        with lock:
+            report.errors.append(f"{tag}: {type(exc).__name__}: {exc}")
+
+
+def lab(url: str, page_name: str = "Gates_z_and_r", sessions: int = 30, seconds: float = 60.0,
+        think: tuple[float, float] = (2.0, 4.0), timeout: float = 60.0) -> LabReport:
+    """`sessions` students open the page (spread over the first think time) and then each
+    changes a sidebar slider every `think` seconds (uniform) for `seconds`, waiting for each
+    rerun. Works directly against a server or through a proxy (the page's cookie is kept)."""
+    report = LabReport(sessions, seconds)
+    lock = threading.Lock()
+    threads = [threading.Thread(target=_student, daemon=True, name=f"student-{i}",
+                                args=(url, page_name, i, seconds, think, report, lock, timeout))
+               for i in range(sessions)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + think[1] * 2 + timeout * 2)
+        if t.is_alive():
+            report.errors.append(f"{t.name} still running after its time")
+    report.wall_s = time.perf_counter() - t0
+    return report
