@@ -3,7 +3,7 @@ batches, targets, leftovers, and what carrying the state across batches means.""
 import pandas as pd
 import streamlit as st
 
-from ui import draw, page, plots
+from ui import compute, draw, page, plots
 
 ctx = page.setup("data")
 st.markdown(
@@ -44,11 +44,15 @@ def row_place() -> dict[int, tuple[int, int]]:
 
 # ---------------------------------------------------------------- 1. dictionary
 st.header("1 · The dictionary")
-order_name = {"sorted": "sorted characters", "first": "order of first appearance",
-              "custom": "a custom order"}[s.order]
-st.markdown(f"{V} distinct characters, numbered in **{order_name}** (sidebar → *Model and data "
-            "options* → *Vocabulary order*). The tutorial's dictionary is `hatM`: h = 0, a = 1, "
-            "t = 2, M = 3. Whitespace is shown as ␣ (space), ⏎ (new line), ⇥ (tab).")
+order_name = {"tutorial": "the tutorial's order `hatM` (h = 0, a = 1, t = 2, M = 3)",
+              "sorted": "sorted order (by Unicode code point)",
+              "first": "order of first appearance in the text",
+              "custom": "the custom order"}[compute.order_used(s)]
+how = (" — chosen by *auto*: the tutorial's `hatM` for a text of exactly the characters h, a, t "
+       "and M, sorted for any other text" if s.order == "auto" else "")
+st.markdown(f"{V} characters in the dictionary, numbered in **{order_name}**{how} (sidebar → "
+            "*Model and data options* → *Vocabulary order*). Whitespace is shown as ␣ (space), "
+            "⏎ (new line), ⇥ (tab).")
 counts = {c: 0 for c in vocab.chars}
 for c in s.text:
     if c in counts:

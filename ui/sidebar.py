@@ -100,7 +100,12 @@ def _options(s, hide: set) -> None:
         st.radio("Update rule", store.CHOICES["update"], key="update", horizontal=True,
                  format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (NumPy chapter)"}.get)
     if "order" not in hide:
-        st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True)
+        st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True,
+                 format_func={"auto": "auto", "sorted": "sorted", "first": "first appearance",
+                              "custom": "custom"}.get,
+                 help="auto: the tutorial's dictionary 'hatM' when the text uses exactly the "
+                      "characters h, a, t and M, otherwise the text's characters sorted. The "
+                      "Data page says which order is in use.")
     if s["order"] == "custom" and "custom_order" not in hide:
         st.text_input("Custom order", key="custom_order",
                       help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")

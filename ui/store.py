@@ -39,7 +39,7 @@ MAX_SEED = 2**31 - 1
 CHOICES = {
     "reset": ("before", "after"),
     "update": ("keep", "take"),
-    "order": ("sorted", "first", "custom"),
+    "order": ("auto", "sorted", "first", "custom"),
     "layout": ("tutorial", "streams"),
     "weights": ("tutorial", "random", "trained"),
 }
@@ -51,8 +51,8 @@ DEFAULTS = {
     "seed": 0,
     "reset": "before",
     "update": "keep",
-    "order": "custom",
-    "custom_order": TUTORIAL_ORDER,
+    "order": "auto",                  # the tutorial's 'hatM' for its characters, else sorted
+    "custom_order": TUTORIAL_ORDER,   # used when order is "custom"
     "layout": "tutorial",
     "weights": "tutorial",
     "numbers": True,
@@ -295,6 +295,10 @@ def restore_from_url() -> None:
     st.session_state[RESTORED_KEY] = True
     params = st.query_params
     choices = {**CHOICES, **VIEW_CHOICES}
+    if "custom_order" in params and "order" not in params:
+        # `custom_order` without `order` asks for that order (the meaning of links that were
+        # made while "custom" was the default)
+        st.session_state["order"] = "custom"
     for key, default in URL_DEFAULTS.items():
         if key not in params:
             continue
