@@ -121,3 +121,27 @@ def test_lesson_files_accept_every_order(order):
     chars = lesson.lesson_vocabulary(got["settings_dict"])
     assert chars == {"auto": tuple(" dehlorw"), "sorted": tuple(" dehlorw"),
                      "first": tuple("helo wrd"), "custom": tuple("hatMelo wrd")}[order]
+
+
+# ---------------------------------------------------------------- point 8: controls never vanish
+
+def test_a_collapsed_slider_stays_disabled_with_its_reason_and_comes_back():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.slider(key="batch_size").set_value(16).run()           # 20 characters: S can only be 1
+    assert not at.exception
+    s = at.select_slider(key="seq_len")
+    assert s.disabled and s.value == 1 and s.label == "Sequence length S"
+    reason = [c.value for c in at.sidebar.caption if c.value.startswith("S = 1 only")]
+    assert reason == ["S = 1 only: with B = 16, one batch needs B·S + 1 characters and the text "
+                      "has 20. Lower B or type a longer text to choose S."]
+    at.slider(key="batch_size").set_value(2).run()
+    assert not at.exception and not at.select_slider
+    assert at.slider(key="seq_len").value == 3 and not at.slider(key="seq_len").disabled
+
+
+def test_a_two_character_text_disables_both_batch_and_sequence_sliders():
+    at = run_page("app.py", query={"text": "ab"})
+    assert not at.exception
+    assert {w.key: (w.disabled, w.value) for w in at.select_slider} == {
+        "batch_size": (True, 1), "seq_len": (True, 1)}
+    assert at.slider(key="hidden_size").value == 2

@@ -34,12 +34,25 @@ def apply_tutorial_preset() -> None:
 
 
 def size_slider(label: str, key: str, bounds: dict, help: str) -> None:
-    """A size slider, or a caption when the text leaves a single possible value."""
+    """A size slider; when the text leaves a single possible value it stays in place, disabled,
+    with the reason beneath (a control that vanished would leave the class looking for it)."""
     lo, hi = bounds[key]
     if lo < hi:
         st.slider(label, lo, hi, key=key, help=help)
     else:
-        st.caption(f"{label} = {lo}: the only value this text allows.")
+        reason = only_value_reason(key, st.session_state["text"], st.session_state["batch_size"])
+        st.select_slider(label, options=[lo], key=key, disabled=True, help=f"{help} {reason}")
+        st.caption(reason)
+
+
+def only_value_reason(key: str, text: str, batch_size: int) -> str:
+    """Why a size slider has a single possible value (one batch needs B·S + 1 characters)."""
+    n = len(text)
+    if key == "batch_size":
+        return (f"B = 1 only: one batch needs B·S + 1 characters and the text has {n:,}. Type a "
+                "longer text to choose B.")
+    return (f"S = 1 only: with B = {batch_size}, one batch needs B·S + 1 characters and the text "
+            f"has {n:,}. Lower B or type a longer text to choose S.")
 
 
 SIZE_SLIDERS = (
