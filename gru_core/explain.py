@@ -160,8 +160,8 @@ def _gate(params: Params, trace: Trace, g: str, t: int, b: int, j: int) -> Expla
     value = float(getattr(trace, g)[t, b, j])
     U = getattr(params, f"U_{g}")
     h_prev = trace.h_prev[t, b]
-    terms = [(label_in, v_in), (f"h_(t-1)·U_{g}[:,{j}]", v_rec), (f"b_{g}[{j}]", v_bias)]
-    details = details + [(f"h_(t-1)[{b},{k}] · U_{g}[{k},{j}]", float(h_prev[k] * U[k, j]))
+    terms = [(label_in, v_in), (f"h_(t−1)·U_{g}[:,{j}]", v_rec), (f"b_{g}[{j}]", v_bias)]
+    details = details + [(f"h_(t−1)[{b},{k}] · U_{g}[{k},{j}]", float(h_prev[k] * U[k, j]))
                          for k in range(min(len(h_prev), MAX_EXPANDED))]
     head = rf"{g}_t[{b},{j}] &= \sigma\big({latex_in} + h_{{t-1}} U_{g}[:,{j}] + b_{g}[{j}]\big)"
     lines = [head, rf"&= \sigma\big({_sum([v_in, v_rec, v_bias])}\big)",
@@ -199,9 +199,9 @@ def _candidate(params: Params, trace: Trace, t: int, b: int, j: int) -> Explanat
     weights = {"W_h": ((i,) if i is not None else (), ()), "U_h": ((), (j,)), "b_h": ((), (j,))}
     if trace.config.reset == "before":
         rec_latex = rf"(r_t \odot h_{{t-1}})\, U_h[:,{j}]"
-        terms = [(label_in, v_in), (f"(r_t ⊙ h_(t-1))·U_h[:,{j}]", v_rec), (f"b_h[{j}]", v_bias)]
+        terms = [(label_in, v_in), (f"(r_t ⊙ h_(t−1))·U_h[:,{j}]", v_rec), (f"b_h[{j}]", v_bias)]
         rh = trace.r_h_prev[t, b]
-        details += [(f"r_t[{b},{k}] · h_(t-1)[{b},{k}] · U_h[{k},{j}]", float(rh[k] * U[k, j]))
+        details += [(f"r_t[{b},{k}] · h_(t−1)[{b},{k}] · U_h[{k},{j}]", float(rh[k] * U[k, j]))
                     for k in range(min(len(rh), MAX_EXPANDED))]
         dot = _dot_latex(rh, U[:, j], v_rec)
         where = ([rf"(r_t \odot h_{{t-1}}) U_h[:,{j}] &= {dot}"] if dot and np.any(rh) else [])
@@ -210,9 +210,9 @@ def _candidate(params: Params, trace: Trace, t: int, b: int, j: int) -> Explanat
         inner = float(trace.h_prev_U_h[t, b, j])
         rj, bhn = float(r[j]), float(params.b_hn[j])
         rec_latex = rf"r_t[{b},{j}]\,\big(h_{{t-1}} U_h[:,{j}] + b_{{hn}}[{j}]\big)"
-        terms = [(label_in, v_in), (f"r_t[{b},{j}]·(h_(t-1)·U_h[:,{j}] + b_hn[{j}])", v_rec),
+        terms = [(label_in, v_in), (f"r_t[{b},{j}]·(h_(t−1)·U_h[:,{j}] + b_hn[{j}])", v_rec),
                  (f"b_h[{j}]", v_bias)]
-        details += [(f"r_t[{b},{j}]", rj), (f"h_(t-1)·U_h[:,{j}] + b_hn[{j}]", inner),
+        details += [(f"r_t[{b},{j}]", rj), (f"h_(t−1)·U_h[:,{j}] + b_hn[{j}]", inner),
                     (f"b_hn[{j}]", bhn)]
         dot = _dot_latex(h_prev, U[:, j], inner - bhn)
         where = [rf"h_{{t-1}} U_h[:,{j}] &= {dot}"] if dot and np.any(h_prev) else []
@@ -234,11 +234,11 @@ def _state(trace: Trace, t: int, b: int, j: int) -> Explanation:
     value = float(trace.h[t, b, j])
     keep = trace.config.update == "keep"
     a, c = (z, 1.0 - z) if keep else (1.0 - z, z)      # factors of h_{t-1} and h~
-    terms = [(("z" if keep else "(1 − z)") + f"_t[{b},{j}] · h_(t-1)[{b},{j}]",
+    terms = [(("z" if keep else "(1 − z)") + f"_t[{b},{j}] · h_(t−1)[{b},{j}]",
               float(trace.h_from_prev[t, b, j])),
              (("(1 − z)" if keep else "z") + f"_t[{b},{j}] · h~_t[{b},{j}]",
               float(trace.h_from_tilde[t, b, j]))]
-    details = [(f"z_t[{b},{j}]", z), (f"h_(t-1)[{b},{j}]", hp), (f"h~_t[{b},{j}]", ht)]
+    details = [(f"z_t[{b},{j}]", z), (f"h_(t−1)[{b},{j}]", hp), (f"h~_t[{b},{j}]", ht)]
     zs, omz = f"z_t[{b},{j}]", f"(1 - z_t[{b},{j}])"
     first, second = (zs, omz) if keep else (omz, zs)
     lines = [rf"h_t[{b},{j}] &= {first}\, h_{{t-1}}[{b},{j}] + {second}\, \tilde h_t[{b},{j}]",

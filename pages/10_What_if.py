@@ -76,8 +76,8 @@ notes = []
 if "z" in forced:
     zval = st.session_state["wi_z"]
     if int(zval) == copy_z:
-        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h_(t-1) for the "
-                     "forced units — the old state is copied unchanged (h_t − h_(t-1) at the "
+        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h_(t−1) for the "
+                     "forced units — the old state is copied unchanged (h_t − h_(t−1) at the "
                      "bottom is exactly 0 there, and the what-if lines go flat). This is how a "
                      "GRU remembers across many steps.")
     else:
@@ -152,14 +152,14 @@ def body(n: int, t: int):
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")
     draw.matrix_row([
-        plots.Panel(w.h_prev[t], "h_(t-1) what-if", x_labels=hid, key="new_h_prev", kind="tanh"),
+        plots.Panel(w.h_prev[t], "h_(t−1) what-if", x_labels=hid, key="new_h_prev", kind="tanh"),
         plots.Panel(w.h[t], "h_t what-if", x_labels=hid, key="new_h_again", kind="tanh"),
-        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x_labels=hid,
+        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t−1) (what-if)", x_labels=hid,
                     key="new_step_change", shape=False)], y=rows, y_title="row")
     draw.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "
-        "h_(t-1). Changing one weight of W changes only the rows that read that character at first, "
+        "h_(t−1). Changing one weight of W changes only the rows that read that character at first, "
         "then spreads through h to later steps.")
 
 

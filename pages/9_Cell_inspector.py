@@ -77,20 +77,20 @@ def body(n: int, t: int):
                         highlight_rows=[i] if i is not None else [])
         with cols[1]:
             draw.matrix(getattr(p, f"U_{g}"), f"U_{g}", note=f": column {j} is used", x=hid,
-                        y=hid, key="U", width=1 / 3, y_title="unit of h_(t-1)", highlight_cols=[j])
+                        y=hid, key="U", width=1 / 3, y_title="unit of h_(t−1)", highlight_cols=[j])
         with cols[2]:
             gated = q == "h_tilde" and ctx.run.config.reset == "before"
-            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t-1)") if gated else (tr.h_prev[t], "h_(t-1)")
+            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t−1)") if gated else (tr.h_prev[t], "h_(t−1)")
             draw.matrix(vec, name, note=f": row {b} is used", x=hid, y=rows, kind="tanh",
                         key="hprev", width=1 / 3, highlight_rows=[b])
-        look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
+        look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t−1) row {b} meets column {j} "
                 f"of U (outlined); add the bias b[{j}] and squash.")
         if q == "h_tilde":
             st.latex(equations.candidate(ctx.run.config))
     elif q == "h":
         cols = st.columns(3)
         for col, (name, values, kind, key) in zip(cols, (
-                ("z_t", tr.z[t], "gate", "z"), ("h_(t-1)", tr.h_prev[t], "tanh", "hp"),
+                ("z_t", tr.z[t], "gate", "z"), ("h_(t−1)", tr.h_prev[t], "tanh", "hp"),
                 ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
             with col:
                 draw.matrix(values, name, x=hid, y=rows, kind=kind, key=key, width=1 / 3,
