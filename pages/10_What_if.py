@@ -54,11 +54,13 @@ with c3:
         cc = st.columns(2)
         if len(shape) == 2:
             store.clamp("wi_row", 0, shape[0] - 1)
-            row = cc[0].number_input(f"row (0..{shape[0] - 1})", 0, shape[0] - 1, key="wi_row")
+            row = cc[0].selectbox(f"row (1..{shape[0]})", range(shape[0]), key="wi_row",
+                                  format_func=lambda i: str(i + 1))
         else:
             row = None
         store.clamp("wi_col", 0, shape[-1] - 1)
-        col_i = cc[1].number_input(f"column (0..{shape[-1] - 1})", 0, shape[-1] - 1, key="wi_col")
+        col_i = cc[1].selectbox(f"column (1..{shape[-1]})", range(shape[-1]), key="wi_col",
+                                format_func=lambda i: str(i + 1))
         index = (row, col_i) if row is not None else (col_i,)
         old = float(getattr(ctx.run.params, name)[index])
         new = st.number_input(f"new value (now {old:.4f})", -100.0, 100.0, value=old, step=0.1,
@@ -115,7 +117,7 @@ before, after = compute.h_over_time(ctx.run.trace_all, 0), compute.h_over_time(w
 units = range(min(H, 4))
 draw.chart(plots.compare_lines(
     {hid[j]: before[:, j] for j in units}, {hid[j]: after[:, j] for j in units},
-    title="h of batch row 0 over the whole text: original (dashed) and what-if (solid)",
+    title="h of batch row 1 over the whole text: original (dashed) and what-if (solid)",
     x=list(range(1, total + 1)), x_title="time step, counted across batches", y_title="h",
     mark_x=start_flat + 1 if forced else None, mark_label="forcing starts" if forced else ""),
     key="h_lines")

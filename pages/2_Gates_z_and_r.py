@@ -16,8 +16,8 @@ def body(n: int, t: int):
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}."
                + (" The published weights are rounded to 4 decimals, as printed in the tutorial, "
-                  "so a result's 4th decimal may differ by one from its tables (z[0, 0]: 0.1790 "
-                  "here, .1791 there)." if ctx.run.weights_source == "tutorial" else ""))
+                  "so a result's 4th decimal may differ by one from its tables (z_t[1, 1]: 0.1790 "
+                  "here, .1791 there; rows and units count from 1)." if ctx.run.weights_source == "tutorial" else ""))
     draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
                 key="x_t", x_title="character", y_title="row")
     for g, name in (("z", "update gate"), ("r", "reset gate")):

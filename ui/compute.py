@@ -417,8 +417,9 @@ def sample_text(params: gc.Params, vocab: gc.Vocab, config: gc.GRUConfig, primer
 # ---------------------------------------------------------------- cell inspector, what-if, conventions
 
 def explain(run: Run, n: int, quantity: str, t: int, b: int, j: int) -> gc.Explanation:
-    """One cell of batch n as a scalar equation with its numbers (gru_core.explain_cell)."""
-    return gc.explain_cell(run.params, run.traces[n], quantity, t, b, j)
+    """One cell of batch n as a scalar equation with its numbers (gru_core.explain_cell): t, b, j
+    0-based, shown counting from 1 as everywhere in the app."""
+    return gc.explain_cell(run.params, run.traces[n], quantity, t, b, j, base=1)
 
 
 @dataclass

@@ -61,7 +61,8 @@ INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
 # Page-level keys (also in the URL): which batch and time step is shown (1-based).
 PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
 # View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
-# list, like TensorFlow Playground's hide flags), and the cell the inspector shows.
+# list, like TensorFlow Playground's hide flags), and the cell the inspector shows (cell_b, cell_j:
+# NumPy's 0-based row and column; the page shows them counting from 1).
 VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
 VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
 URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value the URL carries
