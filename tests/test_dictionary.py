@@ -145,3 +145,9 @@ def test_a_two_character_text_disables_both_batch_and_sequence_sliders():
     assert {w.key: (w.disabled, w.value) for w in at.select_slider} == {
         "batch_size": (True, 1), "seq_len": (True, 1)}
     assert at.slider(key="hidden_size").value == 2
+    reasons = [c.value for c in at.sidebar.caption if " only: " in c.value]
+    assert reasons == [
+        "B = 1 only: one batch needs B·S + 1 characters and the text has 2. Type a longer text "
+        "to choose B.",
+        "S = 1 only: one batch needs B·S + 1 characters and the text has 2. Type a longer text "
+        "to choose S."]                                        # B is 1 already: not "lower B"

@@ -51,6 +51,9 @@ def only_value_reason(key: str, text: str, batch_size: int) -> str:
     if key == "batch_size":
         return (f"B = 1 only: one batch needs B·S + 1 characters and the text has {n:,}. Type a "
                 "longer text to choose B.")
+    if batch_size <= 1:
+        return (f"S = 1 only: one batch needs B·S + 1 characters and the text has {n:,}. Type a "
+                "longer text to choose S.")
     return (f"S = 1 only: with B = {batch_size}, one batch needs B·S + 1 characters and the text "
             f"has {n:,}. Lower B or type a longer text to choose S.")
 
