@@ -248,9 +248,9 @@ def _state(trace: Trace, t: int, b: int, j: int, base: int) -> Explanation:
     a, c = (z, 1.0 - z) if keep else (1.0 - z, z)      # factors of h_{t-1} and h~
     terms = [(("z" if keep else "(1 − z)") + f"_t[{b_},{j_}] · h_(t−1)[{b_},{j_}]",
               float(trace.h_from_prev[t, b, j])),
-             (("(1 − z)" if keep else "z") + f"_t[{b_},{j_}] · h~_t[{b_},{j_}]",
+             (("(1 − z)" if keep else "z") + f"_t[{b_},{j_}] · h̃_t[{b_},{j_}]",
               float(trace.h_from_tilde[t, b, j]))]
-    details = [(f"z_t[{b_},{j_}]", z), (f"h_(t−1)[{b_},{j_}]", hp), (f"h~_t[{b_},{j_}]", ht)]
+    details = [(f"z_t[{b_},{j_}]", z), (f"h_(t−1)[{b_},{j_}]", hp), (f"h̃_t[{b_},{j_}]", ht)]
     zs, omz = f"z_t[{b_},{j_}]", f"(1 - z_t[{b_},{j_}])"
     first, second = (zs, omz) if keep else (omz, zs)
     lines = [rf"h_t[{b_},{j_}] &= {first}\, h_{{t-1}}[{b_},{j_}]"

@@ -62,7 +62,7 @@ SIZE_SLIDERS = (
     ("Batch size B", "batch_size", "Sequences processed side by side (rows of every matrix)."),
     ("Sequence length S", "seq_len",
      "Time steps per sequence. B·S + 1 characters are needed for one batch."),
-    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h~ and h)."),
+    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h̃ and h)."),
 )
 
 
@@ -114,7 +114,7 @@ def _options(s, hide: set) -> None:
                  format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
     if "update" not in hide:
         st.radio("Update rule", store.CHOICES["update"], key="update", horizontal=True,
-                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (NumPy chapter)"}.get)
+                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h̃ (NumPy chapter)"}.get)
     if "order" not in hide:
         st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True,
                  format_func={"auto": "auto", "sorted": "sorted", "first": "first appearance",
