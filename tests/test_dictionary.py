@@ -105,6 +105,16 @@ def test_an_old_lesson_link_with_only_custom_order_still_means_that_order():
     assert at.session_state["order"] == "custom"
 
 
+def test_a_custom_order_typed_then_left_for_auto_reloads_as_auto():
+    at = run_page(DATA, query={"order": "custom", "custom_order": "Mtah"})
+    at.radio(key="order").set_value("auto").run()
+    assert not at.exception
+    assert at.query_params["order"] == "auto" and at.query_params["custom_order"] == "Mtah"
+    again = run_page(DATA, query=dict(at.query_params))         # the address bar, reloaded
+    assert again.session_state["order"] == "auto"
+    assert dictionary(again)[0] == ["h", "a", "t", "M"]
+
+
 def test_the_tutorial_text_with_an_explicit_hatM_order_gives_the_published_weights():
     at = run_page(GATES, query={"order": "custom", "custom_order": "hatM"})
     assert not at.exception

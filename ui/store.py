@@ -351,5 +351,7 @@ def write_url() -> None:
         value = st.session_state.get(key, default)
         if value != default:
             wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)
+    if "custom_order" in wanted and "order" not in wanted:
+        wanted["order"] = DEFAULTS["order"]    # `custom_order` alone would mean "custom"
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
