@@ -5,9 +5,11 @@
              = σ(0.3817 + 0 + 0) = σ(0.3817) = 0.5943
 
 The terms are taken from the trace and combined in the order the forward pass adds them, so
-`Explanation.evaluate()` reproduces the trace's value exactly (not just to rounding). Indices are
-NumPy's (0-based) for rows b, units j and vocabulary entries v; t is the trace's time index
-(0-based; the app shows t + 1). No user text appears in the LaTeX: characters are named by index.
+`Explanation.evaluate()` reproduces the trace's value exactly (not just to rounding). The
+arguments t, b, j are NumPy's indices (0-based); the text shows each index plus `base` (0 by
+default, as NumPy counts; the app passes 1, as the tutorial counts "sequence 1, batch 1"), the
+character ids of the dictionary excepted, which are values, not positions. No user text appears
+in the LaTeX: characters are named by their column and id.
 """
 from __future__ import annotations
 
@@ -140,30 +142,35 @@ def _check(trace: Trace, quantity: str, t: int, b: int, j: int) -> None:
             raise ValueError(f"{name} must be a whole number in 0..{n - 1}, got {value!r}")
 
 
-def _input_term(trace: Trace, gate: str, t: int, b: int, j: int):
+def _input_term(trace: Trace, gate: str, t: int, b: int, j: int, base: int):
     """(label, latex, value, char_index, detail rows) of x_t W_g[:, j]."""
+    b_, j_ = b + base, j + base                      # the indices as shown
     value = float(getattr(trace, f"{gate}_in")[t, b, j])
     W = f"W_{gate}"
     if trace.x_ids is not None:
         i = int(trace.x_ids[t, b])
-        return (f"x_t·{W}[:,{j}] = {W}[{i},{j}]  (x_t is one-hot at index {i})",
-                rf"x_t {W}[:,{j}]", value, i,
-                [(f"x_t[{b},{i}]  (the one-hot 1: vocabulary index {i})", 1.0)])
-    return f"x_t·{W}[:,{j}]", rf"x_t {W}[:,{j}]", value, None, []
+        i_ = i + base
+        return (f"x_t·{W}[:,{j_}] = {W}[{i_},{j_}]  (x_t is one-hot at column {i_}, id {i})",
+                rf"x_t {W}[:,{j_}]", value, i,
+                [(f"x_t[{b_},{i_}]  (the one-hot 1: the character with id {i})", 1.0)])
+    return f"x_t·{W}[:,{j_}]", rf"x_t {W}[:,{j_}]", value, None, []
 
 
-def _gate(params: Params, trace: Trace, g: str, t: int, b: int, j: int) -> Explanation:
-    label_in, latex_in, v_in, i, details = _input_term(trace, g, t, b, j)
+def _gate(params: Params, trace: Trace, g: str, t: int, b: int, j: int,
+          base: int) -> Explanation:
+    label_in, latex_in, v_in, i, details = _input_term(trace, g, t, b, j, base)
+    b_, j_ = b + base, j + base                      # the indices as shown
     v_rec = float(getattr(trace, f"{g}_rec")[t, b, j])
     v_bias = float(getattr(trace, f"{g}_bias")[t, b, j])
     pre = float(getattr(trace, f"{g}_pre")[t, b, j])
     value = float(getattr(trace, g)[t, b, j])
     U = getattr(params, f"U_{g}")
     h_prev = trace.h_prev[t, b]
-    terms = [(label_in, v_in), (f"h_(t-1)·U_{g}[:,{j}]", v_rec), (f"b_{g}[{j}]", v_bias)]
-    details = details + [(f"h_(t-1)[{b},{k}] · U_{g}[{k},{j}]", float(h_prev[k] * U[k, j]))
-                         for k in range(min(len(h_prev), MAX_EXPANDED))]
-    head = rf"{g}_t[{b},{j}] &= \sigma\big({latex_in} + h_{{t-1}} U_{g}[:,{j}] + b_{g}[{j}]\big)"
+    terms = [(label_in, v_in), (f"h_(t−1)·U_{g}[:,{j_}]", v_rec), (f"b_{g}[{j_}]", v_bias)]
+    details = details + [(f"h_(t−1)[{b_},{k + base}] · U_{g}[{k + base},{j_}]",
+                          float(h_prev[k] * U[k, j])) for k in range(min(len(h_prev), MAX_EXPANDED))]
+    head = (rf"{g}_t[{b_},{j_}] &= \sigma\big({latex_in} + h_{{t-1}} U_{g}[:,{j_}]"
+            rf" + b_{g}[{j_}]\big)")
     lines = [head, rf"&= \sigma\big({_sum([v_in, v_rec, v_bias])}\big)",
              rf"&= \sigma({num(pre)}) = {num(value)}"]
     forced = trace_forced(trace, g, j)
@@ -172,9 +179,9 @@ def _gate(params: Params, trace: Trace, g: str, t: int, b: int, j: int) -> Expla
         lines[-1] = rf"&= \sigma({num(pre)}) = {free}\ \text{{(not used)}}"
         lines.append(rf"&\Rightarrow \text{{forced to }} {num(value)} \text{{ (what-if)}}")
     dot = _dot_latex(h_prev, U[:, j], v_rec)
-    where = _onehot_where(g, i, j, v_in)
+    where = _onehot_where(g, i, j, v_in, base)
     if dot and np.any(h_prev):
-        where.append(rf"h_{{t-1}} U_{g}[:,{j}] &= {dot}")
+        where.append(rf"h_{{t-1}} U_{g}[:,{j_}] &= {dot}")
     dtype = trace.z.dtype.name
     return Explanation(
         g, t, b, j, "forced" if forced else "sigmoid", _aligned(_with_where(lines, where)), terms,
@@ -188,8 +195,10 @@ def trace_forced(trace: Trace, gate: str, j: int) -> bool:
     return mask is not None and bool(mask[j])
 
 
-def _candidate(params: Params, trace: Trace, t: int, b: int, j: int) -> Explanation:
-    label_in, latex_in, v_in, i, details = _input_term(trace, "h", t, b, j)
+def _candidate(params: Params, trace: Trace, t: int, b: int, j: int,
+               base: int) -> Explanation:
+    label_in, latex_in, v_in, i, details = _input_term(trace, "h", t, b, j, base)
+    b_, j_ = b + base, j + base                      # the indices as shown
     v_rec = float(trace.h_rec[t, b, j])
     v_bias = float(trace.h_bias[t, b, j])
     pre = float(trace.h_pre[t, b, j])
@@ -198,57 +207,63 @@ def _candidate(params: Params, trace: Trace, t: int, b: int, j: int) -> Explanat
     U = params.U_h
     weights = {"W_h": ((i,) if i is not None else (), ()), "U_h": ((), (j,)), "b_h": ((), (j,))}
     if trace.config.reset == "before":
-        rec_latex = rf"(r_t \odot h_{{t-1}})\, U_h[:,{j}]"
-        terms = [(label_in, v_in), (f"(r_t ⊙ h_(t-1))·U_h[:,{j}]", v_rec), (f"b_h[{j}]", v_bias)]
+        rec_latex = rf"(r_t \odot h_{{t-1}})\, U_h[:,{j_}]"
+        terms = [(label_in, v_in), (f"(r_t ⊙ h_(t−1))·U_h[:,{j_}]", v_rec),
+                 (f"b_h[{j_}]", v_bias)]
         rh = trace.r_h_prev[t, b]
-        details += [(f"r_t[{b},{k}] · h_(t-1)[{b},{k}] · U_h[{k},{j}]", float(rh[k] * U[k, j]))
-                    for k in range(min(len(rh), MAX_EXPANDED))]
+        details += [(f"r_t[{b_},{k + base}] · h_(t−1)[{b_},{k + base}] · U_h[{k + base},{j_}]",
+                     float(rh[k] * U[k, j])) for k in range(min(len(rh), MAX_EXPANDED))]
         dot = _dot_latex(rh, U[:, j], v_rec)
-        where = ([rf"(r_t \odot h_{{t-1}}) U_h[:,{j}] &= {dot}"] if dot and np.any(rh) else [])
+        where = ([rf"(r_t \odot h_{{t-1}}) U_h[:,{j_}] &= {dot}"] if dot and np.any(rh) else [])
         middle = _sum([v_in, v_rec, v_bias])
     else:
         inner = float(trace.h_prev_U_h[t, b, j])
         rj, bhn = float(r[j]), float(params.b_hn[j])
-        rec_latex = rf"r_t[{b},{j}]\,\big(h_{{t-1}} U_h[:,{j}] + b_{{hn}}[{j}]\big)"
-        terms = [(label_in, v_in), (f"r_t[{b},{j}]·(h_(t-1)·U_h[:,{j}] + b_hn[{j}])", v_rec),
-                 (f"b_h[{j}]", v_bias)]
-        details += [(f"r_t[{b},{j}]", rj), (f"h_(t-1)·U_h[:,{j}] + b_hn[{j}]", inner),
-                    (f"b_hn[{j}]", bhn)]
+        rec_latex = (rf"r_t[{b_},{j_}]\,\big(h_{{t-1}} U_h[:,{j_}]"
+                     rf" + b_{{hn}}[{j_}]\big)")
+        terms = [(label_in, v_in), (f"r_t[{b_},{j_}]·(h_(t−1)·U_h[:,{j_}] + b_hn[{j_}])", v_rec),
+                 (f"b_h[{j_}]", v_bias)]
+        details += [(f"r_t[{b_},{j_}]", rj), (f"h_(t−1)·U_h[:,{j_}] + b_hn[{j_}]", inner),
+                    (f"b_hn[{j_}]", bhn)]
         dot = _dot_latex(h_prev, U[:, j], inner - bhn)
-        where = [rf"h_{{t-1}} U_h[:,{j}] &= {dot}"] if dot and np.any(h_prev) else []
+        where = [rf"h_{{t-1}} U_h[:,{j_}] &= {dot}"] if dot and np.any(h_prev) else []
         middle = rf"{num(v_in)} + {_par(rj)} \cdot {_par(inner)} + {_par(v_bias)}"
         weights["b_hn"] = ((), (j,))
-    lines = [rf"\tilde h_t[{b},{j}] &= \tanh\big({latex_in} + {rec_latex} + b_h[{j}]\big)",
+    lines = [rf"\tilde h_t[{b_},{j_}] &= \tanh\big({latex_in} + {rec_latex} + b_h[{j_}]\big)",
              rf"&= \tanh\big({middle}\big)"]
     if trace.config.reset == "after":
         lines.append(rf"&= \tanh\big({_sum([v_in, v_rec, v_bias])}\big)")
     lines.append(rf"&= \tanh({num(pre)}) = {num(value)}")
-    where = _onehot_where("h", i, j, v_in) + where
+    where = _onehot_where("h", i, j, v_in, base) + where
     return Explanation("h_tilde", t, b, j, "tanh", _aligned(_with_where(lines, where)), terms,
                        details, pre, value, weights, i, dtype=trace.h_tilde.dtype.name,
                        order=_sum_order([v_in, v_rec, v_bias], pre, trace.h_tilde.dtype.name))
 
 
-def _state(trace: Trace, t: int, b: int, j: int) -> Explanation:
+def _state(trace: Trace, t: int, b: int, j: int, base: int) -> Explanation:
+    b_, j_ = b + base, j + base                      # the indices as shown
     z, hp, ht = float(trace.z[t, b, j]), float(trace.h_prev[t, b, j]), float(trace.h_tilde[t, b, j])
     value = float(trace.h[t, b, j])
     keep = trace.config.update == "keep"
     a, c = (z, 1.0 - z) if keep else (1.0 - z, z)      # factors of h_{t-1} and h~
-    terms = [(("z" if keep else "(1 − z)") + f"_t[{b},{j}] · h_(t-1)[{b},{j}]",
+    terms = [(("z" if keep else "(1 − z)") + f"_t[{b_},{j_}] · h_(t−1)[{b_},{j_}]",
               float(trace.h_from_prev[t, b, j])),
-             (("(1 − z)" if keep else "z") + f"_t[{b},{j}] · h~_t[{b},{j}]",
+             (("(1 − z)" if keep else "z") + f"_t[{b_},{j_}] · h̃_t[{b_},{j_}]",
               float(trace.h_from_tilde[t, b, j]))]
-    details = [(f"z_t[{b},{j}]", z), (f"h_(t-1)[{b},{j}]", hp), (f"h~_t[{b},{j}]", ht)]
-    zs, omz = f"z_t[{b},{j}]", f"(1 - z_t[{b},{j}])"
+    details = [(f"z_t[{b_},{j_}]", z), (f"h_(t−1)[{b_},{j_}]", hp), (f"h̃_t[{b_},{j_}]", ht)]
+    zs, omz = f"z_t[{b_},{j_}]", f"(1 - z_t[{b_},{j_}])"
     first, second = (zs, omz) if keep else (omz, zs)
-    lines = [rf"h_t[{b},{j}] &= {first}\, h_{{t-1}}[{b},{j}] + {second}\, \tilde h_t[{b},{j}]",
+    lines = [rf"h_t[{b_},{j_}] &= {first}\, h_{{t-1}}[{b_},{j_}]"
+             rf" + {second}\, \tilde h_t[{b_},{j_}]",
              rf"&= {_product(a, hp)} + {_product(c, ht)}",
              rf"&= {_sum([v for _, v in terms])} = {num(value)}"]
     return Explanation("h", t, b, j, "sum", _aligned(lines), terms, details, None, value, {},
                        dtype=trace.h.dtype.name)
 
 
-def _output(params: Params, trace: Trace, t: int, b: int, v: int) -> Explanation:
+def _output(params: Params, trace: Trace, t: int, b: int, v: int,
+            base: int) -> Explanation:
+    b_, v_ = b + base, v + base                      # the indices as shown
     logit = float(trace.logits[t, b, v])
     m = float(trace.logits_max[t, b])
     e = float(trace.exp[t, b, v])
@@ -256,25 +271,27 @@ def _output(params: Params, trace: Trace, t: int, b: int, v: int) -> Explanation
     value = float(trace.probs[t, b, v])
     h = trace.h[t, b]
     dot = float(h @ params.W_y[:, v])
-    terms = [(f"e^(ℓ[{v}] − max ℓ)", e), ("Σ_u e^(ℓ[u] − max ℓ)", s)]
-    details = [(f"h_t[{b}]·W_y[:,{v}]", dot), (f"b_y[{v}]", float(params.b_y[v])),
-               (f"ℓ[{v}] = h_t·W_y[:,{v}] + b_y[{v}]", logit), ("max_u ℓ[u]", m)]
-    lines = [rf"\hat y_t[{b},{v}] &= \frac{{e^{{\ell[{v}] - \max_u \ell[u]}}}}"
-             rf"{{\sum_u e^{{\ell[u] - \max_u \ell[u]}}}},\quad \ell = h_t[{b},:]\, W_y + b_y",
+    terms = [(f"e^(ℓ[{v_}] − max ℓ)", e), ("Σ_u e^(ℓ[u] − max ℓ)", s)]
+    details = [(f"h_t[{b_}]·W_y[:,{v_}]", dot), (f"b_y[{v_}]", float(params.b_y[v])),
+               (f"ℓ[{v_}] = h_t·W_y[:,{v_}] + b_y[{v_}]", logit), ("max_u ℓ[u]", m)]
+    lines = [rf"\hat y_t[{b_},{v_}] &= \frac{{e^{{\ell[{v_}] - \max_u \ell[u]}}}}"
+             rf"{{\sum_u e^{{\ell[u] - \max_u \ell[u]}}}},\quad \ell = h_t[{b_},:]\, W_y + b_y",
              rf"&= \frac{{e^{{{num(logit)} - {_par(m)}}}}}{{{num(s)}}}"
              rf" = \frac{{{num(e)}}}{{{num(s)}}} = {num(value)}",
-             rf"\text{{where }} \ell[{v}] &= h_t[{b},:]\, W_y[:,{v}] + b_y[{v}] = "
+             rf"\text{{where }} \ell[{v_}] &= h_t[{b_},:]\, W_y[:,{v_}] + b_y[{v_}] = "
              rf"{_sum([dot, float(params.b_y[v])])} = {num(logit)}"]
     return Explanation("probs", t, b, v, "ratio", _aligned(lines), terms, details, None, value,
                        {"W_y": ((), (v,)), "b_y": ((), (v,))}, dtype=trace.probs.dtype.name)
 
 
-def _onehot_where(g: str, i: int | None, j: int, value: float) -> list[str]:
+def _onehot_where(g: str, i: int | None, j: int, value: float, base: int) -> list[str]:
     """x_t W[:, j] = W[i, j] when x_t is one-hot at i."""
     if i is None:
         return []
-    return [rf"x_t W_{g}[:,{j}] &= W_{g}[{i},{j}] = {num(value)}\quad"
-            rf"\text{{(}}x_t\text{{ is one-hot at index }}{i}\text{{)}}"]
+    i_, j_ = i + base, j + base
+    return [rf"x_t W_{g}[:,{j_}] &= W_{g}[{i_},{j_}] = {num(value)}\quad"
+            rf"\text{{(}}x_t\text{{ is one-hot at column }}{i_}\text{{, the character with id }}"
+            rf"{i}\text{{)}}"]
 
 
 def _aligned(lines) -> str:
@@ -286,18 +303,20 @@ def _with_where(lines, where) -> list[str]:
 
 
 def explain_cell(params: Params, trace: Trace, quantity: str, t: int, b: int, j: int,
-                 vocab=None) -> Explanation:
+                 vocab=None, *, base: int = 0) -> Explanation:
     """The scalar equation of trace.<quantity>[t, b, j] with the real numbers substituted.
 
     quantity: "z", "r", "h_tilde", "h" or "probs" (j is then the vocabulary index v).
-    vocab is accepted for symmetry with the app; characters never enter the LaTeX.
+    t, b, j are 0-based; the labels and the LaTeX show rows, units and columns plus `base`
+    (1 for the tutorial's counting). vocab is accepted for symmetry with the app; characters
+    never enter the LaTeX.
     """
     _check(trace, quantity, t, b, j)
     t, b, j = int(t), int(b), int(j)
     if quantity in ("z", "r"):
-        return _gate(params, trace, quantity, t, b, j)
+        return _gate(params, trace, quantity, t, b, j, base)
     if quantity == "h_tilde":
-        return _candidate(params, trace, t, b, j)
+        return _candidate(params, trace, t, b, j, base)
     if quantity == "h":
-        return _state(trace, t, b, j)
-    return _output(params, trace, t, b, j)
+        return _state(trace, t, b, j, base)
+    return _output(params, trace, t, b, j, base)

@@ -54,11 +54,13 @@ with c3:
         cc = st.columns(2)
         if len(shape) == 2:
             store.clamp("wi_row", 0, shape[0] - 1)
-            row = cc[0].number_input(f"row (0..{shape[0] - 1})", 0, shape[0] - 1, key="wi_row")
+            row = cc[0].selectbox(f"row (1..{shape[0]})", range(shape[0]), key="wi_row",
+                                  format_func=lambda i: str(i + 1))
         else:
             row = None
         store.clamp("wi_col", 0, shape[-1] - 1)
-        col_i = cc[1].number_input(f"column (0..{shape[-1] - 1})", 0, shape[-1] - 1, key="wi_col")
+        col_i = cc[1].selectbox(f"column (1..{shape[-1]})", range(shape[-1]), key="wi_col",
+                                format_func=lambda i: str(i + 1))
         index = (row, col_i) if row is not None else (col_i,)
         old = float(getattr(ctx.run.params, name)[index])
         new = st.number_input(f"new value (now {old:.4f})", -100.0, 100.0, value=old, step=0.1,
@@ -76,8 +78,8 @@ notes = []
 if "z" in forced:
     zval = st.session_state["wi_z"]
     if int(zval) == copy_z:
-        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h_(t-1) for the "
-                     "forced units — the old state is copied unchanged (h_t − h_(t-1) at the "
+        notes.append(f"z ≡ {zval} with update '{ctx.run.config.update}': h_t = h_(t−1) for the "
+                     "forced units — the old state is copied unchanged (h_t − h_(t−1) at the "
                      "bottom is exactly 0 there, and the what-if lines go flat). This is how a "
                      "GRU remembers across many steps.")
     else:
@@ -115,7 +117,7 @@ before, after = compute.h_over_time(ctx.run.trace_all, 0), compute.h_over_time(w
 units = range(min(H, 4))
 draw.chart(plots.compare_lines(
     {hid[j]: before[:, j] for j in units}, {hid[j]: after[:, j] for j in units},
-    title="h of batch row 0 over the whole text: original (dashed) and what-if (solid)",
+    title="h of batch row 1 over the whole text: original (dashed) and what-if (solid)",
     x=list(range(1, total + 1)), x_title="time step, counted across batches", y_title="h",
     mark_x=start_flat + 1 if forced else None, mark_label="forcing starts" if forced else ""),
     key="h_lines")
@@ -152,14 +154,14 @@ def body(n: int, t: int):
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")
     draw.matrix_row([
-        plots.Panel(w.h_prev[t], "h_(t-1) what-if", x_labels=hid, key="new_h_prev", kind="tanh"),
+        plots.Panel(w.h_prev[t], "h_(t−1) what-if", x_labels=hid, key="new_h_prev", kind="tanh"),
         plots.Panel(w.h[t], "h_t what-if", x_labels=hid, key="new_h_again", kind="tanh"),
-        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t-1) (what-if)", x_labels=hid,
+        plots.Panel(w.h[t] - w.h_prev[t], "h_t − h_(t−1) (what-if)", x_labels=hid,
                     key="new_step_change", shape=False)], y=rows, y_title="row")
     draw.look_at(
         f"Force z ≡ {copy_z} and the right-hand matrix is exactly 0 in the forced columns at every "
         "step: the state is carried unchanged through time. Force r ≡ 0 and h̃ stops depending on "
-        "h_(t-1). Changing one weight of W changes only the rows that read that character at first, "
+        "h_(t−1). Changing one weight of W changes only the rows that read that character at first, "
         "then spreads through h to later steps.")
 
 

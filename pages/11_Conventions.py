@@ -7,9 +7,9 @@ from ui import compute, draw, equations, page, plots
 
 ctx = page.setup("conventions")
 st.markdown(
-    "GRU descriptions disagree on two details: whether the reset gate r multiplies h₍ₜ₋₁₎ "
+    "GRU descriptions disagree on two details: whether the reset gate r multiplies h_(t−1) "
     "**before** the product with U_h or the product **after** it, and whether z **keeps** the old "
-    "state (h = z⊙h₍ₜ₋₁₎ + (1−z)⊙h̃) or **takes** the candidate (h = (1−z)⊙h₍ₜ₋₁₎ + z⊙h̃). "
+    "state (h = z⊙h_(t−1) + (1−z)⊙h̃) or **takes** the candidate (h = (1−z)⊙h_(t−1) + z⊙h̃). "
     "Below, the same weights run all four ways; the differences are measured against the "
     "convention chosen in the sidebar.")
 

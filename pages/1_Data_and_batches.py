@@ -3,7 +3,7 @@ batches, targets, leftovers, and what carrying the state across batches means.""
 import pandas as pd
 import streamlit as st
 
-from ui import draw, page, plots
+from ui import compute, draw, page, plots
 
 ctx = page.setup("data")
 st.markdown(
@@ -44,11 +44,15 @@ def row_place() -> dict[int, tuple[int, int]]:
 
 # ---------------------------------------------------------------- 1. dictionary
 st.header("1 · The dictionary")
-order_name = {"sorted": "sorted characters", "first": "order of first appearance",
-              "custom": "a custom order"}[s.order]
-st.markdown(f"{V} distinct characters, numbered in **{order_name}** (sidebar → *Model and data "
-            "options* → *Vocabulary order*). The tutorial's dictionary is `hatM`: h = 0, a = 1, "
-            "t = 2, M = 3. Whitespace is shown as ␣ (space), ⏎ (new line), ⇥ (tab).")
+order_name = {"tutorial": "the tutorial's order `hatM` (h = 0, a = 1, t = 2, M = 3)",
+              "sorted": "sorted order (by Unicode code point)",
+              "first": "order of first appearance in the text",
+              "custom": "the custom order"}[compute.order_used(s)]
+how = (" — chosen by *auto*: the tutorial's `hatM` for a text of exactly the characters h, a, t "
+       "and M, sorted for any other text" if s.order == "auto" else "")
+st.markdown(f"{V} characters in the dictionary, numbered in **{order_name}**{how} (sidebar → "
+            "*Model and data options* → *Vocabulary order*). Whitespace is shown as ␣ (space), "
+            "⏎ (new line), ⇥ (tab).")
 counts = {c: 0 for c in vocab.chars}
 for c in s.text:
     if c in counts:
@@ -69,22 +73,24 @@ with c2:
 # ---------------------------------------------------------------- 2. ids
 st.header("2 · The text as ids")
 st.markdown(f"The text has **{L:,}** characters. Each is replaced by its id; the table also "
-            "says which batch and row reads it (batch numbers start at 1, rows at 0).")
+            "says which batch and row reads it. Positions, samples, batches, rows, time steps "
+            "and hidden units count from 1 on every page, as the tutorial's \"sequence 1, "
+            "batch 1\" does; only the ids count from 0, as in the tutorial's dictionary.")
 place = row_place()
 role = ["input" if i < used else "target only" if i == used else "unused" for i in range(L)]
 ids_columns = {
     "character": [visible(c) for c in s.text],
     "id": [int(i) for i in run.ids],
     "batch": [f"{place[i][0] + 1}" if i in place else "–" for i in range(L)],
-    "row": [f"{place[i][1]}" if i in place else "–" for i in range(L)],
+    "row": [f"{place[i][1] + 1}" if i in place else "–" for i in range(L)],
     "used as": role,
 }
 if L <= SHORT_TEXT:             # reads left to right like the text
     st.dataframe(pd.DataFrame([[str(v) for v in col] for col in ids_columns.values()],
-                              index=list(ids_columns), columns=[str(i) for i in range(L)]),
+                              index=list(ids_columns), columns=[str(i + 1) for i in range(L)]),
                  key="ids_table")
 else:                           # one line per character: cheap to send and to scroll
-    st.dataframe(pd.DataFrame({"position": range(L), **ids_columns}), hide_index=True,
+    st.dataframe(pd.DataFrame({"position": range(1, L + 1), **ids_columns}), hide_index=True,
                  key="ids_table", height=320)
 shown = run.ids[:MAX_CODE_IDS].tolist()
 more = f"  # … {L - MAX_CODE_IDS:,} more" if L > MAX_CODE_IDS else ""
@@ -106,16 +112,16 @@ m[1].metric("Samples of S", f"{num_samples:,}")
 m[2].metric("Batches N", f"{N:,}")
 m[3].metric("Used as inputs", f"{used:,}")
 m[4].metric("Left over", f"{L - used:,}")
-layout_rule = ("batch n holds samples n·B … n·B + B − 1, in text order (Part 1)"
+layout_rule = ("batch n holds samples (n − 1)·B + 1 … n·B, in text order (Part 1)"
                if s.layout == "tutorial" else
-               "the used text is cut into B long streams; row b of batch n is sample b·N + n")
-st.markdown(f"Sample k is the S characters starting at position k·S; its target is the same "
-            f"window one character later. Active layout: **{s.layout}**: {layout_rule}.")
+               "the used text is cut into B long streams; row b of batch n is sample (b − 1)·N + n")
+st.markdown(f"Sample k is the S characters starting at position (k − 1)·S + 1; its target is "
+            f"the same window one character later. Active layout: **{s.layout}**: {layout_rule}.")
 samples = []
 for n in range(N):
     for b in range(B):
         start = int(batches.sample_starts[n, b])
-        samples.append({"sample": start // S, "batch": n + 1, "row": b, "start": start,
+        samples.append({"sample": start // S + 1, "batch": n + 1, "row": b + 1, "start": start + 1,
                         "input text": text_of(start, start + S),
                         "target text": text_of(start + 1, start + S + 1)})
 samples_table = pd.DataFrame(samples).sort_values("sample")
@@ -129,12 +135,12 @@ left = run.ids[used:]
 if len(left):
     st.markdown(
         f"N·B·S = {N}·{B}·{S} = **{used:,}** characters are inputs. The next one (position "
-        f"{used}) is read only as the **target** of the last sample; "
+        f"{used + 1}) is read only as the **target** of the last sample; "
         + ("no character is left unused." if len(left) == 1 else
            "the 1 character after it is never used." if len(left) == 2 else
            f"the {len(left) - 1:,} characters after it are never used."))
     st.dataframe(pd.DataFrame({
-        "position": range(used, L),
+        "position": range(used + 1, L + 1),
         "character": [visible(vocab.chars[i]) for i in left],
         "id": [int(i) for i in left],
         "used as": ["target only"] + ["unused"] * (len(left) - 1),
@@ -150,7 +156,7 @@ def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
 
 
 def text_block(title: str, start: int, stop: int) -> None:
-    st.caption(f"{title} (positions {start}–{stop - 1})")
+    st.caption(f"{title} (positions {start + 1}–{stop})")
     st.code(text_of(start, stop) or " ", language=None, wrap_lines=True)
 
 
@@ -169,7 +175,7 @@ def carried_state(n: int) -> None:
             "the state would be handed to text that does not follow.")
     elif s.layout == "tutorial":
         st.info(
-            "Active layout: **tutorial** (Part 1). Batch n holds samples n·B … n·B + B − 1, so "
+            "Active layout: **tutorial** (Part 1). Batch n holds samples (n − 1)·B + 1 … n·B, so "
             "row b of batch n + 1 starts B·S characters after row b of batch n, not where it "
             f"stopped (here B·S = {B * S}). With B > 1 the carried state is handed to text it "
             "has never seen the start of: it joins unrelated pieces of text. Choose *streams* "
@@ -177,7 +183,7 @@ def carried_state(n: int) -> None:
     else:
         st.info(
             "Active layout: **streams**. The used text is cut into B contiguous streams and row b "
-            "of batch n is sample b·N + n, so row b of batch n + 1 is exactly the text that "
+            "of batch n is sample (b − 1)·N + n, so row b of batch n + 1 is exactly the text that "
             "follows row b of batch n: the carried state continues its own text.")
     if N == 1:
         st.info("There is only one batch, so no state is carried between batches. Make B·S "
@@ -185,26 +191,27 @@ def carried_state(n: int) -> None:
         return
     a = n if n + 1 < N else n - 1                       # compare batch a with batch a + 1
     start_a, start_b = int(batches.sample_starts[a, 0]), int(batches.sample_starts[a + 1, 0])
-    st.markdown(f"Row 0 of batch {a + 1} and of batch {a + 2}, side by side:")
+    st.markdown(f"Row 1 of batch {a + 1} and of batch {a + 2}, side by side:")
     c1, c2, c3 = st.columns(3)
     with c1:
-        text_block(f"Batch {a + 1}, row 0 reads", start_a, start_a + S)
+        text_block(f"Batch {a + 1}, row 1 reads", start_a, start_a + S)
     with c2:
         text_block("The text right after it", start_a + S, min(L, start_a + 2 * S))
     with c3:
-        text_block(f"Batch {a + 2}, row 0 reads (gets the state)", start_b, start_b + S)
+        text_block(f"Batch {a + 2}, row 1 reads (gets the state)", start_b, start_b + S)
     if start_b == start_a + S:
-        st.success(f"Row 0 of batch {a + 2} continues row 0 of batch {a + 1}: the carried state "
+        st.success(f"Row 1 of batch {a + 2} continues row 1 of batch {a + 1}: the carried state "
                    "belongs to it.")
     else:
-        st.warning(f"Row 0 jumps from position {start_a + S - 1} to position {start_b}: the state "
+        st.warning(f"Row 1 jumps from position {start_a + S} to position {start_b + 1}: the state "
                  f"built on batch {a + 1}'s text is used on text that does not follow it.")
     rows = []
     for b in range(B):
         s0, s1 = int(batches.sample_starts[a, b]), int(batches.sample_starts[a + 1, b])
-        rows.append({"row": b, f"batch {a + 1} reads": text_of(s0, s0 + S),
+        rows.append({"row": b + 1, f"batch {a + 1} reads": text_of(s0, s0 + S),
                      f"batch {a + 2} reads": text_of(s1, s1 + S),
-                     "continues?": "yes" if s1 == s0 + S else f"no: starts at {s1}, not {s0 + S}"})
+                     "continues?": "yes" if s1 == s0 + S else
+                     f"no: starts at {s1 + 1}, not {s0 + S + 1}"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="carry_table",
                  height=min(420, 38 + 35 * B))
 
@@ -219,8 +226,8 @@ def body(n: int, t: int):
     y_labels = plots.row_labels(
         vocab.decode(batches.target_ids(n, b)) for b in range(B))
     st.dataframe(pd.DataFrame({
-        "row": range(B),
-        "start": [int(batches.sample_starts[n, b]) for b in range(B)],
+        "row": range(1, B + 1),
+        "start": [int(batches.sample_starts[n, b]) + 1 for b in range(B)],
         "input text": [visible(vocab.decode(batches.row_ids(n, b))) for b in range(B)],
         "target text": [visible(vocab.decode(batches.target_ids(n, b))) for b in range(B)],
     }), hide_index=True, key="batch_rows", height=min(320, 38 + 35 * B))
@@ -249,5 +256,5 @@ page.stepped(ctx, body, steps=False)
 draw.look_at(
     "Y is X moved one character to the left, so the last input of a row is followed by its "
     "last target. Every row of a one-hot heatmap has exactly one black cell. In the tutorial "
-    "layout, compare row 0 of two neighbouring batches: the state carried between them joins "
+    "layout, compare row 1 of two neighbouring batches: the state carried between them joins "
     "text that is not adjacent.")

@@ -16,8 +16,8 @@ def body(n: int, t: int):
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}."
                + (" The published weights are rounded to 4 decimals, as printed in the tutorial, "
-                  "so a result's 4th decimal may differ by one from its tables (z[0, 0]: 0.1790 "
-                  "here, .1791 there)." if ctx.run.weights_source == "tutorial" else ""))
+                  "so a result's 4th decimal may differ by one from its tables (z_t[1, 1]: 0.1790 "
+                  "here, .1791 there; rows and units count from 1)." if ctx.run.weights_source == "tutorial" else ""))
     # the picked cell of z_t or r_t (click one) and the cells it comes from, outlined
     q, pb, pj = page.picked(ctx, ("z", "r"))
     ex = compute.explain(ctx.run, n, q, t, pb, pj)
@@ -58,7 +58,8 @@ def body(n: int, t: int):
         terms = plots.lines_of(panels, rows, "row", ops=("+", "+", "=", "σ"))
         draw.matrix_grid([weights, *terms], pick=f"{g}_t", on_pick=page.pick(g))
         if g == q:
-            draw.cell_equation(ex, f"{g}_t", f"row {v + 1} of W_{g} is the one the one-hot "
+            draw.cell_equation(ex, f"{g}_t", f"row {v + 1} of W_{g}, the character "
+                               f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the one-hot "
                                f"x_t picks, column {pj + 1} of U_{g} meets h_(t−1)'s row "
                                f"{pb + 1}, and b_{g}[{pj + 1}] is added")
     draw.look_at(

@@ -52,8 +52,8 @@ def chain(n: int, t: int) -> None:
                 current = len(cols) - 1
     H_mat = np.stack(h_cols, axis=1)
     K_mat = np.stack([np.full(ctx.H, np.nan) if k is None else k for k in kept_cols], axis=1)
-    where = f"row {b} of batch {n + 1}" if len(batches) == 1 else \
-        f"row {b}, batches {batches[0] + 1}–{batches[-1] + 1}"
+    where = f"row {b + 1} of batch {n + 1}" if len(batches) == 1 else \
+        f"row {b + 1}, batches {batches[0] + 1}–{batches[-1] + 1}"
     share = "z" if keep else "1 − z"
     step = "time step (character read)"
     draw.matrix_grid([
@@ -77,8 +77,8 @@ def chain(n: int, t: int) -> None:
                    "further (a new pass over the text starts again from h_0 = 0).")
         return
     nxt = store.md_literal(repr(ctx.row_texts(n + 1)[b]))
-    carried = (f"Across batches: {last} of row {b} (the last column of batch {n + 1}) becomes h_0 "
-               f"of row {b} in batch {n + 2}, which reads {nxt}")
+    carried = (f"Across batches: {last} of row {b + 1} (the last column of batch {n + 1}) "
+               f"becomes h_0 of row {b + 1} in batch {n + 2}, which reads {nxt}")
     if ctx.run.batches.layout == "tutorial":
         st.caption(f"{carried}. In the tutorial's layout that is not the text that follows this "
                    "row, so the carried state joins unrelated text; the “streams” layout (sidebar) "
@@ -161,7 +161,8 @@ def this_step(n: int, t: int) -> None:
         reset_says = (f"row {pb + 1} of r_t ⊙ h_(t−1) meets column {pj + 1} of U_h"
                       if cfg.reset == "before" else
                       f"r_t[{pb + 1}, {pj + 1}] scales (h_(t−1) U_h + b_hn)[{pb + 1}, {pj + 1}]")
-        draw.cell_equation(ex, "h̃_t", f"row {v + 1} of W_h is the one the one-hot x_t picks, "
+        draw.cell_equation(ex, "h̃_t", f"row {v + 1} of W_h, the character "
+                           f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the one-hot x_t picks, "
                            f"{reset_says}, and b_h[{pj + 1}] is added")
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "

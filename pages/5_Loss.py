@@ -89,8 +89,8 @@ def body(n: int, t: int):
             st.latex(equations.L2)
             by_step(l2_position(rows, "row"), l2_step, width=0.5)
     else:                              # many rows: the S×B matrices need the full width
-        numbered = [str(b) for b in range(B)]
-        x_title = "row (0 … B−1; their texts are in the table above)"
+        numbered = [str(b + 1) for b in range(B)]
+        x_title = "row (1 … B; their texts are in the table above)"
         st.markdown("**Cross-entropy** (tutorial Part 2)")
         st.latex(ce_latex)
         st.latex(CE_MEAN)

@@ -169,7 +169,7 @@ def body(n: int, t: int):
     draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})", x=voc, y=rows,
                 key="dlogits", x_title="character", y_title="row")
 
-    st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_{t−1}")
+    st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_(t−1)")
     st.latex(equations.bptt_dh(B, V, H))
     draw.matrix(g.dh[t], f"δh_t  (t = {t + 1})", x=hid, y=rows, key="dh_t",
                 x_title="unit", y_title="row")
@@ -217,7 +217,7 @@ def body(n: int, t: int):
     draw.matrix_row([panels["W_y"], panels["b_y"]])
     draw.look_at(
         "δy_linear is ŷ − y divided by S·B for cross-entropy: negative (blue) at the target "
-        "character, positive elsewhere. The four parts of δh_{t−1} add up to the total. With a "
+        "character, positive elsewhere. The four parts of δh_(t−1) add up to the total. With a "
         "one-hot x_t, step t's term of δW_z is δa_z placed in the rows of the characters read; "
         "each bias gets the column sums of its δa. Step through t: the terms differ, the sum does not.")
 

@@ -234,7 +234,7 @@ if model is not None and model.chars is not None and model.initial is not None a
                         key=f"delta_W_{g}", x_title="unit", y_title="character")
         with c2:
             draw.matrix(delta[f"U_{g}"], f"ΔU_{g}  {gate}", x=hid, y=hid, width=0.5,
-                        key=f"delta_U_{g}", x_title="unit", y_title="unit of h_{t-1}")
+                        key=f"delta_U_{g}", x_title="unit", y_title="unit of h_(t−1)")
     biases = ["b_z", "b_r", "b_h"] + (["b_hn"] if model.config.reset == "after" else [])
     c1, c2 = st.columns(2)
     with c1:

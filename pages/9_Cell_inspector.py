@@ -7,8 +7,8 @@ from ui import compute, draw, equations, page, store
 ctx = page.setup("inspector")
 st.markdown(
     "Pick a cell (click it in the heatmap, or use the selectors) and read its equation with the "
-    "real numbers substituted, term by term. Indices are NumPy's: row b and unit j start at 0 "
-    "(unit j is the column labelled h(j+1)).")
+    "real numbers substituted, term by term. Rows, units and columns count from 1, as everywhere "
+    "in this app (row 1, unit h1); only the dictionary's ids start at 0, as in the tutorial.")
 
 NAMES = {"z": "z  update gate", "r": "r  reset gate", "h_tilde": "h̃  candidate",
          "h": "h  new state", "probs": "ŷ  output probabilities"}
@@ -33,11 +33,11 @@ def body(n: int, t: int):
     c1, c2 = st.columns(2)
     c1.selectbox("Batch row b", range(B), key="cell_b", format_func=lambda b: rows[b])
     if q == "probs":
-        c2.selectbox("Vocabulary index v", range(V), key="cell_j",
-                     format_func=lambda v: f"{v}: {voc[v]}")
+        c2.selectbox("Character (column v of ŷ)", range(V), key="cell_j",
+                     format_func=lambda v: f"column {v + 1}: {voc[v]}  (id {v})")
     else:
         c2.selectbox("Unit j", range(H), key="cell_j",
-                     format_func=lambda j: f"{j}  (column {hid[j]})")
+                     format_func=lambda j: f"{j + 1}  (column {hid[j]})")
     b, j = s["cell_b"], s["cell_j"]
 
     left, right = st.columns([3, 2])
@@ -48,11 +48,12 @@ def body(n: int, t: int):
                          cell=(b, j), on_pick=pick)
     ex = compute.explain(ctx.run, n, q, t, b, j)
     with right:
-        st.metric(f"{SHORT[q]}[{b}, {j}] at time step {t + 1}", f"{ex.result:.4f}",
+        st.metric(f"{SHORT[q]}[{b + 1}, {j + 1}] at time step {t + 1}", f"{ex.result:.4f}",
                   help=f"Exact value {ex.result!r}")
         if ex.char_index is not None:
-            st.caption(f"Row {b} reads {store.md_literal(repr(ctx.char_at(n, t, b)))} at this step: "
-                       f"vocabulary index {ex.char_index}, so x_t is one-hot at {ex.char_index}.")
+            i = ex.char_index
+            st.caption(f"Row {b + 1} reads {store.md_literal(repr(ctx.char_at(n, t, b)))} at this "
+                       f"step, the character with id {i}: x_t is one-hot in column {i + 1}.")
     st.latex(ex.latex)
     rule = {"sigmoid": "σ(sum of the terms)", "tanh": "tanh(sum of the terms)",
             "sum": "sum of the terms", "ratio": "first term ÷ second term",
@@ -72,44 +73,45 @@ def body(n: int, t: int):
         i = ex.char_index
         cols = st.columns([2, 2, 2])
         with cols[0]:
-            draw.matrix(getattr(p, f"W_{g}"), f"W_{g}", note=f": row {i} is read", x=hid, y=voc,
+            draw.matrix(getattr(p, f"W_{g}"), f"W_{g}", note=f": row {i + 1} is read", x=hid, y=voc,
                         key="W", width=1 / 3,
                         highlight_rows=[i] if i is not None else [])
         with cols[1]:
-            draw.matrix(getattr(p, f"U_{g}"), f"U_{g}", note=f": column {j} is used", x=hid,
-                        y=hid, key="U", width=1 / 3, y_title="unit of h_(t-1)", highlight_cols=[j])
+            draw.matrix(getattr(p, f"U_{g}"), f"U_{g}", note=f": column {j + 1} is used", x=hid,
+                        y=hid, key="U", width=1 / 3, y_title="unit of h_(t−1)", highlight_cols=[j])
         with cols[2]:
             gated = q == "h_tilde" and ctx.run.config.reset == "before"
-            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t-1)") if gated else (tr.h_prev[t], "h_(t-1)")
-            draw.matrix(vec, name, note=f": row {b} is used", x=hid, y=rows, kind="tanh",
+            vec, name = (tr.r_h_prev[t], "r_t ⊙ h_(t−1)") if gated else (tr.h_prev[t], "h_(t−1)")
+            draw.matrix(vec, name, note=f": row {b + 1} is used", x=hid, y=rows, kind="tanh",
                         key="hprev", width=1 / 3, highlight_rows=[b])
-        look = (f"The one-hot x_t picks row {i} of W (outlined), h_(t-1) row {b} meets column {j} "
-                f"of U (outlined); add the bias b[{j}] and squash.")
+        look = (f"The one-hot x_t picks row {i + 1} of W (outlined), h_(t−1) row {b + 1} meets "
+                f"column {j + 1} of U (outlined); add the bias b[{j + 1}] and squash.")
         if q == "h_tilde":
             st.latex(equations.candidate(ctx.run.config))
     elif q == "h":
         cols = st.columns(3)
         for col, (name, values, kind, key) in zip(cols, (
-                ("z_t", tr.z[t], "gate", "z"), ("h_(t-1)", tr.h_prev[t], "tanh", "hp"),
+                ("z_t", tr.z[t], "gate", "z"), ("h_(t−1)", tr.h_prev[t], "tanh", "hp"),
                 ("h̃_t", tr.h_tilde[t], "tanh", "ht"))):
             with col:
                 draw.matrix(values, name, x=hid, y=rows, kind=kind, key=key, width=1 / 3,
                             highlight_rows=[b], highlight_cols=[j])
         st.latex(equations.update(ctx.run.config))
-        look = (f"The new state mixes the old state and the candidate at the crossing of row {b} "
-                f"and unit {j}, in proportions z and 1 − z.")
+        look = (f"The new state mixes the old state and the candidate at the crossing of row "
+                f"{b + 1} and unit {j + 1}, in proportions z and 1 − z.")
     else:
         cols = st.columns([2, 3])
         with cols[0]:
-            draw.matrix(tr.h[t], "h_t", note=f": row {b} is used", x=hid, y=rows, kind="tanh",
+            draw.matrix(tr.h[t], "h_t", note=f": row {b + 1} is used", x=hid, y=rows, kind="tanh",
                         key="h_row", width=0.4, highlight_rows=[b])
         with cols[1]:
-            draw.matrix(p.W_y, "W_y", note=f": column {j} is used", x=voc, y=hid, key="W_y",
+            draw.matrix(p.W_y, "W_y", note=f": column {j + 1} is used", x=voc, y=hid, key="W_y",
                         width=0.6,
                         highlight_cols=[j])
         draw.matrix(tr.logits[t], "logits ℓ = h_t W_y + b_y", x=voc, y=rows,
                     key="logits", highlight_rows=[b], highlight_cols=[j])
-        look = (f"Row {b} of h_t times column {j} of W_y gives the score ℓ[{j}]; softmax compares "
+        look = (f"Row {b + 1} of h_t times column {j + 1} of W_y gives the score ℓ[{j + 1}]; "
+                "softmax compares "
                 "it with the other scores of the same row only.")
     draw.look_at(look + " Click another cell of the top heatmap to follow a different number.")
 

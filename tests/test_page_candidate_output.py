@@ -27,10 +27,10 @@ LONG_TEXT = ("Gated recurrent units keep a state; the update gate decides how mu
 
 def reference(text=gc.TUTORIAL_TEXT, batch_size=2, seq_len=3, hidden_size=2, reset="before",
               update="keep", layout="tutorial", seed=0):
-    """gru_core directly: the tutorial's dictionary order "hatM" (other characters of the text
-    after it, in order of first appearance, as the sidebar's custom order does), its weights
+    """gru_core directly: the default order "auto" (the tutorial's dictionary "hatM" for a text
+    of exactly its characters, the sorted characters for any other text), the tutorial's weights
     when they fit, else random weights from the seed (what the 'tutorial' weights choice shows)."""
-    order = "hatM" + "".join(c for c in dict.fromkeys(text) if c not in "hatM")
+    order = "hatM" if set(text) == set("hatM") else "".join(sorted(set(text)))
     vocab = gc.Vocab.from_text(text, order)
     batches = gc.make_batches(vocab.encode(text), vocab.size, batch_size, seq_len, layout)
     fits = vocab.chars == tuple("hatM") and hidden_size == 2

@@ -33,7 +33,8 @@ def expected(text=gc.TUTORIAL_TEXT, batch_size=2, seq_len=3, hidden_size=2, orde
 
 
 def batches_ids(text):
-    vocab = gc.Vocab.from_text(text, "hatM" + "".join(dict.fromkeys(c for c in text if c not in "hatM")))
+    """The ids under the default order "auto": 'hatM' for exactly its characters, else sorted."""
+    vocab = gc.Vocab.from_text(text, "hatM" if set(text) == set("hatM") else "".join(sorted(set(text))))
     return vocab.encode(text).tolist()
 
 
@@ -100,7 +101,7 @@ def test_long_text_draws_only_the_selected_batch():
     _, batches, *_ = expected(LONG_TEXT, order="sorted", weights="random")
     assert batches.num_batches == 333 and at.slider(key="batch").max == 333
     left = frame_with(at, *LEFTOVER_COLUMNS, exact=True)            # 333 · 2 · 3 = 1998 used
-    assert list(left["position"]) == [1998, 1999]
+    assert list(left["position"]) == [1999, 2000]            # counted from 1
     assert list(left["character"]) == [LONG_TEXT[1998].replace(" ", "␣"), LONG_TEXT[1999].replace(" ", "␣")]
     ids = frame_with(at, "position", "character", "id", "batch", "row", "used as", exact=True)
     assert list(ids["id"]) == batches_ids(LONG_TEXT)
@@ -131,9 +132,9 @@ def test_tutorial_batches_and_leftovers():
     at = run_page(DATA)
     samples = frame_with(at, "sample", "input text", "target text")
     assert list(samples["input text"]) == ["Mat", "hMa", "thM", "ath", "Mat", "hMa"]
-    assert list(samples["start"]) == [0, 3, 6, 9, 12, 15]
+    assert list(samples["start"]) == [1, 4, 7, 10, 13, 16]      # positions counted from 1
     left = frame_with(at, *LEFTOVER_COLUMNS, exact=True)
-    assert list(left["position"]) == [18, 19]
+    assert list(left["position"]) == [19, 20]
     assert list(left["character"]) == ["t", "h"]
     assert list(left["used as"]) == ["target only", "unused"]
     assert any("never used" in t for t in markdown_texts(at))
@@ -144,7 +145,7 @@ def test_tutorial_batches_and_leftovers():
 def test_single_leftover_is_only_a_target():
     at = run_page(DATA, {"text": "abcdefg", "order": "sorted"})   # 2 samples of 3: 6 used
     left = frame_with(at, *LEFTOVER_COLUMNS, exact=True)
-    assert list(left["position"]) == [6] and list(left["used as"]) == ["target only"]
+    assert list(left["position"]) == [7] and list(left["used as"]) == ["target only"]
     assert any("no character is left unused" in t for t in markdown_texts(at))
 
 
@@ -168,21 +169,22 @@ def test_one_hot_tensor_equals_make_batches(state, kwargs):
     np.testing.assert_array_equal(grid(c, "y", S), batches.Y[n])
     assert c["x_1"]["data"][0]["x"] == [ch.replace(" ", "␣") for ch in vocab.chars]
     rows = [vocab.decode(batches.row_ids(n, b)) for b in range(batches.batch_size)]
-    assert c["x_1"]["data"][0]["y"] == [f"{b}: " + r.replace(" ", "␣") for b, r in enumerate(rows)]
+    assert c["x_1"]["data"][0]["y"] == [f"{b}: " + r.replace(" ", "␣")
+                                        for b, r in enumerate(rows, start=1)]
 
 
 def test_streams_layout_continues_rows_and_tutorial_layout_jumps():
     tut = run_page(DATA)
-    assert any("jumps from position 2 to position 6" in e.value for e in tut.warning)
+    assert any("jumps from position 3 to position 7" in e.value for e in tut.warning)
     carry = frame_with(tut, "row", "continues?")
     assert all(v.startswith("no") for v in carry["continues?"])
     streams = run_page(DATA, {"layout": "streams"})
     assert any("Active layout: **streams**" in s.value for s in streams.info)
-    assert any("continues row 0 of batch 1" in s.value for s in streams.success)
+    assert any("continues row 1 of batch 1" in s.value for s in streams.success)
     carry = frame_with(streams, "row", "continues?")
     assert list(carry["continues?"]) == ["yes", "yes"]
     codes = [c.value for c in streams.code]
-    assert codes[-3:] == ["Mat", "hMa", "hMa"]      # batch 1 row 0, the text after it, batch 2 row 0
+    assert codes[-3:] == ["Mat", "hMa", "hMa"]      # batch 1 row 1, the text after it, batch 2 row 1
 
 
 LOSS_CASES = [
@@ -265,11 +267,11 @@ def test_markup_in_the_text_is_shown_literally(page):
                     assert not any("<b>" in str(t) for t in ticks), ticks
     if page == DATA:
         codes = " ".join(c.value for c in at.code)
-        assert "<b>" in codes                               # row 0 reads "<b>", shown as code
+        assert "<b>" in codes                               # row 1 reads "<b>", shown as code
         chars = list(frame_with(at, "id", "character", "code point")["character"])
         assert chars[:3] == ["<", "b", ">"] and "*" in chars and "$" in chars
         assert any("&lt;b&gt;" in str(t) for t in charts(at)["x_1"]["data"][0]["y"])
     else:
         positions = list(frame_with(at, "position", "target")["position"])
-        assert positions[0] == "t1 · 0: <b>"                # the table shows it as data
-        assert "t1 · 0: &lt;b&gt;" in charts(at)["term1"]["data"][0]["y"]
+        assert positions[0] == "t1 · 1: <b>"                # the table shows it as data
+        assert "t1 · 1: &lt;b&gt;" in charts(at)["term1"]["data"][0]["y"]

@@ -74,7 +74,7 @@ def test_own_range_goes_into_the_title_when_the_cells_carry_no_numbers():
 def test_shared_row_labels_are_cut_by_how_many_panels_share_a_line():
     rows = plots.row_labels(["The quick brown fox", "jumps"])
     five = plots.heatmap_grid(plots.lines_of(_terms(2, B=2), rows, "row"))
-    assert list(five.data[0].y) == ["0: The␣q…", "1: jumps"]              # nine characters
+    assert list(five.data[0].y) == ["1: The␣q…", "2: jumps"]              # nine characters
     alone = plots.heatmap(np.zeros((2, 2)), title="h", x_labels="ab", y_labels=rows)
     assert list(alone.data[0].y) == rows                                   # one matrix: whole
 

@@ -158,8 +158,8 @@ def test_weights_edited_on_what_if_are_used_by_every_page():
     at.switch_page(WHATIF).run()
     at.toggle(key="wi_edit").set_value(True).run()
     at.selectbox(key="wi_param").set_value("U_r").run()
-    at.number_input(key="wi_row").set_value(1).run()
-    at.number_input(key="wi_col").set_value(0).run()
+    at.selectbox(key="wi_row").set_value(1).run()        # row 2, shown counting from 1
+    at.selectbox(key="wi_col").set_value(0).run()
     at.number_input(key="wi_value_U_r_1_0").set_value(2.5).run()
     at.button(key="wi_use").click().run()
     assert no_exception(at), at.exception

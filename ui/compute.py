@@ -117,10 +117,25 @@ def run_all(params: gc.Params, batches: gc.Batches, config: gc.GRUConfig, **clam
     return trace, gc.cross_entropy(trace.probs.reshape(batches.Y.shape), batches.Y)
 
 
+def order_used(settings: Settings) -> str:
+    """Which order numbers the text's characters: "tutorial", "sorted", "first" or "custom".
+
+    The sidebar's "auto" (the default) is the tutorial's dictionary 'hatM' when the text's set of
+    characters is exactly {h, a, t, M} (Part 1's string, or "Math" typed again), otherwise the
+    sorted characters (by code point): a typed text gets its own characters only."""
+    if settings.order != "auto":
+        return settings.order
+    return "tutorial" if set(settings.text) == set(TUTORIAL_ORDER) else "sorted"
+
+
 def effective_order(settings: Settings) -> tuple[str | None, list[str]]:
-    """The order for Vocab.from_text; a custom order missing characters gets them appended."""
-    if settings.order != "custom":
-        return settings.order, []
+    """The order for Vocab.from_text (see `order_used`), and notes for the user: a custom order
+    missing characters of the text gets them appended in order of first appearance."""
+    used = order_used(settings)
+    if used == "tutorial":
+        return TUTORIAL_ORDER, []
+    if used != "custom":
+        return used, []
     custom = "".join(dict.fromkeys(settings.custom_order))     # drop repeats
     missing = "".join(c for c in dict.fromkeys(settings.text) if c not in custom)
     notes = []
@@ -402,8 +417,9 @@ def sample_text(params: gc.Params, vocab: gc.Vocab, config: gc.GRUConfig, primer
 # ---------------------------------------------------------------- cell inspector, what-if, conventions
 
 def explain(run: Run, n: int, quantity: str, t: int, b: int, j: int) -> gc.Explanation:
-    """One cell of batch n as a scalar equation with its numbers (gru_core.explain_cell)."""
-    return gc.explain_cell(run.params, run.traces[n], quantity, t, b, j)
+    """One cell of batch n as a scalar equation with its numbers (gru_core.explain_cell): t, b, j
+    0-based, shown counting from 1 as everywhere in the app."""
+    return gc.explain_cell(run.params, run.traces[n], quantity, t, b, j, base=1)
 
 
 @dataclass

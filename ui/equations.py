@@ -34,9 +34,9 @@ def update(config: GRUConfig) -> str:
 def candidate_note(config: GRUConfig) -> str:
     if config.reset == "before":
         return ("Reset **before** the product, as the tutorial's code, Cho et al. (2014) and d2l do: "
-                "r scales h_{t-1} first, then U_h mixes it.")
+                "r scales h_(t−1) first, then U_h mixes it.")
     return ("Reset **after** the product, as torch.nn.GRU, cuDNN and the tutorial's figures do: "
-            "U_h mixes h_{t-1} first (plus its own bias b_hn), then r scales the result.")
+            "U_h mixes h_(t−1) first (plus its own bias b_hn), then r scales the result.")
 
 
 def update_note(config: GRUConfig) -> str:

@@ -70,9 +70,10 @@ def _cut(labels, width: int | None) -> list[str]:
 
 
 def row_labels(texts, width: int | None = None) -> list[str]:
-    """Batch rows labelled with their characters, numbered so equal texts stay distinct; with
-    a width, each label cut to that many characters ("3: The q…")."""
-    return _cut([f"{i}: {label(t)}" for i, t in enumerate(texts)], width)
+    """Batch rows labelled with their characters, numbered from 1 (as the tutorial counts) so
+    equal texts stay distinct; with a width, each label cut to that many characters
+    ("3: The q…")."""
+    return _cut([f"{i}: {label(t)}" for i, t in enumerate(texts, start=1)], width)
 
 
 def char_labels(chars) -> list[str]:

@@ -34,19 +34,35 @@ def apply_tutorial_preset() -> None:
 
 
 def size_slider(label: str, key: str, bounds: dict, help: str) -> None:
-    """A size slider, or a caption when the text leaves a single possible value."""
+    """A size slider; when the text leaves a single possible value it stays in place, disabled,
+    with the reason beneath (a control that vanished would leave the class looking for it)."""
     lo, hi = bounds[key]
     if lo < hi:
         st.slider(label, lo, hi, key=key, help=help)
     else:
-        st.caption(f"{label} = {lo}: the only value this text allows.")
+        reason = only_value_reason(key, st.session_state["text"], st.session_state["batch_size"])
+        st.select_slider(label, options=[lo], key=key, disabled=True, help=f"{help} {reason}")
+        st.caption(reason)
+
+
+def only_value_reason(key: str, text: str, batch_size: int) -> str:
+    """Why a size slider has a single possible value (one batch needs B·S + 1 characters)."""
+    n = len(text)
+    if key == "batch_size":
+        return (f"B = 1 only: one batch needs B·S + 1 characters and the text has {n:,}. Type a "
+                "longer text to choose B.")
+    if batch_size <= 1:
+        return (f"S = 1 only: one batch needs B·S + 1 characters and the text has {n:,}. Type a "
+                "longer text to choose S.")
+    return (f"S = 1 only: with B = {batch_size}, one batch needs B·S + 1 characters and the text "
+            f"has {n:,}. Lower B or type a longer text to choose S.")
 
 
 SIZE_SLIDERS = (
     ("Batch size B", "batch_size", "Sequences processed side by side (rows of every matrix)."),
     ("Sequence length S", "seq_len",
      "Time steps per sequence. B·S + 1 characters are needed for one batch."),
-    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h~ and h)."),
+    ("Hidden size H", "hidden_size", "Units in the hidden state h (columns of z, r, h̃ and h)."),
 )
 
 
@@ -98,9 +114,14 @@ def _options(s, hide: set) -> None:
                  format_func={"before": "before U_h (tutorial)", "after": "after U_h (PyTorch)"}.get)
     if "update" not in hide:
         st.radio("Update rule", store.CHOICES["update"], key="update", horizontal=True,
-                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h~ (NumPy chapter)"}.get)
+                 format_func={"keep": "z keeps h (tutorial)", "take": "z takes h̃ (NumPy chapter)"}.get)
     if "order" not in hide:
-        st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True)
+        st.radio("Vocabulary order", store.CHOICES["order"], key="order", horizontal=True,
+                 format_func={"auto": "auto", "sorted": "sorted", "first": "first appearance",
+                              "custom": "custom"}.get,
+                 help="auto: the tutorial's dictionary 'hatM' when the text uses exactly the "
+                      "characters h, a, t and M, otherwise the text's characters sorted. The "
+                      "Data page says which order is in use.")
     if s["order"] == "custom" and "custom_order" not in hide:
         st.text_input("Custom order", key="custom_order",
                       help="The tutorial's dictionary is 'hatM' (h=0, a=1, t=2, M=3).")

@@ -39,7 +39,7 @@ MAX_SEED = 2**31 - 1
 CHOICES = {
     "reset": ("before", "after"),
     "update": ("keep", "take"),
-    "order": ("sorted", "first", "custom"),
+    "order": ("auto", "sorted", "first", "custom"),
     "layout": ("tutorial", "streams"),
     "weights": ("tutorial", "random", "trained"),
 }
@@ -51,8 +51,8 @@ DEFAULTS = {
     "seed": 0,
     "reset": "before",
     "update": "keep",
-    "order": "custom",
-    "custom_order": TUTORIAL_ORDER,
+    "order": "auto",                  # the tutorial's 'hatM' for its characters, else sorted
+    "custom_order": TUTORIAL_ORDER,   # used when order is "custom"
     "layout": "tutorial",
     "weights": "tutorial",
     "numbers": True,
@@ -61,7 +61,8 @@ INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
 # Page-level keys (also in the URL): which batch and time step is shown (1-based).
 PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
 # View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
-# list, like TensorFlow Playground's hide flags), and the cell the inspector shows.
+# list, like TensorFlow Playground's hide flags), and the cell the inspector shows (cell_b, cell_j:
+# NumPy's 0-based row and column; the page shows them counting from 1).
 VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
 VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
 URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value the URL carries
@@ -295,6 +296,10 @@ def restore_from_url() -> None:
     st.session_state[RESTORED_KEY] = True
     params = st.query_params
     choices = {**CHOICES, **VIEW_CHOICES}
+    if "custom_order" in params and "order" not in params:
+        # `custom_order` without `order` asks for that order (the meaning of links that were
+        # made while "custom" was the default)
+        st.session_state["order"] = "custom"
     for key, default in URL_DEFAULTS.items():
         if key not in params:
             continue
@@ -346,5 +351,7 @@ def write_url() -> None:
         value = st.session_state.get(key, default)
         if value != default:
             wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)
+    if "custom_order" in wanted and "order" not in wanted:
+        wanted["order"] = DEFAULTS["order"]    # `custom_order` alone would mean "custom"
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
