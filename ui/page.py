@@ -127,7 +127,8 @@ def neighbours(entry: registry.Page) -> None:
 FOCUS = {"vanishing": ("backprop", "vanishing")}
 
 # Our own constant CSS (never user text): "Start here" and the next-page link look like primary
-# buttons (the theme's primaryColor, .streamlit/config.toml), the end links are large.
+# buttons (the theme's primaryColor, .streamlit/config.toml), the end links are large; a heading
+# scrolled to (focus, an anchor link) keeps a margin above it for a control pinned at the top.
 PATH_CSS = """<style>
 .st-key-start_here a, .st-key-page_end a {
   border: 1px solid #6b7280; border-radius: 0.6rem; padding: 0.7rem 1.1rem;
@@ -136,6 +137,7 @@ PATH_CSS = """<style>
 .st-key-start_here a, .st-key-page_next a { background: #1d4ed8; border-color: #1d4ed8; }
 .st-key-start_here a p, .st-key-page_next a p, .st-key-start_here a span,
 .st-key-page_next a span { color: #ffffff; }
+[data-testid="stMain"] :is(h1, h2, h3)[id] { scroll-margin-top: 7rem; }
 .st-key-start_here [data-testid="stIconMaterial"],
 .st-key-page_end [data-testid="stIconMaterial"] { font-size: 1.6rem; }
 .st-key-start_here a:hover, .st-key-page_next a:hover { background: #1e40af; }
