@@ -15,15 +15,17 @@ import streamlit as st  # noqa: E402
 
 from ui import page, registry  # noqa: E402
 
-# Ready-made lessons: our own constant links (relative, so they work on any host).
+# Ready-made lessons: (title, page, URL parameters). Each opens its page in this tab with every
+# setting it needs in the URL; `focus` opens the page at the section the title names.
 LESSONS = [
-    ("The tutorial, one step at a time", registry.get("gates").link(present=1)),
-    ("Where PyTorch puts the reset gate",
-     registry.get("candidate").link(reset="after", weights="random", hidden_size=3)),
-    ("Copying the past: force z ≡ 1", registry.get("whatif").link()),
-    ("Vanishing gradients over 32 steps", registry.get("backprop").link(
-        text="the quick brown fox jumps over the lazy dog and runs far away", batch_size=1,
-        seq_len=32, hidden_size=8, weights="random", order="sorted")),
+    ("The tutorial, one step at a time", registry.get("gates"), {"present": 1}),
+    ("Where PyTorch puts the reset gate", registry.get("candidate"),
+     {"reset": "after", "weights": "random", "hidden_size": 3}),
+    ("Copying the past: force z ≡ 1", registry.get("whatif"), {"force_z": 1, "step": 3}),
+    ("Vanishing gradients over 32 steps", registry.get("backprop"), {
+        "text": "the quick brown fox jumps over the lazy dog and runs far away", "batch_size": 1,
+        "seq_len": 32, "hidden_size": 8, "weights": "random", "order": "sorted",
+        "focus": "vanishing"}),
 ]
 
 ctx = page.setup("home")
@@ -31,6 +33,7 @@ st.markdown(
     "See every matrix a **gated recurrent unit** computes, one time step at a time, on a string "
     "you type. The sidebar sets the text, the batch size B, the sequence length S and the hidden "
     "size H; every page follows them, and the address bar is always a link to what you see.")
+page.start_here()
 run = ctx.run
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Characters", len(run.ids))
@@ -48,11 +51,17 @@ for column, (section, pages) in zip(st.columns(len(sections)), sections.items())
 
 st.subheader("For teachers")
 st.markdown(
-    "- **The URL is the lesson.** Every control, the batch and time step, the selected cell and "
-    "the convention are in the address bar: copy it into your slides.\n"
+    "- **The URL is the lesson.** Every control, the batch and time step, the selected cell, "
+    "the convention and What if's forced gates and edited weight are in the address bar: copy "
+    "it into your slides.\n"
     "- **Presentation mode** (sidebar → Lesson) enlarges the text and adds a short narrative to "
     "each page; **hide** removes the controls you don't want students to touch.\n"
     "- **Lesson files** (sidebar → Lesson) save everything, trained or edited weights included, "
     "and load back exactly.\n"
     "- **Tutorial preset** (sidebar) returns to Part 1's string, sizes and published weights.")
-st.markdown("Ready-made lessons: " + " · ".join(f"[{title}](./{link})" for title, link in LESSONS))
+st.subheader("Ready-made lessons")
+for i, (title, target, params) in enumerate(LESSONS):
+    with st.container(key=f"lesson_{i}"):
+        st.page_link(target.file, label=title, icon=":material/school:", query_params=params)
+
+page.end(ctx)

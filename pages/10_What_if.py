@@ -15,15 +15,19 @@ st.markdown(
 
 H, V = ctx.H, ctx.V
 hid = ctx.hidden_labels
-GATE_CHOICES = ("free", "0", "1")
 c1, c2, c3 = st.columns([1, 1, 1.4])
 forced = {}
 for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
     with col:
-        st.radio(f"Force the {name}", GATE_CHOICES, key=f"wi_{g}", horizontal=True,
+        st.radio(f"Force the {name}", store.GATE_VALUES, key=f"wi_{g}", horizontal=True,
                  format_func={"free": "computed", "0": f"{g} ≡ 0", "1": f"{g} ≡ 1"}.get)
         units_key = f"wi_{g}_units"
-        kept = [u for u in st.session_state.get(units_key, list(range(H))) if u < H]
+        chosen = st.session_state.get(units_key, list(range(H)))
+        kept = [u for u in chosen if u < H]
+        if len(kept) < len(chosen):
+            st.info(f"Hidden size H = {H}: unit(s) "
+                    f"{', '.join(f'h{u + 1}' for u in chosen if u >= H)} do not exist, so they "
+                    "are not forced.")
         st.session_state[units_key] = kept
         st.multiselect("for the units", list(range(H)), key=units_key,
                        format_func=lambda j: hid[j], disabled=st.session_state[f"wi_{g}"] == "free",
@@ -34,6 +38,8 @@ for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
 N, S = ctx.run.num_batches, ctx.S
 total = N * S
 if total > 1:
+    if st.session_state.get("wi_from", 2) > total:
+        st.info(f"This text has {total} time steps: the gates are forced from the last one.")
     store.clamp("wi_from", 1, total, default=2)
     st.select_slider("Force the gates from time step", list(range(1, total + 1)), key="wi_from",
                      format_func=lambda k: f"batch {(k - 1) // S + 1}, t = {(k - 1) % S + 1}",
@@ -48,23 +54,33 @@ with c3:
     if edit_on:
         names = [n for n in gc.PARAM_NAMES if n != "b_hn" or ctx.run.config.reset == "after"]
         if st.session_state.get("wi_param") not in names:
+            if "wi_param" in st.session_state:
+                st.info(f"{st.session_state['wi_param']} exists only with the reset gate "
+                        "applied after the product (sidebar → reset); W_z is edited instead.")
             st.session_state["wi_param"] = "W_z"
         name = st.selectbox("Parameter", names, key="wi_param")
         shape = getattr(ctx.run.params, name).shape
         cc = st.columns(2)
         if len(shape) == 2:
+            if st.session_state.get("wi_row", 0) > shape[0] - 1:
+                st.info(f"{name} has only {shape[0]} rows: the last one is edited.")
             store.clamp("wi_row", 0, shape[0] - 1)
             row = cc[0].selectbox(f"row (1..{shape[0]})", range(shape[0]), key="wi_row",
                                   format_func=lambda i: str(i + 1))
         else:
             row = None
+        if st.session_state.get("wi_col", 0) > shape[-1] - 1:
+            st.info(f"{name} has only {shape[-1]} columns: the last one is edited.")
         store.clamp("wi_col", 0, shape[-1] - 1)
         col_i = cc[1].selectbox(f"column (1..{shape[-1]})", range(shape[-1]), key="wi_col",
                                 format_func=lambda i: str(i + 1))
         index = (row, col_i) if row is not None else (col_i,)
         old = float(getattr(ctx.run.params, name)[index])
-        new = st.number_input(f"new value (now {old:.4f})", -100.0, 100.0, value=old, step=0.1,
-                              key=f"wi_value_{name}_{'_'.join(map(str, index))}", format="%.4f")
+        value_key = store.whatif_value_key(name, index)
+        # a value a link or a lesson file set is in the session already: no default beside it
+        new = st.number_input(f"new value (now {old:.4f})", -store.EDIT_LIMIT, store.EDIT_LIMIT,
+                              value="min" if value_key in st.session_state else old, step=0.1,
+                              key=value_key, format="%.4f")
         edit = (name, index, new)
 
 try:
@@ -166,3 +182,5 @@ def body(n: int, t: int):
 
 
 page.stepped(ctx, body)
+
+page.end(ctx)

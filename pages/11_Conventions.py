@@ -127,3 +127,5 @@ with tab1:
     st.code(np_src, language="python")
 with tab2:
     st.code(torch_src, language="python")
+
+page.end(ctx)

@@ -258,3 +258,5 @@ draw.look_at(
     "last target. Every row of a one-hot heatmap has exactly one black cell. In the tutorial "
     "layout, compare row 1 of two neighbouring batches: the state carried between them joins "
     "text that is not adjacent.")
+
+page.end(ctx)

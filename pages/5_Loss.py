@@ -132,3 +132,5 @@ def body(n: int, t: int):
 
 
 page.stepped(ctx, body, steps=False)
+
+page.end(ctx)

@@ -69,7 +69,7 @@ def grad_panel(values, name: str, what: str, key: str, own_scale: bool = False) 
 
 
 def vanishing(n: int) -> None:
-    st.subheader("5 · Vanishing and exploding gradients")
+    st.subheader("5 · Vanishing and exploding gradients", anchor="vanishing")
     c1, c2 = st.columns([3, 1])
     scale = c2.select_slider("Scale U_z, U_r, U_h by", U_SCALES, key="bptt_u_scale",
                              help="A what-if for this chart only: the same model with larger (or "
@@ -227,3 +227,5 @@ def body(n: int, t: int):
 
 
 page.stepped(ctx, body)
+
+page.end(ctx)

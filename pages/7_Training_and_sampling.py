@@ -342,3 +342,5 @@ if s_vocab is not None:
                 hide_index=True, width="stretch")
 
 draw.downloads()
+
+page.end("training")

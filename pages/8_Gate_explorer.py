@@ -132,3 +132,5 @@ draw.look_at(
     "for each character read (blank: a character this text lacks). A unit with h near +1 only "
     "after ␣ and ⏎ is a word-boundary detector; one whose z stays near "
     + ("1" if config.update == "keep" else "0") + " holds its value across several characters.")
+
+page.end("explorer")

@@ -117,3 +117,5 @@ def body(n: int, t: int):
 
 
 page.stepped(ctx, body)
+
+page.end(ctx)

@@ -1,7 +1,8 @@
 """Lesson files and presentation mode.
 
 A lesson is a JSON file with every sidebar setting, the page, batch and time step, the view flags
-(presentation mode, hidden controls, inspected cell) and, when the weights are trained or edited,
+(presentation mode, hidden controls, inspected cell), What if's forced gates and edited weight
+(in their URL form, store.WHATIF_DEFAULTS; only when set) and, when the weights are trained or edited,
 the weights themselves as lists of floats (JSON numbers round-trip float64 exactly):
 
     to_lesson(settings_dict, page, batch, step, params)  -> dict   (json.dumps-able)
@@ -36,12 +37,14 @@ class LessonError(ValueError):
 
 
 def setting_defaults() -> dict:
-    return {**store.DEFAULTS, **store.VIEW_DEFAULTS}
+    return {**store.DEFAULTS, **store.VIEW_DEFAULTS, **store.WHATIF_DEFAULTS}
 
 
 def settings_from_state(s) -> dict:
-    """The lesson's settings: every sidebar control and view flag, from session store."""
-    return {k: s.get(k, v) for k, v in setting_defaults().items()}
+    """The lesson's settings: every sidebar control and view flag, and What if's forced gates
+    and edited weight (store.whatif_text), from session store."""
+    whatif = store.whatif_text(s)
+    return {k: whatif[k] if k in whatif else s.get(k, v) for k, v in setting_defaults().items()}
 
 
 def _plain(value):
@@ -60,7 +63,9 @@ def to_lesson(settings_dict: dict, page: str, batch: int, step: int,
         "page": str(page),
         "batch": int(batch),
         "step": int(step),
-        "settings": {k: _plain(v) for k, v in settings_dict.items()},
+        # What if's settings only when set: lessons made before they existed read back equal
+        "settings": {k: _plain(v) for k, v in settings_dict.items()
+                     if k not in store.WHATIF_DEFAULTS or v != store.WHATIF_DEFAULTS[k]},
         "weights": None if params is None else
         {name: np.asarray(a, dtype=np.float64).tolist() for name, a in params.items()},
     }
@@ -100,6 +105,14 @@ def unencodable(text: str) -> str | None:
 def _check_setting(key: str, value):
     default = setting_defaults()[key]
     choices = {**store.CHOICES, **store.VIEW_CHOICES}
+    if key in store.WHATIF_DEFAULTS:
+        if not isinstance(value, type(default)) or isinstance(value, bool):
+            kind = "text" if isinstance(default, str) else "a whole number"
+            raise LessonError(f"setting '{key}' must be {kind}; the file has {_short(value)}.")
+        try:
+            return store.parse_whatif(key, value)
+        except ValueError as err:
+            raise LessonError(f"setting '{key}': {err}") from None
     if key in choices:
         if value not in choices[key]:
             raise LessonError(f"setting '{key}' must be one of {', '.join(choices[key])}; the file "
@@ -262,7 +275,9 @@ def _load() -> None:
         return
     settings = lesson["settings_dict"]
     for key, value in settings.items():
-        s[key] = value
+        if key not in store.WHATIF_DEFAULTS:
+            s[key] = value
+    store.apply_whatif({k: settings[k] for k in store.WHATIF_DEFAULTS})
     s[store.HIDE_PICK_KEY] = hide_list(settings["hide"])
     s["batch"], s["step"] = lesson["batch"], lesson["step"]
     if lesson["params"] is not None:

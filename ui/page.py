@@ -9,6 +9,7 @@ A page script is thin; it is known by its entry in ui/registry.py:
 
     page.stepped(ctx, body)                    # batch / step selectors, prev / next / play;
                                                # moving through time reruns only this part
+    page.end(ctx)                              # the last call: previous / next page links
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
     st.set_page_config(page_title=f"{entry.title} · GRU Matrix Lab", page_icon="🔢",
                        layout="wide")
     exports.begin()
-    store.restore_from_url()
+    store.restore_from_url(entry.file)
     store.keep_across_pages()
     store.clamp_sizes()
     lesson.follow_goto(entry.file)
@@ -141,6 +142,93 @@ def pick(quantity: str) -> Callable[[int, int], None]:
         st.session_state["cell_q"] = quantity
         st.session_state["cell_b"], st.session_state["cell_j"] = row, col
     return on_pick
+
+
+# Sections a lesson link can open at (URL `focus=`, store.VIEW_CHOICES): name -> (page key,
+# the anchor of the section's heading on that page).
+FOCUS = {"vanishing": ("backprop", "vanishing")}
+
+# Our own constant CSS (never user text): "Start here" and the next-page link look like primary
+# buttons (the theme's primaryColor, .streamlit/config.toml), the end links are large; a heading
+# scrolled to (focus, an anchor link) keeps a margin above it for a control pinned at the top.
+PATH_CSS = """<style>
+.st-key-start_here a, .st-key-page_end a {
+  border: 1px solid #6b7280; border-radius: 0.6rem; padding: 0.7rem 1.1rem;
+}
+.st-key-start_here a p, .st-key-page_end a p { font-size: 1.3rem; font-weight: 600; }
+.st-key-start_here a, .st-key-page_next a { background: #1d4ed8; border-color: #1d4ed8; }
+.st-key-start_here a p, .st-key-page_next a p, .st-key-start_here a span,
+.st-key-page_next a span { color: #ffffff; }
+[data-testid="stMain"] :is(h1, h2, h3)[id] { scroll-margin-top: 7rem; }
+.st-key-start_here [data-testid="stIconMaterial"],
+.st-key-page_end [data-testid="stIconMaterial"] { font-size: 1.6rem; }
+.st-key-start_here a:hover, .st-key-page_next a:hover { background: #1e40af; }
+</style>"""
+
+# Scrolls to the heading with id __ANCHOR__ (one of FOCUS's constant anchors, never user text)
+# while the page lays out its charts, until the user scrolls, clicks or types.
+_FOCUS_JS = """<script>
+(() => {
+  let tries = 0, stopped = false;
+  const stop = () => { stopped = true; };
+  for (const e of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    window.addEventListener(e, stop, {once: true, capture: true});
+  }
+  const go = () => {
+    if (stopped) return;
+    const el = document.getElementById("__ANCHOR__");
+    if (el) el.scrollIntoView({block: "start"});
+    if (++tries < 10) setTimeout(go, 300);
+  };
+  go();
+})();
+</script>"""
+
+
+def end(ctx: Context | str) -> None:
+    """Every page's last call, after everything it draws: large links to the previous and the
+    next page in the tutorial's order (the last page leads back to Home), and, when a lesson
+    link asked to open at one of this page's sections (`focus`), the scroll to it.
+
+    ctx: the page's Context, or its registry key (pages whose setup returns no Context)."""
+    entry = registry.get(ctx) if isinstance(ctx, str) else ctx.entry
+    focus = st.session_state.get("focus", "")
+    if focus and FOCUS[focus][0] != entry.key:      # a section of another page: not this one's
+        st.session_state["focus"] = ""
+        store.write_url()
+    elif focus and st.session_state.pop(store.FOCUS_PENDING_KEY, False):
+        st.html(_FOCUS_JS.replace("__ANCHOR__", FOCUS[focus][1]), unsafe_allow_javascript=True)
+    st.html(PATH_CSS)
+    before, after = registry.neighbours(entry)
+    try:
+        with st.container(key="page_end"):
+            st.divider()
+            left, right = st.columns(2)
+            if before is not None:
+                with left.container(key="page_prev"):
+                    st.page_link(before.file, label=f"Previous: {before.label}",
+                                 icon=":material/arrow_back:", width="stretch")
+            with right.container(key="page_next"):
+                if after is not None:
+                    st.page_link(after.file, label=f"Next: {after.label}",
+                                 icon=":material/arrow_forward:", icon_position="right",
+                                 width="stretch")
+                else:
+                    st.page_link(registry.HOME.file, label=f"Start again: {registry.HOME.title}",
+                                 icon=":material/home:", width="stretch")
+    except StreamlitPageNotFoundError:    # a page script run alone, as AppTest.from_file does
+        pass
+
+
+def start_here() -> None:
+    """Home's one "Start here": a large link to the first page of the tutorial's order."""
+    st.html(PATH_CSS)
+    try:
+        with st.container(key="start_here"):
+            st.page_link(registry.START.file, label=f"Start here: {registry.START.label}",
+                         icon=":material/arrow_forward:", icon_position="right")
+    except StreamlitPageNotFoundError:
+        pass
 
 
 # ---------------------------------------------------------------- stepping through time

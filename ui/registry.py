@@ -114,6 +114,14 @@ def sections() -> dict[str, list[Page]]:
     return out
 
 
+def first() -> Page:
+    """The first numbered page: where Home's "Start here" leads."""
+    return next(p for p in PAGES if p.number is not None)
+
+
+START = first()
+
+
 def neighbours(page: Page) -> tuple[Page | None, Page | None]:
     """(previous, next) in the tutorial's order; Home leads to page 1."""
     i = PAGES.index(page)

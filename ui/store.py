@@ -13,7 +13,8 @@ A leaf module (it imports nothing else from ui/), so every other module can use 
   its range with a note for the user (`clamp`).
 
 URL sync: `restore_from_url` reads the URL once per session, before any widget exists, noting
-and replacing nonsense values; `write_url` mirrors the non-default values after the page's
+and replacing nonsense values (and again when a lesson link inside the app opens another page
+with parameters: then the link's URL sets every URL value); `write_url` mirrors the non-default values after the page's
 controls are drawn, so the address bar always reproduces the screen. Streamlit's own
 `bind="query-params"` is not used: it drops invalid values silently (the user gets no note),
 resets a slider whose bounds depend on the text, and in multipage mode a bound widget exists
@@ -63,9 +64,22 @@ PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
 # View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
 # list, like TensorFlow Playground's hide flags), and the cell the inspector shows (cell_b, cell_j:
 # NumPy's 0-based row and column; the page shows them counting from 1).
-VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
-VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
-URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value the URL carries
+VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0,
+                 "focus": ""}
+# focus: the section of a page a lesson link opens at (ui/page.py FOCUS: its page and anchor).
+VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs"), "focus": ("", "vanishing")}
+# What if's forced gates and edited weight (also in the URL and in lesson files), as text; the
+# page's own controls (wi_*) hold them, `whatif_text` / `apply_whatif` translate. Units, rows and
+# columns count from 1, as the unit labels h1, h2, ... do:
+#   force_z, force_r   "0" or "1": the gate forced to that value ("": computed, as usual)
+#   force_z_units, force_r_units   the forced units, e.g. "1,3"; "all" every unit; "" none
+#   force_from         the time step the forcing starts at, counted across batches (1 = the first)
+#   edit               one weight changed: "W_z:2:1:0.5" (parameter:row:column:new value), a
+#                      bias "b_z:3:0.5" (parameter:unit:new value); "" none
+WHATIF_DEFAULTS = {"force_z": "", "force_z_units": "all", "force_r": "", "force_r_units": "all",
+                   "force_from": 2, "edit": ""}
+EDIT_LIMIT = 100.0         # an edited weight stays within ±EDIT_LIMIT (What if's number box)
+URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS, **WHATIF_DEFAULTS}   # the URL's
 HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
             "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
 
@@ -74,6 +88,9 @@ NOTES_KEY = "_url_notes"           # notes about clamped or ignored values, show
 SIZES_WANTED_KEY = "_sizes_wanted"  # the sizes the user chose, before the text clamped them
 SIZES_SET_KEY = "_sizes_set"       # the sizes clamp_sizes last left in force
 RESTORED_KEY = "_restored"         # the URL was read (restore_from_url)
+URL_WRITTEN_KEY = "_url_written"   # the URL parameters write_url last wrote
+PAGE_SHOWN_KEY = "_page_shown"     # the page the last full run drew (restore_from_url)
+FOCUS_PENDING_KEY = "_focus_pending"  # a lesson link asked to open at `focus` (page)
 MODEL_KEY = "model"                # the Model record (model / set_model)
 PLAYING_KEY = "playing"            # the stepper's Play toggle (page)
 ADVANCE_KEY = "_advance"           # the playing stepper advances on its next tick (page)
@@ -249,9 +266,12 @@ def take_notes() -> list[str]:
 def keep_across_pages() -> None:
     """Every URL value and every page's own control as plain session state (see `persist`), on
     every page: a value survives a visit to a page that does not draw its widget."""
-    persist(URL_DEFAULTS)
+    persist({k: v for k, v in URL_DEFAULTS.items() if k not in WHATIF_DEFAULTS})
     persist(PAGE_VALUES)
     persist({k: st.session_state[k] for k in PAGE_KEPT_IF_SET if k in st.session_state})
+    edited = _edit_value_key(st.session_state)       # What if's edited weight
+    if edited in st.session_state:
+        persist({edited: st.session_state[edited]})
 
 
 def clamp_sizes() -> None:
@@ -289,22 +309,59 @@ def _shown(raw: str, limit: int = 40) -> str:
     return md_literal(repr(raw if len(raw) <= limit else raw[:limit] + "…"))
 
 
-def restore_from_url() -> None:
-    """Once per session: URL parameters -> session state, invalid values noted and replaced."""
-    if st.session_state.get(RESTORED_KEY):
-        return
-    st.session_state[RESTORED_KEY] = True
+def restore_from_url(page: str = "") -> None:
+    """URL parameters -> session state, invalid values noted and replaced: once per session, and
+    again when a link inside the app (a ready-made lesson) opens another page with parameters
+    other than the ones write_url last wrote; that link sets every URL value, as a new tab would.
+    (A link between pages carries no parameters: the session keeps its values.)
+
+    page: the page being drawn (its file)."""
+    s = st.session_state
     params = st.query_params
+    relink = bool(s.get(RESTORED_KEY))
+    arrived, s[PAGE_SHOWN_KEY] = s.get(PAGE_SHOWN_KEY) != page, page
+    if relink:
+        incoming = params.to_dict()
+        if not arrived or not incoming or incoming == s.get(URL_WRITTEN_KEY):
+            return
+        for key, default in URL_DEFAULTS.items():
+            if key not in WHATIF_DEFAULTS:
+                s[key] = default
+        for key in (SIZES_WANTED_KEY, SIZES_SET_KEY, FOCUS_PENDING_KEY):
+            s.pop(key, None)
+    s[RESTORED_KEY] = True
+    _restore(params)
+    if relink or any(key in params for key in WHATIF_DEFAULTS):
+        whatif = {}                       # else What if's controls keep what the session set
+        for key in WHATIF_DEFAULTS:
+            if key in params:
+                try:
+                    whatif[key] = parse_whatif(key, params[key])
+                except ValueError as err:
+                    add_note(f"{err} The link gave {_shown(params[key])}, so it is ignored.")
+        apply_whatif(whatif)
+
+
+def _restore(params) -> None:
+    """The URL values other than What if's -> session state (see restore_from_url)."""
     choices = {**CHOICES, **VIEW_CHOICES}
     if "custom_order" in params and "order" not in params:
         # `custom_order` without `order` asks for that order (the meaning of links that were
         # made while "custom" was the default)
         st.session_state["order"] = "custom"
     for key, default in URL_DEFAULTS.items():
-        if key not in params:
+        if key not in params or key in WHATIF_DEFAULTS:
             continue
         raw = params[key]
-        if key == "hide":
+        if key == "focus":
+            if raw in choices[key]:
+                st.session_state[key] = raw
+                st.session_state[FOCUS_PENDING_KEY] = bool(raw)
+            else:
+                add_note(f"`focus` names a section a link can open at ("
+                         f"{', '.join(c for c in choices[key] if c)}); the link gave "
+                         f"{_shown(raw)}, so the page opens at the top.")
+        elif key == "hide":
             st.session_state[key] = clean_hide(raw)
         elif key == "text":
             if len(raw) > TEXT_LIMIT:
@@ -347,11 +404,134 @@ def clean_hide(raw: str) -> str:
 def write_url() -> None:
     """Mirror every non-default URL value into the address bar."""
     wanted = {}
+    whatif = whatif_text(st.session_state)
     for key, default in URL_DEFAULTS.items():
-        value = st.session_state.get(key, default)
+        value = whatif[key] if key in whatif else st.session_state.get(key, default)
         if value != default:
             wanted[key] = str(int(value)) if isinstance(value, bool) else str(value)
     if "custom_order" in wanted and "order" not in wanted:
         wanted["order"] = DEFAULTS["order"]    # `custom_order` alone would mean "custom"
+    st.session_state[URL_WRITTEN_KEY] = wanted
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+# ---------------------------------------------------------------- What if's settings as text
+
+GATE_VALUES = ("free", "0", "1")     # What if's choices for a gate (wi_z, wi_r)
+
+
+def whatif_value_key(name: str, index: tuple[int, ...]) -> str:
+    """The session key of What if's "new value" box for one weight (0-based index)."""
+    return f"wi_value_{name}_{'_'.join(map(str, index))}"
+
+
+def _is_vector(name: str) -> bool:
+    return name.startswith("b_")          # the biases; every other parameter is a matrix
+
+
+def _whole_from_1(what: str, raw: str, hi: int | None = None) -> int:
+    """A count from 1 (a unit, row or column, a time step) from text; ValueError if not."""
+    try:
+        value = parse_int(raw)
+    except (ValueError, OverflowError):
+        value = None
+    if value is None or str(value) != str(raw).strip() or value < 1 or (hi and value > hi):
+        raise ValueError(f"{what} must be a whole number from 1{f' to {hi}' if hi else ''}.")
+    return value
+
+
+def parse_whatif(key: str, raw) -> str | int:
+    """One of What if's settings (WHATIF_DEFAULTS) from its text, in its canonical form;
+    ValueError with a message for the user if it makes no sense."""
+    if key == "force_from":
+        return _whole_from_1("`force_from` (the step the forcing starts at)", str(raw))
+    raw = str(raw).strip()
+    if key in ("force_z", "force_r"):
+        if raw not in ("", "free", "0", "1"):
+            raise ValueError(f"`{key}` forces the gate to 0 or 1 (or leave it out: computed).")
+        return "" if raw == "free" else raw
+    if key in ("force_z_units", "force_r_units"):
+        if raw == "all":
+            return raw
+        units = {_whole_from_1(f"Each unit in `{key}` (h1 = 1)", u, MAX_HIDDEN)
+                 for u in raw.split(",") if u.strip()}
+        return ",".join(map(str, sorted(units)))
+    if key == "edit":
+        if not raw:
+            return ""
+        parts = raw.split(":")
+        name = parts[0]
+        if name not in gc.PARAM_NAMES:
+            raise ValueError(f"`edit` starts with a parameter name ({', '.join(gc.PARAM_NAMES)}).")
+        if len(parts) != (3 if _is_vector(name) else 4):
+            raise ValueError("`edit` is parameter:row:column:value for a matrix (e.g. "
+                             "W_z:2:1:0.5) and parameter:unit:value for a bias (e.g. b_z:3:0.5).")
+        index = [_whole_from_1(f"The position in `edit` ({name})", p) for p in parts[1:-1]]
+        try:
+            value = float(parts[-1])
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and abs(value) <= EDIT_LIMIT):
+            raise ValueError(f"The new value in `edit` must be a number from −{EDIT_LIMIT:g} "
+                             f"to {EDIT_LIMIT:g}.")
+        return ":".join([name, *map(str, index), repr(value)])
+    raise KeyError(key)
+
+
+def _units_text(units, hidden_size: int) -> str:
+    if units is None or sorted(set(units)) == list(range(hidden_size)):
+        return "all"
+    return ",".join(str(u + 1) for u in sorted(set(units)))
+
+
+def _edited(state) -> tuple[str, tuple[int, ...]]:
+    """The weight What if's controls point at: (parameter, 0-based index)."""
+    name = state.get("wi_param", "W_z")
+    col = int(state.get("wi_col", 0))
+    return name, ((col,) if _is_vector(name) else (int(state.get("wi_row", 0)), col))
+
+
+def _edit_value_key(state) -> str:
+    return whatif_value_key(*_edited(state))
+
+
+def whatif_text(state) -> dict:
+    """What if's controls (wi_*) in `state` -> their text form (WHATIF_DEFAULTS's keys)."""
+    H = state.get("hidden_size", DEFAULTS["hidden_size"])
+    out = {}
+    for g in ("z", "r"):
+        value = state.get(f"wi_{g}", "free")
+        out[f"force_{g}"] = "" if value == "free" else str(value)
+        out[f"force_{g}_units"] = _units_text(state.get(f"wi_{g}_units"), H)
+    out["force_from"] = int(state.get("wi_from", WHATIF_DEFAULTS["force_from"]))
+    out["edit"] = ""
+    name, index = _edited(state)
+    value = state.get(whatif_value_key(name, index))
+    if state.get("wi_edit") and value is not None:
+        out["edit"] = ":".join([name, *(str(i + 1) for i in index), repr(float(value))])
+    return out
+
+
+def apply_whatif(values: dict) -> None:
+    """What if's settings in text form (parse_whatif's; missing ones: their defaults) -> What
+    if's controls, before the page draws them."""
+    s = st.session_state
+    v = {**WHATIF_DEFAULTS, **values}
+    for g in ("z", "r"):
+        s[f"wi_{g}"] = v[f"force_{g}"] or "free"
+        units = v[f"force_{g}_units"]
+        if units == "all":
+            s.pop(f"wi_{g}_units", None)             # the page forces every unit by default
+        else:
+            s[f"wi_{g}_units"] = [int(u) - 1 for u in units.split(",") if u]
+    s["wi_from"] = int(v["force_from"])
+    s["wi_edit"] = bool(v["edit"])
+    if v["edit"]:
+        name, *index, value = v["edit"].split(":")
+        index = tuple(int(i) - 1 for i in index)
+        s["wi_param"] = name
+        if len(index) == 2:
+            s["wi_row"] = index[0]
+        s["wi_col"] = index[-1]
+        s[whatif_value_key(name, index)] = float(value)
