@@ -142,7 +142,7 @@ def test_what_if_controls_write_the_url():
     at.multiselect(key="wi_r_units").set_value([1]).run()
     at.toggle(key="wi_edit").set_value(True).run()
     at.selectbox(key="wi_param").set_value("b_y").run()
-    at.number_input(key="wi_col").set_value(3).run()
+    at.selectbox(key="wi_col").set_value(3).run()         # the 4th column (shown as 4)
     at.number_input(key="wi_value_b_y_3").set_value(-1.25).run()
     assert no_exception(at), at.exception
     q = url(at)
@@ -189,7 +189,7 @@ def test_positions_outside_the_parameter_are_clamped_with_a_note():
     assert no_exception(at), at.exception
     infos = " ".join(i.value for i in at.info)
     assert "W_z has only" in infos and "h9" in infos
-    assert at.number_input(key="wi_row").value == gc.Vocab.from_text(
+    assert at.selectbox(key="wi_row").value == gc.Vocab.from_text(
         gc.TUTORIAL_TEXT, gc.TUTORIAL_ORDER).size - 1
 
 
