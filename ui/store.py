@@ -4,7 +4,7 @@ A leaf module (it imports nothing else from ui/), so every other module can use 
 
 - **Settings**: the sidebar controls. Their session-state keys are also the URL parameter names
   (a public interface: teachers paste lesson links into slides), with the page-level values
-  (batch, step) and the view flags (present, hide, cell_q, cell_b, cell_j).
+  (batch, step) and the view flags (present, hide, cell_q, cell_b, cell_j, node).
 - **The model**: one record of the weights the session uses instead of the initial ones —
   trained, edited on What if or loaded from a lesson — with where they came from. Every reader
   (the sidebar's "trained" weights, Training, Gate explorer, lesson files) and every writer goes
@@ -61,9 +61,17 @@ INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
 # Page-level keys (also in the URL): which batch and time step is shown (1-based).
 PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
 # View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
-# list, like TensorFlow Playground's hide flags), and the cell the inspector shows.
+# list, like TensorFlow Playground's hide flags), the cell the inspector shows and the node of
+# the drawn cell.
 VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0}
 VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs")}
+# The node of the drawn cell whose equation is shown (The GRU cell page; ui/plots.CELL_NODES
+# draws each): inputs, gates, the reset product, the candidate, 1 − z, the two parts of h_t,
+# h_t, the output.
+CELL_NODES = ("x", "h_prev", "z", "r", "reset", "h_tilde", "one_minus_z", "from_prev",
+              "from_tilde", "h", "y")
+VIEW_DEFAULTS["node"] = "z"
+VIEW_CHOICES["node"] = CELL_NODES
 URL_DEFAULTS = {**DEFAULTS, **PAGE_DEFAULTS, **VIEW_DEFAULTS}   # every value the URL carries
 HIDEABLE = ("text", "batch_size", "seq_len", "hidden_size", "preset", "options", "weights", "seed",
             "reset", "update", "order", "custom_order", "layout", "numbers", "lesson")
