@@ -46,10 +46,9 @@ def body(n: int, t: int):
     draw.cell_diagram(fig, key="cell", on_pick=pick)
     st.latex(equations.cell_node(node, config, tr, t))
     notes = []
-    columns = ctx.V if node in ("x", "y") else ctx.H
-    if ctx.B > equations.CELL_ROWS or columns > equations.CELL_COLS:
-        notes.append(f"The equation writes out the first {equations.CELL_ROWS} rows and "
-                     f"{equations.CELL_COLS} columns; hover over the drawing for every value.")
+    if equations.cut(values[node].shape) or equations.cut(values["h"].shape):
+        notes.append("The equation writes out the first rows and columns (⋮, ⋯: more); hover "
+                     "over the drawing for every value.")
     if node == "h_prev":
         notes.append("At the first step of the text h_(t−1) is h_0 = 0; at the first step of a "
                      "later batch it is the state the previous batch ended with.")

@@ -133,14 +133,22 @@ def bptt_clip(kind: str) -> str:
 # every matrix is the trace's, at most CELL_ROWS × CELL_COLS of it written out. No user text:
 # a character is named by its vocabulary index.
 
-CELL_ROWS, CELL_COLS = 3, 4
+CELL_ROWS, CELL_COLS = 4, 4     # written out whole up to this size; else all but the last row
+                                # (column) of it, then ⋮ (⋯)
+
+
+def cut(shape) -> bool:
+    """Whether a matrix of this shape is written out in part."""
+    rows, cols = np.atleast_2d(np.zeros(shape)).shape
+    return rows > CELL_ROWS or cols > CELL_COLS
 
 
 def _matrix(a) -> str:
     """A (B, H) array as a LaTeX bmatrix of 4-decimal numbers, cut with ⋯ / ⋮ when large."""
     a = np.atleast_2d(np.asarray(a, dtype=float))
     rows, cols = a.shape
-    r, c = min(rows, CELL_ROWS), min(cols, CELL_COLS)
+    r = rows if rows <= CELL_ROWS else CELL_ROWS - 1
+    c = cols if cols <= CELL_COLS else CELL_COLS - 1
     lines = []
     for i in range(r):
         cells = [num(v) for v in a[i, :c]] + ([r"\cdots"] if cols > c else [])
@@ -150,11 +158,12 @@ def _matrix(a) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
-def _lines(symbols: str, numbers: str) -> str:
-    """The symbols on the first line, "= the numbers" aligned under their "="."""
+def _lines(symbols: str, *numbers: str) -> str:
+    """The symbols on the first line, each "= the numbers" on its own line, aligned at "="."""
     left, _, right = symbols.partition(" = ")
     first = rf"{left} &= {right}" if right else rf"{left} &"
-    return rf"\begin{{aligned}}{first} \\ &= {numbers}\end{{aligned}}"
+    rest = "".join(rf" \\ &= {n}" for n in numbers)
+    return rf"\begin{{aligned}}{first}{rest}\end{{aligned}}"
 
 
 def cell_node(node: str, config: GRUConfig, trace, t: int) -> str:
@@ -163,11 +172,18 @@ def cell_node(node: str, config: GRUConfig, trace, t: int) -> str:
     / = σ([..] + [..] + [..]) = σ([..]) = [..]."""
     m = lambda name: _matrix(getattr(trace, name)[t])      # noqa: E731
     keep, before = config.update == "keep", config.reset == "before"
+    big = cut(trace.h.shape[1:])
+
+    def terms_then(terms: str, last: str) -> tuple[str, ...]:
+        """The terms, then what they give: on one line, or two when the matrices are cut."""
+        return (terms, last) if big else (f"{terms} = {last}",)
+
     if node in ("z", "r"):
         g = node
         return _lines(rf"{g}_t = \sigma(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
-                      rf"\sigma\big({m(g + '_in')} + {m(g + '_rec')} + {m(g + '_bias')}\big) = "
-                      rf"\sigma\big({m(g + '_pre')}\big) = {m(g)}")
+                      *terms_then(rf"\sigma\big({m(g + '_in')} + {m(g + '_rec')} + "
+                                  rf"{m(g + '_bias')}\big)",
+                                  rf"\sigma\big({m(g + '_pre')}\big) = {m(g)}"))
     if node == "reset":
         if before:
             return _lines(r"r_t \odot h_{t-1}", rf"{m('r')} \odot {m('h_prev')} = {m('r_h_prev')}")
@@ -180,8 +196,8 @@ def cell_node(node: str, config: GRUConfig, trace, t: int) -> str:
         else:
             head = r"\tilde h_t = \tanh\big(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b_{hn})\big)"
             terms = rf"{m('h_in')} + {m('h_bias')} + {m('h_rec')}"
-        return _lines(head, rf"\tanh\big({terms}\big) = \tanh\big({m('h_pre')}\big) = "
-                            rf"{m('h_tilde')}")
+        return _lines(head, *terms_then(rf"\tanh\big({terms}\big)",
+                                        rf"\tanh\big({m('h_pre')}\big) = {m('h_tilde')}"))
     if node == "one_minus_z":
         return _lines("1 - z_t", rf"1 - {m('z')} = {m('one_minus_z')}")
     if node == "from_prev":

@@ -801,9 +801,12 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         return 1.0 - px / plot_px
 
     zs = {k: np.atleast_2d(np.asarray(v, dtype=float)) for k, v in values.items()}
-    # widths in characters of cell text: a one-hot cell needs room for "0", others "-0.1234"
-    widths = {n.key: _node_width(zs[n.key].shape[1], H) * _cell_chars(n.kind) for n in nodes}
-    col_w = [max([widths[n.key] for n in nodes if n.col == c] + [16]) for c in range(7)]
+    # widths in characters of cell text where numbers can be shown (a one-hot cell needs room
+    # for "0", others for "-0.1234"), else in cells
+    chars_of = _cell_chars if numbers and cell >= 16 else (lambda kind: 1)
+    widths = {n.key: _node_width(zs[n.key].shape[1], H) * chars_of(n.kind) for n in nodes}
+    col_w = [max([widths[n.key] for n in nodes if n.col == c] + [chars_of("signed") * 2])
+             for c in range(7)]
     span = 1.0 - CELL_COL_GAP * 6
     col_x, left = [], 0.0
     for w in col_w:
@@ -967,7 +970,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     # ---- the batch unrolled over its S steps
     S = len(steps_in)
     top = cell_px + 18
-    label_y, box_y = y_of(top), y_of(top + 40)
+    label_y, box_y = y_of(top), y_of(top + 42)
     half_h = 13 / plot_px
     pitch = 1.0 / (S + 1)
     cx = [(k + 0.5) * pitch for k in range(S + 1)]
@@ -984,10 +987,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                            line=dict(color=HIGHLIGHT if k in (step, step + 1) else "#6b7280",
                                      width=2 if k in (step, step + 1) else 1)))
     texts_x, texts_y, texts = [], [], []
+    inside = every == 1        # room for "h_k" in every box, else every k-th above the boxes
     for k in range(S + 1):
         if k % every == 0 or k in (step, step + 1, S):
             texts_x.append(cx[k])
-            texts_y.append(box_y)
+            texts_y.append(box_y if inside else box_y + half_h + 9 / plot_px)
             texts.append(f"h<sub>{k}</sub>")
     char_y = y_of(plot_px - 30)
     for k in range(S):         # one or two characters a step: every one fits
