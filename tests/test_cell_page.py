@@ -93,14 +93,14 @@ def test_numbers_are_in_the_cells_at_the_defaults_with_four_decimals():
 @pytest.mark.parametrize("reset, update", CONVENTIONS)
 def test_the_drawing_changes_where_the_reset_acts_and_which_branch_z_feeds(reset, update):
     spec = figure(run_page(CELL, query={"reset": reset, "update": update}))
-    arrows = {a["name"] for a in spec["layout"]["annotations"]
-              if a.get("name", "").startswith("arrow_")}
+    arrows = {f"arrow_{name.replace('→', '_')}" for t in spec["data"]
+              if t.get("name", "").startswith("arrows") for name in t["customdata"] if name}
     titles = {a["name"]: a["text"] for a in spec["layout"]["annotations"]
               if a.get("name", "").startswith("title_")}
     gate_prev, gate_tilde = ("z", "one_minus_z") if update == "keep" else ("one_minus_z", "z")
     assert {f"arrow_{gate_prev}_from_prev", f"arrow_{gate_tilde}_from_tilde"} <= arrows
     assert not {f"arrow_{gate_tilde}_from_prev", f"arrow_{gate_prev}_from_tilde"} & arrows
-    texts = " ".join(a.get("text", "") for a in spec["layout"]["annotations"])
+    texts = " ".join(next(t for t in spec["data"] if t.get("name") == "arrow_labels")["text"])
     if reset == "before":           # r ⊙ h_(t−1) goes into U_h
         assert "r<sub>t</sub> ⊙ h<sub>t−1</sub>" in titles["title_reset"]
         assert "× U<sub>h</sub>" in texts and "b<sub>hn</sub>" not in texts
@@ -131,7 +131,7 @@ def test_the_unrolled_row_highlights_the_chosen_step(step):
 
 def test_the_characters_read_at_each_step_are_under_the_unrolled_row():
     spec = figure(run_page(CELL))
-    texts = [t for t in spec["data"] if t.get("mode") == "text"][0]["text"]
+    texts = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["text"]
     # batch 1 reads "Mat" (row 1) and "hMa" (row 2)
     for pair in (["M", "h"], ["a", "M"], ["t", "a"]):
         assert "<br>".join(pair) in texts
@@ -234,8 +234,8 @@ def test_the_largest_values_draw_colour_only_and_every_kth_label():
     assert len(heat) == len(store.CELL_NODES)
     assert all("texttemplate" not in t for t in heat)             # too many cells for numbers
     assert decode(heat[0]["z"]).size == 16 * decode(heat[0]["x"]).size
-    labels = [s for s in [t for t in spec["data"] if t.get("mode") == "text"][0]["text"]
-              if s.startswith("h<sub>")]
+    unrolled = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["text"]
+    labels = [s for s in unrolled if s.startswith("h<sub>")]
     assert 4 < len(labels) < 33                                    # not all 33 h_k labels
     assert "h<sub>31</sub>" in labels and "h<sub>32</sub>" in labels   # the current step's
     # the equation writes out a corner of the matrices, with the dots

@@ -786,7 +786,6 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     marker on its cells (customdata [key, row, column, value]) makes it clickable, as
     `_picker` does for one matrix."""
     nodes = cell_nodes(reset, update)
-    by_key = {n.key: n for n in nodes}
     B = int(np.asarray(values["h"]).shape[0])
     H = int(np.asarray(values["h"]).shape[1])
     cell = _cell_px(B)
@@ -821,7 +820,9 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         top = row_top[n.row] + CELL_TITLE_PX
         box[n.key] = (mid - w / 2, mid + w / 2, y_of(top + node_px), y_of(top))
 
-    traces = [go.Scatter(x=[], y=[], xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip")]
+    # traces as dicts: go.Figure validates each once (a go.Scatter would be validated twice)
+    traces = [dict(type="scatter", x=[], y=[], xaxis="x", yaxis="y", showlegend=False,
+                   hoverinfo="skip")]
     axes = dict(xaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True),
                 yaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True))
     notes, shapes = [], []
@@ -844,7 +845,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                      ygap=1 if r_n <= 16 else 0)
         if show:
             trace["textfont"] = dict(size=text_size)
-        traces.append(go.Heatmap(name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
+        traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
         ticks = n.key in ("x", "y")
         every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * CELL_REF_PX)))
@@ -879,10 +880,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                    if b < len(col_labels) else str(b), _number(z[a, b])]
                   for a, b in zip(rr.ravel(), cc.ravel())]
         invisible = dict(opacity=0.0)
-        traces.append(go.Scatter(
-            x=cc.ravel().tolist(), y=rr.ravel().tolist(), xaxis=f"x{i}", yaxis=f"y{i}",
-            mode="markers", showlegend=False, name=f"pick_{n.key}", customdata=custom,
-            marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
+        traces.append(dict(
+            type="scatter", x=cc.ravel().tolist(), y=rr.ravel().tolist(), xaxis=f"x{i}",
+            yaxis=f"y{i}", mode="markers", showlegend=False, name=f"pick_{n.key}",
+            customdata=custom, marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
             selected=dict(marker=invisible), unselected=dict(marker=invisible),
             hovertemplate=f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
                           "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
@@ -910,7 +911,6 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     bus = y_of(row_top[2] + CELL_TITLE_PX + node_px + CELL_TICK_PX + CELL_BUS_PX / 2)
     hp_y = left_at("h_prev")[1]
     keep = update == "keep"
-    gate_prev, gate_tilde = ("z", "one_minus_z") if keep else ("one_minus_z", "z")
     # (from, to, points, label, where the label sits: the segment's index, + a fraction of it)
     arrows = [
         ("h_prev", "from_prev", [right_at("h_prev"), left_at("from_prev")], "", 0),
@@ -943,29 +943,35 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                    ("z", "from_tilde", [bottom_of("z"), (bottom_of("z")[0], band_12),
                                         (top_of("from_tilde")[0], band_12),
                                         top_of("from_tilde")], "⊙", 1)]
-    lines = {False: ([], []), True: ([], [])}
+    # one trace of lines for the arrows into the chosen node, one for the others (each arrow a
+    # polyline, its customdata "from→to"), the arrowheads annotations along the last segment
+    # (exact at any width), the labels one trace of text
+    lines = {False: ([], [], []), True: ([], [], [])}
+    labels_x, labels_y, labels = [], [], []
     for a, b, pts, text, seg in arrows:
         hot = b == chosen
-        xs, ys = lines[hot]
+        xs, ys, names = lines[hot]
         xs += [p[0] for p in pts[:-1]] + [None]
         ys += [p[1] for p in pts[:-1]] + [None]
-        colour, width = (HIGHLIGHT, 2.5) if hot else (ARROW, 1.5)
+        names += [f"{a}→{b}"] * (len(pts) - 1) + [None]
         (tx, ty), (hx, hy) = pts[-2], pts[-1]
         notes.append(dict(x=hx, y=hy, ax=tx, ay=ty, xref="x", yref="y", axref="x", ayref="y",
                           text="", showarrow=True, arrowhead=2, arrowsize=1.1,
-                          arrowwidth=width, arrowcolor=colour, name=f"arrow_{a}_{b}"))
+                          arrowwidth=2.5 if hot else 1.5, arrowcolor=HIGHLIGHT if hot else ARROW))
         if text:
             (sx, sy), (ex, ey) = pts[int(seg)], pts[int(seg) + 1]
             f = seg - int(seg) or 0.5          # where on the segment (a fraction given, or half)
-            notes.append(dict(x=sx + (ex - sx) * f, y=sy + (ey - sy) * f, xref="x", yref="y",
-                              text=_subscripts(text),
-                              showarrow=False, font=dict(size=11, color="#4b5563"),
-                              bgcolor="rgba(255,255,255,0.85)"))
-    for hot, (xs, ys) in lines.items():
-        traces.append(go.Scatter(x=xs, y=ys, xaxis="x", yaxis="y", mode="lines",
-                                 showlegend=False, hoverinfo="skip",
-                                 line=dict(color=HIGHLIGHT if hot else ARROW,
-                                           width=2.5 if hot else 1.5)))
+            labels_x.append(sx + (ex - sx) * f)
+            labels_y.append(sy + (ey - sy) * f)
+            labels.append(_subscripts(text))
+    for hot, (xs, ys, names) in lines.items():
+        traces.append(dict(type="scatter", x=xs, y=ys, xaxis="x", yaxis="y", mode="lines",
+                           name="arrows_chosen" if hot else "arrows", customdata=names,
+                           showlegend=False, hoverinfo="skip",
+                           line=dict(color=HIGHLIGHT if hot else ARROW, width=2.5 if hot else 1.5)))
+    traces.append(dict(type="scatter", x=labels_x, y=labels_y, text=labels, mode="text",
+                       xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+                       name="arrow_labels", textfont=dict(size=11, color="#4b5563")))
 
     # ---- the batch unrolled over its S steps
     S = len(steps_in)
@@ -998,20 +1004,20 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         texts_x.append((cx[k] + cx[k + 1]) / 2)
         texts_y.append(char_y)
         texts.append("<br>".join(_ticks(label(c) for c in steps_in[k])))
-    traces.append(go.Scatter(x=texts_x, y=texts_y, text=texts, mode="text", xaxis="x",
-                             yaxis="y", showlegend=False, hoverinfo="skip",
-                             textfont=dict(size=12 if S <= 16 else 10, color="#31333F")))
+    traces.append(dict(type="scatter", name="unrolled_text", x=texts_x, y=texts_y, text=texts,
+                       mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+                       textfont=dict(size=12 if S <= 16 else 10, color="#31333F")))
     arrow_x, arrow_y, heads_x = [], [], []
     for k in range(S):
         arrow_x += [cx[k] + half_w, cx[k + 1] - half_w, None]
         arrow_y += [box_y, box_y, None]
         heads_x.append(cx[k + 1] - half_w - 0.002)
-    traces.append(go.Scatter(x=arrow_x, y=arrow_y, mode="lines", xaxis="x", yaxis="y",
-                             showlegend=False, hoverinfo="skip",
-                             line=dict(color="#6b7280", width=1.2)))
-    traces.append(go.Scatter(x=heads_x, y=[box_y] * S, mode="markers", xaxis="x", yaxis="y",
-                             showlegend=False, hoverinfo="skip",
-                             marker=dict(symbol="triangle-right", size=7, color="#6b7280")))
+    traces.append(dict(type="scatter", x=arrow_x, y=arrow_y, mode="lines", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
+                       line=dict(color="#6b7280", width=1.2)))
+    traces.append(dict(type="scatter", x=heads_x, y=[box_y] * S, mode="markers", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
+                       marker=dict(symbol="triangle-right", size=7, color="#6b7280")))
     notes.append(dict(x=0, y=label_y, xref="x", yref="y", xanchor="left", yanchor="top",
                       showarrow=False, font=dict(size=12, color="#4b5563"),
                       text=f"The batch unrolled: step t turns h<sub>t−1</sub> into h<sub>t</sub>"
