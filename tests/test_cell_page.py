@@ -240,3 +240,21 @@ def test_the_largest_values_draw_colour_only_and_every_kth_label():
     assert "h<sub>31</sub>" in labels and "h<sub>32</sub>" in labels   # the current step's
     # the equation writes out a corner of the matrices, with the dots
     assert r"\cdots" in latex(at) and r"\vdots" in latex(at)
+
+
+@pytest.mark.parametrize("B, H, V, S", [(1, 1, 2, 1), (2, 2, 4, 3), (3, 1, 30, 7), (1, 32, 2, 32),
+                                        (16, 32, 60, 32), (5, 7, 11, 13), (16, 1, 3, 2),
+                                        (4, 3, 65, 25), (3, 5, 4, 3), (7, 9, 13, 31)])
+@pytest.mark.parametrize("reset, update", [("before", "keep"), ("after", "take")])
+def test_the_figure_builds_at_every_size(B, H, V, S, reset, update):
+    """Every axis domain inside [0, 1] whatever the sizes (rounding once gave -6.9e-18)."""
+    rng = np.random.default_rng(B * 1000 + H * 100 + V + S)
+    values = {k: rng.uniform(-1, 1, (B, V if k in ("x", "y") else H)) for k in store.CELL_NODES}
+    fig = plots.cell_figure(values, reset=reset, update=update, chosen="h",
+                            hidden=plots.hidden_labels(H), chars=[chr(97 + v % 26) for v in range(V)],
+                            rows=[str(b + 1) for b in range(B)], step=S - 1,
+                            steps_in=[["a"] * min(B, 2)] * S)
+    for name, axis in fig.to_dict()["layout"].items():
+        if name.startswith(("xaxis", "yaxis")):
+            lo, hi = axis["domain"]
+            assert 0 <= lo <= hi <= 1, (name, lo, hi)

@@ -761,6 +761,11 @@ def _subscripts(text: str) -> str:
     return re.sub(r"_(\w+)", r"<sub>\1</sub>", text)
 
 
+def _unit(lo: float, hi: float) -> list[float]:
+    """An axis domain inside [0, 1] despite rounding (plotly refuses -6.9e-18)."""
+    return [min(1.0, max(0.0, lo)), min(1.0, max(0.0, hi))]
+
+
 def _cell_px(B: int) -> float:
     """A node's cell height: numbers fit up to B = 4, a bounded node height beyond."""
     return 28.0 if B <= 2 else 24.0 if B <= 4 else max(5.0, min(20.0, 96.0 / B))
@@ -849,13 +854,13 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
         ticks = n.key in ("x", "y")
         every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * CELL_REF_PX)))
-        axes[f"xaxis{i}"] = dict(domain=[x0, x1], anchor=f"y{i}", range=[-0.5, c_n - 0.5],
+        axes[f"xaxis{i}"] = dict(domain=_unit(x0, x1), anchor=f"y{i}", range=[-0.5, c_n - 0.5],
                                  fixedrange=True, showgrid=False, zeroline=False,
                                  visible=ticks, automargin=False, side="bottom",
                                  **(dict(tickmode="array", tickvals=list(range(0, c_n, every)),
                                          ticktext=col_labels[::every], tickangle=0,
                                          tickfont=dict(size=11), ticklen=0) if ticks else {}))
-        axes[f"yaxis{i}"] = dict(domain=[y0, y1], anchor=f"x{i}", range=[r_n - 0.5, -0.5],
+        axes[f"yaxis{i}"] = dict(domain=_unit(y0, y1), anchor=f"x{i}", range=[r_n - 0.5, -0.5],
                                  fixedrange=True, visible=False, automargin=False)
         shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
                            line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
