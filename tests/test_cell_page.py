@@ -250,8 +250,9 @@ def test_the_figure_builds_at_every_size(B, H, V, S, reset, update):
     """Every axis domain inside [0, 1] whatever the sizes (rounding once gave -6.9e-18)."""
     rng = np.random.default_rng(B * 1000 + H * 100 + V + S)
     values = {k: rng.uniform(-1, 1, (B, V if k in ("x", "y") else H)) for k in store.CELL_NODES}
+    chars = [chr(97 + v % 26) for v in range(V)]
     fig = plots.cell_figure(values, reset=reset, update=update, chosen="h",
-                            hidden=plots.hidden_labels(H), chars=[chr(97 + v % 26) for v in range(V)],
+                            hidden=plots.hidden_labels(H), chars=chars,
                             rows=[str(b + 1) for b in range(B)], step=S - 1,
                             steps_in=[["a"] * min(B, 2)] * S)
     for name, axis in fig.to_dict()["layout"].items():
