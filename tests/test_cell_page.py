@@ -43,6 +43,12 @@ def nodes(spec) -> dict[str, np.ndarray]:
             for t in spec["data"] if t["type"] == "heatmap"}
 
 
+def node_titles(spec) -> dict[str, str]:
+    """"title_<node>" -> the node's title as drawn (a text trace's format string)."""
+    trace = next(t for t in spec["data"] if t.get("name") == "node_titles")
+    return {f"title_{k}": tpl for k, tpl in zip(trace["customdata"], trace["texttemplate"])}
+
+
 def latex(at) -> str:
     return "\n".join(el.value for el in at.get("latex"))
 
@@ -95,12 +101,12 @@ def test_the_drawing_changes_where_the_reset_acts_and_which_branch_z_feeds(reset
     spec = figure(run_page(CELL, query={"reset": reset, "update": update}))
     arrows = {f"arrow_{name.replace('→', '_')}" for t in spec["data"]
               if t.get("name", "").startswith("arrows") for name in t["customdata"] if name}
-    titles = {a["name"]: a["text"] for a in spec["layout"]["annotations"]
-              if a.get("name", "").startswith("title_")}
+    titles = node_titles(spec)
     gate_prev, gate_tilde = ("z", "one_minus_z") if update == "keep" else ("one_minus_z", "z")
     assert {f"arrow_{gate_prev}_from_prev", f"arrow_{gate_tilde}_from_tilde"} <= arrows
     assert not {f"arrow_{gate_tilde}_from_prev", f"arrow_{gate_prev}_from_tilde"} & arrows
-    texts = " ".join(next(t for t in spec["data"] if t.get("name") == "arrow_labels")["text"])
+    texts = " ".join(next(t for t in spec["data"]
+                          if t.get("name") == "arrow_labels")["texttemplate"])
     if reset == "before":           # r ⊙ h_(t−1) goes into U_h
         assert "r<sub>t</sub> ⊙ h<sub>t−1</sub>" in titles["title_reset"]
         assert "× U<sub>h</sub>" in texts and "b<sub>hn</sub>" not in texts
@@ -131,10 +137,9 @@ def test_the_unrolled_row_highlights_the_chosen_step(step):
 
 def test_the_characters_read_at_each_step_are_under_the_unrolled_row():
     spec = figure(run_page(CELL))
-    texts = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["text"]
+    chars = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["customdata"]
     # batch 1 reads "Mat" (row 1) and "hMa" (row 2)
-    for pair in (["M", "h"], ["a", "M"], ["t", "a"]):
-        assert "<br>".join(pair) in texts
+    assert [c for c in chars if any(c)] == [["M", "h"], ["a", "M"], ["t", "a"]]
 
 
 @pytest.mark.parametrize("node, field, reset", [
@@ -157,8 +162,9 @@ def test_choosing_a_node_shows_its_equation_with_the_steps_numbers(node, field, 
     spec = figure(at)
     chosen = [s for s in spec["layout"]["shapes"] if s.get("name") == "chosen"]
     assert len(chosen) == 1
-    title = next(a for a in spec["layout"]["annotations"] if a.get("name") == f"title_{node}")
-    assert title["font"]["color"] == plots.HIGHLIGHT
+    titles = node_titles(spec)
+    assert plots.HIGHLIGHT in titles[f"title_{node}"]
+    assert sum(plots.HIGHLIGHT in t for t in titles.values()) == 1
 
 
 def test_the_gate_equation_reads_term_by_term():
@@ -234,7 +240,7 @@ def test_the_largest_values_draw_colour_only_and_every_kth_label():
     assert len(heat) == len(store.CELL_NODES)
     assert all("texttemplate" not in t for t in heat)             # too many cells for numbers
     assert decode(heat[0]["z"]).size == 16 * decode(heat[0]["x"]).size
-    unrolled = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["text"]
+    unrolled = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["texttemplate"]
     labels = [s for s in unrolled if s.startswith("h<sub>")]
     assert 4 < len(labels) < 33                                    # not all 33 h_k labels
     assert "h<sub>31</sub>" in labels and "h<sub>32</sub>" in labels   # the current step's

@@ -831,6 +831,9 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     axes = dict(xaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True),
                 yaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True))
     notes, shapes = [], []
+    # Every text with markup (bold, subscripts, line breaks) is a text trace's texttemplate,
+    # the figure's own format strings; user text (characters) only as escaped customdata.
+    titles = []                # (x, y, node, template)
     hidden_t = _ticks(hidden)
     chars_t = _ticks(label(c) for c in chars)
     rows_t = _ticks(rows)
@@ -864,12 +867,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                                  fixedrange=True, visible=False, automargin=False)
         shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
                            line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
-        notes.append(dict(text=f"<b>{_subscripts(n.title)}</b>"
-                               + (f"<br><span style='font-size:11px;color:#6b7280'>"
-                                  f"{_subscripts(n.what)}</span>" if n.what else ""),
-                          x=(x0 + x1) / 2, y=y1, xref="x", yref="y", yanchor="bottom",
-                          xanchor="center", showarrow=False, yshift=2, name=f"title_{n.key}",
-                          font=dict(size=13, color=HIGHLIGHT if n.key == chosen else "#31333F")))
+        colour = HIGHLIGHT if n.key == chosen else "#31333F"
+        titles.append(((x0 + x1) / 2, y1 + (CELL_TITLE_PX - 1) / plot_px, n.key,
+                       f"<span style='color:{colour}'><b>{_subscripts(n.title)}</b></span>"
+                       + (f"<br><span style='font-size:11px;color:#6b7280'>"
+                          f"{_subscripts(n.what)}</span>" if n.what else "")))
         if n.key == chosen:
             shapes.append(dict(type="rect", xref="x", yref="y", x0=x0 - 0.006, x1=x1 + 0.006,
                                y0=y0 - 4 / plot_px, y1=y1 + CELL_TITLE_PX / plot_px,
@@ -974,9 +976,14 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                            name="arrows_chosen" if hot else "arrows", customdata=names,
                            showlegend=False, hoverinfo="skip",
                            line=dict(color=HIGHLIGHT if hot else ARROW, width=2.5 if hot else 1.5)))
-    traces.append(dict(type="scatter", x=labels_x, y=labels_y, text=labels, mode="text",
-                       xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+    traces.append(dict(type="scatter", x=labels_x, y=labels_y, texttemplate=labels,
+                       mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
                        name="arrow_labels", textfont=dict(size=11, color="#4b5563")))
+    traces.append(dict(type="scatter", name="node_titles", mode="text",
+                       x=[t[0] for t in titles], y=[t[1] for t in titles],
+                       customdata=[t[2] for t in titles], texttemplate=[t[3] for t in titles],
+                       textposition="bottom center", xaxis="x", yaxis="y", showlegend=False,
+                       hoverinfo="skip", textfont=dict(size=13, color="#31333F")))
 
     # ---- the batch unrolled over its S steps
     S = len(steps_in)
@@ -997,20 +1004,24 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                            y1=box_y + half_h, fillcolor="white", layer="below",
                            line=dict(color=HIGHLIGHT if k in (step, step + 1) else "#6b7280",
                                      width=2 if k in (step, step + 1) else 1)))
-    texts_x, texts_y, texts = [], [], []
+    texts_x, texts_y, texts, chars_in = [], [], [], []
     inside = every == 1        # room for "h_k" in every box, else every k-th above the boxes
     for k in range(S + 1):
         if k % every == 0 or k in (step, step + 1, S):
             texts_x.append(cx[k])
             texts_y.append(box_y if inside else box_y + half_h + 9 / plot_px)
             texts.append(f"h<sub>{k}</sub>")
+            chars_in.append(["", ""])
     char_y = y_of(plot_px - 30)
     for k in range(S):         # one or two characters a step: every one fits
         texts_x.append((cx[k] + cx[k + 1]) / 2)
         texts_y.append(char_y)
-        texts.append("<br>".join(_ticks(label(c) for c in steps_in[k])))
-    traces.append(dict(type="scatter", name="unrolled_text", x=texts_x, y=texts_y, text=texts,
-                       mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+        read = (_ticks(label(c) for c in steps_in[k]) + ["", ""])[:2]
+        texts.append("%{customdata[0]}<br>%{customdata[1]}" if read[1] else "%{customdata[0]}")
+        chars_in.append(read)
+    traces.append(dict(type="scatter", name="unrolled_text", x=texts_x, y=texts_y,
+                       texttemplate=texts, customdata=chars_in, mode="text", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
                        textfont=dict(size=12 if S <= 16 else 10, color="#31333F")))
     arrow_x, arrow_y, heads_x = [], [], []
     for k in range(S):
@@ -1023,13 +1034,16 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     traces.append(dict(type="scatter", x=heads_x, y=[box_y] * S, mode="markers", xaxis="x",
                        yaxis="y", showlegend=False, hoverinfo="skip",
                        marker=dict(symbol="triangle-right", size=7, color="#6b7280")))
-    notes.append(dict(x=0, y=label_y, xref="x", yref="y", xanchor="left", yanchor="top",
-                      showarrow=False, font=dict(size=12, color="#4b5563"),
-                      text=f"The batch unrolled: step t turns h<sub>t−1</sub> into h<sub>t</sub>"
-                           f" reading x<sub>t</sub>; the cell above is step {step + 1} of {S}"
-                           + (f" (characters of rows 1–{min(len(steps_in[0]), 2)} shown)"
-                              if steps_in and len(steps_in[0]) > 1 else "")))
+    caption = (f"The batch unrolled: step t turns h<sub>t−1</sub> into h<sub>t</sub> reading "
+               f"x<sub>t</sub>; the cell above is step {step + 1} of {S}"
+               + (f" (characters of rows 1–{min(len(steps_in[0]), 2)} shown)"
+                  if steps_in and len(steps_in[0]) > 1 else ""))
+    traces.append(dict(type="scatter", name="unrolled_caption", x=[0], y=[label_y],
+                       texttemplate=[caption], mode="text", textposition="bottom right",
+                       xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+                       textfont=dict(size=12, color="#4b5563")))
+    # the nodes' plot areas are transparent: the titles and labels under them stay visible
     layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8), font=FONT,
-                  plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
+                  plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
                   hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)
     return go.Figure(traces, layout=layout)
