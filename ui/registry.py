@@ -49,7 +49,7 @@ PAGES = (
          "matrix it computes on the tutorial's string, step by step."),
     Page("cell", "The GRU cell", "pages/0_The_GRU_cell.py", FORWARD,
          "the whole cell drawn, with this step's numbers at every node",
-         "The cell · One time step of the GRU on one picture: the character x_t and the memory "
+         "Step 0 · One time step of the GRU on one picture: the character x_t and the memory "
          "h_(t−1) go in, the gates z and r decide, the candidate h̃ proposes, and h_t comes out "
          "and predicts the next character. Below, the same cell repeated over the sequence.", 0),
     Page("data", "Data & batches", "pages/1_Data_and_batches.py", FORWARD,
