@@ -833,7 +833,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     notes, shapes = [], []
     # Every text with markup (bold, subscripts, line breaks) is a text trace's texttemplate,
     # the figure's own format strings; user text (characters) only as escaped customdata.
-    titles = []                # (x, y, node, template)
+    titles = []                # (x, y, node, text position, template)
     hidden_t = _ticks(hidden)
     chars_t = _ticks(label(c) for c in chars)
     rows_t = _ticks(rows)
@@ -868,7 +868,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
                            line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
         colour = HIGHLIGHT if n.key == chosen else "#31333F"
-        titles.append(((x0 + x1) / 2, y1 + (CELL_TITLE_PX - 1) / plot_px, n.key,
+        # a title over the first or last column is aligned with its node's outer edge, so that
+        # a title wider than the node stays inside the figure
+        x_title, align = ((x0, "bottom right") if n.col == 0 else
+                          (x1, "bottom left") if n.col == 6 else ((x0 + x1) / 2, "bottom center"))
+        titles.append((x_title, y1 + (CELL_TITLE_PX - 1) / plot_px, n.key, align,
                        f"<span style='color:{colour}'><b>{_subscripts(n.title)}</b></span>"
                        + (f"<br><span style='font-size:11px;color:#6b7280'>"
                           f"{_subscripts(n.what)}</span>" if n.what else "")))
@@ -981,9 +985,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                        name="arrow_labels", textfont=dict(size=11, color="#4b5563")))
     traces.append(dict(type="scatter", name="node_titles", mode="text",
                        x=[t[0] for t in titles], y=[t[1] for t in titles],
-                       customdata=[t[2] for t in titles], texttemplate=[t[3] for t in titles],
-                       textposition="bottom center", xaxis="x", yaxis="y", showlegend=False,
-                       hoverinfo="skip", textfont=dict(size=13, color="#31333F")))
+                       customdata=[t[2] for t in titles], texttemplate=[t[4] for t in titles],
+                       textposition=[t[3] for t in titles], xaxis="x", yaxis="y",
+                       showlegend=False, hoverinfo="skip", cliponaxis=False,
+                       textfont=dict(size=13, color="#31333F")))
 
     # ---- the batch unrolled over its S steps
     S = len(steps_in)
