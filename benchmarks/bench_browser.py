@@ -35,7 +35,8 @@ from e2e.helpers import (  # noqa: E402
     wait_for_app,
 )
 
-FORWARD = ("Data_and_batches", "Gates_z_and_r", "Candidate_and_state", "Output_and_softmax", "Loss")
+FORWARD = ("The_GRU_cell", "Data_and_batches", "Gates_z_and_r", "Candidate_and_state",
+           "Output_and_softmax", "Loss")
 # The slider that changes a page's charts (the hidden size changes nothing on the data page).
 SLIDER = {"Data_and_batches": "batch_size"}
 

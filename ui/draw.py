@@ -148,3 +148,25 @@ def picked_cell(event, cols: int, curve: int = 1) -> tuple[int, int] | None:
     if index is None or points[0].get("curve_number", curve) != curve:
         return None
     return int(index) // cols, int(index) % cols
+
+
+def cell_diagram(fig, *, key: str, on_pick) -> None:
+    """The drawn GRU cell (`plots.cell_figure`): clicking a node's cells calls on_pick(node)
+    (an on_select callback reading the clicked marker's customdata [node, ...]); its matrices
+    are offered for download like every page's."""
+    def picked():
+        node = picked_node(st.session_state.get(key))
+        if node is not None:
+            on_pick(node)
+
+    st.plotly_chart(_presented(fig), key=key, width="stretch", on_select=picked,
+                    selection_mode="points", config={"displayModeBar": False})
+
+
+def picked_node(event) -> str | None:
+    """The node key of a click on the drawn cell (a transparent marker's customdata[0]), or
+    None (no point, or not a node's marker)."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    custom = points[0].get("customdata") if points else None
+    node = custom[0] if isinstance(custom, (list, tuple)) and custom else None
+    return node if node in store.CELL_NODES else None

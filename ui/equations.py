@@ -4,7 +4,10 @@ Row vectors as in the tutorial's code: x_t is (B × V), h is (B × H), W is (V �
 """
 from __future__ import annotations
 
+import numpy as np
+
 from gru_core import GRUConfig
+from gru_core.explain import num
 
 
 def shape(rows, cols) -> str:
@@ -123,3 +126,97 @@ def bptt_clip(kind: str) -> str:
         return r"g \leftarrow \min\big(\max(g, -c),\, c\big)\quad\text{element by element}"
     return (r"g \leftarrow g \cdot \frac{c}{\max(c, \lVert g \rVert)},\quad "
             r"\lVert g \rVert = \sqrt{\textstyle\sum_{\text{all parameters}} \sum g^2}")
+
+
+# ---------------------------------------------------------------- the drawn cell's nodes
+# One node's equation in vector form with the step's values in place (The GRU cell page):
+# every matrix is the trace's, at most CELL_ROWS × CELL_COLS of it written out. No user text:
+# a character is named by its vocabulary index.
+
+CELL_ROWS, CELL_COLS = 4, 4     # written out whole up to this size; else all but the last row
+                                # (column) of it, then ⋮ (⋯)
+
+
+def cut(shape) -> bool:
+    """Whether a matrix of this shape is written out in part."""
+    rows, cols = np.atleast_2d(np.zeros(shape)).shape
+    return rows > CELL_ROWS or cols > CELL_COLS
+
+
+def _matrix(a) -> str:
+    """A (B, H) array as a LaTeX bmatrix of 4-decimal numbers, cut with ⋯ / ⋮ when large."""
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    rows, cols = a.shape
+    r = rows if rows <= CELL_ROWS else CELL_ROWS - 1
+    c = cols if cols <= CELL_COLS else CELL_COLS - 1
+    lines = []
+    for i in range(r):
+        cells = [num(v) for v in a[i, :c]] + ([r"\cdots"] if cols > c else [])
+        lines.append(" & ".join(cells))
+    if rows > r:
+        lines.append(" & ".join([r"\vdots"] * c + ([r"\ddots"] if cols > c else [])))
+    return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def _lines(symbols: str, *numbers: str) -> str:
+    """The symbols on the first line, each "= the numbers" on its own line, aligned at "="."""
+    left, _, right = symbols.partition(" = ")
+    first = rf"{left} &= {right}" if right else rf"{left} &"
+    rest = "".join(rf" \\ &= {n}" for n in numbers)
+    return rf"\begin{{aligned}}{first}{rest}\end{{aligned}}"
+
+
+def cell_node(node: str, config: GRUConfig, trace, t: int) -> str:
+    """The node's equation, symbols on the first line, then the numbers of time step t
+    (0-based) of `trace` (a gru_core.Trace) in place: e.g. z_t = σ(x_t W_z + h_{t-1} U_z + b_z)
+    / = σ([..] + [..] + [..]) = σ([..]) = [..]."""
+    m = lambda name: _matrix(getattr(trace, name)[t])      # noqa: E731
+    keep, before = config.update == "keep", config.reset == "before"
+    big = cut(trace.h.shape[1:])
+
+    def terms_then(terms: str, last: str) -> tuple[str, ...]:
+        """The terms, then what they give: on one line, or two when the matrices are cut."""
+        return (terms, last) if big else (f"{terms} = {last}",)
+
+    if node in ("z", "r"):
+        g = node
+        return _lines(rf"{g}_t = \sigma(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
+                      *terms_then(rf"\sigma\big({m(g + '_in')} + {m(g + '_rec')} + "
+                                  rf"{m(g + '_bias')}\big)",
+                                  rf"\sigma\big({m(g + '_pre')}\big) = {m(g)}"))
+    if node == "reset":
+        if before:
+            return _lines(r"r_t \odot h_{t-1}", rf"{m('r')} \odot {m('h_prev')} = {m('r_h_prev')}")
+        return _lines(r"r_t \odot q_t = r_t \odot (h_{t-1} U_h + b_{hn})",
+                      rf"{m('r')} \odot {m('h_prev_U_h')} = {m('h_rec')}")
+    if node == "h_tilde":
+        if before:
+            head = r"\tilde h_t = \tanh\big(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h\big)"
+            terms = rf"{m('h_in')} + {m('h_rec')} + {m('h_bias')}"
+        else:
+            head = r"\tilde h_t = \tanh\big(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b_{hn})\big)"
+            terms = rf"{m('h_in')} + {m('h_bias')} + {m('h_rec')}"
+        return _lines(head, *terms_then(rf"\tanh\big({terms}\big)",
+                                        rf"\tanh\big({m('h_pre')}\big) = {m('h_tilde')}"))
+    if node == "one_minus_z":
+        return _lines("1 - z_t", rf"1 - {m('z')} = {m('one_minus_z')}")
+    if node == "from_prev":
+        gate, name = (("z_t", "z") if keep else ("(1 - z_t)", "one_minus_z"))
+        return _lines(rf"{gate} \odot h_{{t-1}}",
+                      rf"{m(name)} \odot {m('h_prev')} = {m('h_from_prev')}")
+    if node == "from_tilde":
+        gate, name = (("(1 - z_t)", "one_minus_z") if keep else ("z_t", "z"))
+        return _lines(rf"{gate} \odot \tilde h_t",
+                      rf"{m(name)} \odot {m('h_tilde')} = {m('h_from_tilde')}")
+    if node == "h":
+        return _lines(update(config), rf"{m('h_from_prev')} + {m('h_from_tilde')} = {m('h')}")
+    if node == "y":
+        return _lines(r"\hat y_t = \operatorname{softmax}(h_t W_y + b_y)",
+                      rf"\operatorname{{softmax}}\big({m('logits')}\big) = {m('probs')}")
+    if node == "x":
+        ids = ", ".join(str(int(i)) for i in trace.x_ids[t]) if trace.x_ids is not None else ""
+        where = rf"\text{{one-hot at vocabulary index }} {ids}" if ids else r"\text{the input}"
+        return _lines(rf"x_t \quad ({where}\text{{, row by row}})", m("x"))
+    if node == "h_prev":
+        return _lines(r"h_{t-1}", m("h_prev"))
+    raise ValueError(f"no node {node!r}")

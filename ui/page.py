@@ -291,3 +291,24 @@ def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = Tru
         draw.downloads()
 
     fragment()
+
+
+def link(key: str, label: str) -> None:
+    """A link to the registry's page `key` (nothing when the page script runs alone, as under
+    AppTest.from_file, where other pages cannot be resolved)."""
+    try:
+        st.page_link(registry.get(key).file, label=label)
+    except StreamlitPageNotFoundError:
+        pass
+
+
+# Our own constant CSS (no user text): a page drawn to fit one screen gives up most of the
+# main area's empty padding above the title and below the last element.
+ONE_SCREEN_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 1rem; }
+</style>"""
+
+
+def one_screen() -> None:
+    """Less empty padding around the page, for a page that fits one screen (The GRU cell)."""
+    st.markdown(ONE_SCREEN_CSS, unsafe_allow_html=True)

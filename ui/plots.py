@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from dataclasses import KW_ONLY, dataclass
 from functools import cached_property
@@ -695,4 +696,372 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
     layout = _line_layout(title, height, x_title=x_title, y_title=y_title, top=56,
                           names=[t.name for t in traces],
                           shapes=shapes, annotations=notes)
+    return go.Figure(traces, layout=layout)
+
+
+# ---------------------------------------------------------------- the cell, drawn
+
+@dataclass(frozen=True)
+class CellNode:
+    """One node of the drawn GRU cell: its key (store.CELL_NODES), its title (two short lines),
+    its colour kind, and its place in the drawing's grid (column 0-6, row 0 top .. 2 bottom)."""
+    key: str
+    title: str
+    what: str
+    kind: str
+    col: int
+    row: int
+
+
+def cell_nodes(reset: str, update: str) -> tuple[CellNode, ...]:
+    """The nodes of one GRU step as the tutorials draw it, for a convention (gru_core.gru):
+
+        row 0   h_(t−1) ─────────────────────────────► part from h_(t−1)
+        row 1            z_t ──────────► 1 − z_t                    h_t ──► ŷ_t
+        row 2   x_t ───► r_t ──► reset ──► h̃_t ─────► part from h̃_t
+    reset "before": r_t ⊙ h_(t−1), then U_h; "after": U_h (+ b_hn) first, then r_t ⊙ it.
+    update "keep": z_t ⊙ h_(t−1) + (1 − z_t) ⊙ h̃_t;
+           "take": (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t."""
+    keep = update == "keep"
+    if reset == "before":
+        reset_node = CellNode("reset", "r_t ⊙ h_(t−1)", "reset, then × U_h", "tanh", 2, 2)
+    else:
+        reset_node = CellNode("reset", "r_t ⊙ q_t", "q_t = h_(t−1) U_h + b_hn", "signed", 2, 2)
+    return (
+        CellNode("x", "x_t", "one-hot input", "onehot", 0, 2),
+        CellNode("h_prev", "h_(t−1)", "previous state", "tanh", 0, 0),
+        CellNode("z", "z_t = σ(…)", "update gate", "gate", 1, 1),
+        CellNode("r", "r_t = σ(…)", "reset gate", "gate", 1, 2),
+        reset_node,
+        CellNode("h_tilde", "h̃_t = tanh(…)", "candidate", "tanh", 3, 2),
+        CellNode("one_minus_z", "1 − z_t", "", "gate", 3, 1),
+        CellNode("from_prev", "z_t ⊙ h_(t−1)" if keep else "(1 − z_t) ⊙ h_(t−1)",
+                 "kept from h_(t−1)", "tanh", 4, 0),
+        CellNode("from_tilde", "(1 − z_t) ⊙ h̃_t" if keep else "z_t ⊙ h̃_t",
+                 "taken from h̃_t", "tanh", 4, 2),
+        CellNode("h", "h_t = sum", "new state", "tanh", 5, 1),
+        CellNode("y", "ŷ_t = softmax(…)", "h_t W_y + b_y", "gate", 6, 1),
+    )
+
+
+def cell_names(reset: str, update: str) -> dict[str, str]:
+    """Each node's short name, in the drawing's order (for a chooser): "z_t", "1 − z_t"."""
+    return {n.key: n.title.removesuffix(" = σ(…)").removesuffix(" = tanh(…)")
+            .removesuffix(" = sum").removesuffix(" = softmax(…)")
+            for n in cell_nodes(reset, update)}
+
+
+CELL_TITLE_PX = 36             # two title lines above a node
+CELL_GAP_PX = 28               # between rows of nodes (the bands z's arrows run in)
+CELL_TICK_PX = 16              # character ticks under x_t and ŷ_t
+CELL_BUS_PX = 26               # the x_t line under the bottom row
+CELL_COL_GAP = 0.04            # between columns, for the arrows (fraction of the width)
+CELL_REF_PX = 1500             # the drawing's width assumed when deciding what fits
+UNROLL_PX = 88                # the unrolled network under the cell
+UNROLL_NARROW_PX = 900         # the unrolled row's width on a narrow screen (1280, sidebar open)
+CELL_TEXT_SIZE = 12
+CELL_PICK_CELLS = 128          # up to this many cells a node has a click target on every cell
+HIGHLIGHT = "#d97706"          # the chosen node, its incoming arrows and the current step
+ARROW = "#8b8f99"
+STEP_FILL = "rgba(217, 119, 6, 0.16)"
+
+
+def _subscripts(text: str) -> str:
+    """Our own node and arrow names with their subscripts set: "h_(t−1)" -> h<sub>t−1</sub>,
+    "W_z" -> W<sub>z</sub> (escaped first: no markup comes from the text itself)."""
+    text = html.escape(text, quote=False)
+    text = re.sub(r"_\(([^)]*)\)", r"<sub>\1</sub>", text)
+    return re.sub(r"_(\w+)", r"<sub>\1</sub>", text)
+
+
+def _unit(lo: float, hi: float) -> list[float]:
+    """An axis domain inside [0, 1] despite rounding (plotly refuses -6.9e-18)."""
+    return [min(1.0, max(0.0, lo)), min(1.0, max(0.0, hi))]
+
+
+def _cell_px(B: int) -> float:
+    """A node's cell height: numbers fit up to B = 4, a bounded node height beyond."""
+    return 28.0 if B <= 2 else 24.0 if B <= 4 else max(5.0, min(20.0, 96.0 / B))
+
+
+def _node_width(cols: int, H: int) -> int:
+    """A node's width in cells, bounded so a wide one-hot x_t or ŷ_t leaves room for the rest."""
+    return min(cols, max(H, 8))
+
+
+def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: Sequence,
+                chars: Sequence, rows: Sequence, step: int, steps_in: Sequence,
+                numbers: bool = True, text_size: int = CELL_TEXT_SIZE) -> go.Figure:
+    """The GRU cell at one time step, every node drawn with its values, and the batch unrolled
+    over its S steps beneath (one figure).
+
+    values: node key -> (B, H) array (x and y: (B, V)) of the step, from the trace.
+    chosen: the node whose equation is shown (outlined, with its incoming arrows).
+    hidden, chars, rows: the unit, character and batch-row labels (escaped here).
+    step: the time step shown (0-based); steps_in: per step, the characters the first rows
+    read (S lists of strings). text_size: of the numbers in the cells, which are shown where
+    they fit at that size. Each node's heatmap trace is named by its key; a transparent
+    marker on its cells (customdata [key, row, column, value]) makes it clickable, as
+    `_picker` does for one matrix."""
+    nodes = cell_nodes(reset, update)
+    B = int(np.asarray(values["h"]).shape[0])
+    H = int(np.asarray(values["h"]).shape[1])
+    cell = _cell_px(B)
+    node_px = cell * B
+    row_top = [0.0]
+    row_top.append(row_top[0] + CELL_TITLE_PX + node_px + CELL_GAP_PX)
+    row_top.append(row_top[1] + CELL_TITLE_PX + node_px + CELL_GAP_PX + CELL_TICK_PX)
+    cell_px = row_top[2] + CELL_TITLE_PX + node_px + CELL_TICK_PX + CELL_BUS_PX
+    plot_px = cell_px + UNROLL_PX
+
+    def y_of(px: float) -> float:
+        return 1.0 - px / plot_px
+
+    zs = {k: np.atleast_2d(np.asarray(v, dtype=float)) for k, v in values.items()}
+    # widths in characters of cell text where numbers can be shown (a one-hot cell needs room
+    # for "0", others for "-0.1234"), else in cells
+    chars_of = _cell_chars if numbers and cell >= 16 else (lambda kind: 1)
+    widths = {n.key: _node_width(zs[n.key].shape[1], H) * chars_of(n.kind) for n in nodes}
+    col_w = [max([widths[n.key] for n in nodes if n.col == c] + [chars_of("signed") * 2])
+             for c in range(7)]
+    span = 1.0 - CELL_COL_GAP * 6
+    col_x, left = [], 0.0
+    for w in col_w:
+        right = left + span * w / sum(col_w)
+        col_x.append((left, right))
+        left = right + CELL_COL_GAP
+    box = {}                   # key -> (x0, x1, y0 bottom, y1 top) of the heatmap, overlay units
+    for n in nodes:
+        c0, c1 = col_x[n.col]
+        w = (c1 - c0) * widths[n.key] / col_w[n.col]
+        mid = (c0 + c1) / 2
+        top = row_top[n.row] + CELL_TITLE_PX
+        box[n.key] = (mid - w / 2, mid + w / 2, y_of(top + node_px), y_of(top))
+
+    # traces as dicts: go.Figure validates each once (a go.Scatter would be validated twice)
+    traces = [dict(type="scatter", x=[], y=[], xaxis="x", yaxis="y", showlegend=False,
+                   hoverinfo="skip")]
+    axes = dict(xaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True),
+                yaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True))
+    notes, shapes = [], []
+    # Every text with markup (bold, subscripts, line breaks) is a text trace's texttemplate,
+    # the figure's own format strings; user text (characters) only as escaped customdata.
+    titles = []                # (x, y, node, text position, template)
+    hidden_t = _ticks(hidden)
+    chars_t = _ticks(label(c) for c in chars)
+    rows_t = _ticks(rows)
+    for i, n in enumerate(nodes, start=2):
+        z = zs[n.key]
+        r_n, c_n = z.shape
+        x0, x1, y0, y1 = box[n.key]
+        px_per_cell = (x1 - x0) * CELL_REF_PX / c_n
+        text_chars = max(len(_number(v)) for v in z.ravel()) + 1
+        show = (numbers and z.size <= MAX_TEXT_CELLS and cell >= 16
+                and px_per_cell >= 0.55 * text_size * text_chars)
+        panel = Panel(z, n.title, x_labels=list(range(c_n)), key=n.key, kind=n.kind)
+        scale = _signed_range(z) if n.kind == "signed" else None
+        trace = _trace(panel, z, None, y_title="", numbers=show, scale=scale)
+        trace.update(x=list(range(c_n)), y=list(range(r_n)), showscale=False,
+                     hoverinfo="skip", hovertemplate=None, xgap=1 if c_n <= 60 else 0,
+                     ygap=1 if r_n <= 16 else 0)
+        if show:
+            trace["textfont"] = dict(size=text_size)
+        traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
+        col_labels = chars_t if n.key in ("x", "y") else hidden_t
+        ticks = n.key in ("x", "y")
+        every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * CELL_REF_PX)))
+        axes[f"xaxis{i}"] = dict(domain=_unit(x0, x1), anchor=f"y{i}", range=[-0.5, c_n - 0.5],
+                                 fixedrange=True, showgrid=False, zeroline=False,
+                                 visible=ticks, automargin=False, side="bottom",
+                                 **(dict(tickmode="array", tickvals=list(range(0, c_n, every)),
+                                         ticktext=col_labels[::every], tickangle=0,
+                                         tickfont=dict(size=11), ticklen=0) if ticks else {}))
+        axes[f"yaxis{i}"] = dict(domain=_unit(y0, y1), anchor=f"x{i}", range=[r_n - 0.5, -0.5],
+                                 fixedrange=True, visible=False, automargin=False)
+        shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
+                           line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
+        colour = HIGHLIGHT if n.key == chosen else "#31333F"
+        # a title over the first or last column is aligned with its node's outer edge, so that
+        # a title wider than the node stays inside the figure
+        x_title, align = ((x0, "bottom right") if n.col == 0 else
+                          (x1, "bottom left") if n.col == 6 else ((x0 + x1) / 2, "bottom center"))
+        titles.append((x_title, y1 + (CELL_TITLE_PX - 1) / plot_px, n.key, align,
+                       f"<span style='color:{colour}'><b>{_subscripts(n.title)}</b></span>"
+                       + (f"<br><span style='font-size:11px;color:#6b7280'>"
+                          f"{_subscripts(n.what)}</span>" if n.what else "")))
+        if n.key == chosen:
+            shapes.append(dict(type="rect", xref="x", yref="y", x0=x0 - 0.006, x1=x1 + 0.006,
+                               y0=y0 - 4 / plot_px, y1=y1 + CELL_TITLE_PX / plot_px,
+                               line=dict(color=HIGHLIGHT, width=3), name="chosen",
+                               fillcolor="rgba(0,0,0,0)"))
+        # the click target: one transparent marker per cell (a sample of cells when many)
+        ri = np.unique(np.linspace(0, r_n - 1, min(r_n, 8 if z.size > CELL_PICK_CELLS else r_n))
+                       .round().astype(int))
+        ci = np.unique(np.linspace(0, c_n - 1, min(c_n, 16 if z.size > CELL_PICK_CELLS else c_n))
+                       .round().astype(int))
+        rr, cc = np.meshgrid(ri, ci, indexing="ij")
+        custom = [[n.key, rows_t[a] if a < len(rows_t) else str(a), col_labels[b]
+                   if b < len(col_labels) else str(b), _number(z[a, b])]
+                  for a, b in zip(rr.ravel(), cc.ravel())]
+        invisible = dict(opacity=0.0)
+        traces.append(dict(
+            type="scatter", x=cc.ravel().tolist(), y=rr.ravel().tolist(), xaxis=f"x{i}",
+            yaxis=f"y{i}", mode="markers", showlegend=False, name=f"pick_{n.key}",
+            customdata=custom, marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
+            selected=dict(marker=invisible), unselected=dict(marker=invisible),
+            hovertemplate=f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
+                          "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
+                          "<extra></extra>"))
+
+    # ---- arrows: polylines in overlay units, the arrowhead on the last segment
+    def left_at(k, f=0.5):
+        x0, x1, y0, y1 = box[k]
+        return (x0, y0 + (y1 - y0) * f)
+
+    def right_at(k, f=0.5):
+        x0, x1, y0, y1 = box[k]
+        return (x1, y0 + (y1 - y0) * f)
+
+    def top_of(k):             # just above the node's title
+        x0, x1, y0, y1 = box[k]
+        return ((x0 + x1) / 2, y1 + (CELL_TITLE_PX + 3) / plot_px)
+
+    def bottom_of(k, ticks=False):
+        x0, x1, y0, y1 = box[k]
+        return ((x0 + x1) / 2, y0 - (CELL_TICK_PX if ticks else 0) / plot_px)
+
+    band_01 = y_of(row_top[1] - CELL_GAP_PX / 2)                    # between rows 0 and 1
+    band_12 = y_of(row_top[2] - (CELL_GAP_PX + CELL_TICK_PX) / 2)   # between rows 1 and 2
+    bus = y_of(row_top[2] + CELL_TITLE_PX + node_px + CELL_TICK_PX + CELL_BUS_PX / 2)
+    hp_y = left_at("h_prev")[1]
+    keep = update == "keep"
+    # (from, to, points, label, where the label sits: the segment's index, + a fraction of it)
+    arrows = [
+        ("h_prev", "from_prev", [right_at("h_prev"), left_at("from_prev")], "", 0),
+        ("h_prev", "z", [right_at("h_prev", 0.2), left_at("z", 0.7)], "U_z", 0),
+        ("h_prev", "r", [right_at("h_prev", 0.0), left_at("r", 0.85)], "U_r", 0),
+        ("x", "z", [right_at("x", 0.9), left_at("z", 0.25)], "W_z", 0),
+        ("x", "r", [right_at("x"), left_at("r", 0.35)], "W_r", 0),
+        ("h_prev", "reset", [(top_of("reset")[0], hp_y), top_of("reset")],
+         "" if reset == "before" else "× U_h + b_hn", 0),
+        ("r", "reset", [right_at("r"), left_at("reset")], "⊙", 0),
+        ("reset", "h_tilde", [right_at("reset"), left_at("h_tilde")],
+         "× U_h" if reset == "before" else "", 0),
+        ("x", "h_tilde", [bottom_of("x", True), (bottom_of("x")[0], bus),
+                          (bottom_of("h_tilde")[0], bus), bottom_of("h_tilde")], "W_h", 1),
+        ("z", "one_minus_z", [right_at("z"), left_at("one_minus_z")], "1 − ·", 0.8),
+        ("h_tilde", "from_tilde", [right_at("h_tilde"), left_at("from_tilde")], "⊙", 0),
+        ("from_prev", "h", [right_at("from_prev"), left_at("h", 0.75)], "+", 0),
+        ("from_tilde", "h", [right_at("from_tilde"), left_at("h", 0.25)], "+", 0),
+        ("h", "y", [right_at("h"), left_at("y")], "W_y, b_y", 0),
+    ]
+    if keep:
+        arrows += [("z", "from_prev", [top_of("z"), (top_of("z")[0], band_01),
+                                       (bottom_of("from_prev")[0], band_01),
+                                       bottom_of("from_prev")], "⊙", 1),
+                   ("one_minus_z", "from_tilde", [right_at("one_minus_z"), top_of("from_tilde")],
+                    "⊙", 0)]
+    else:
+        arrows += [("one_minus_z", "from_prev", [right_at("one_minus_z"),
+                                                 bottom_of("from_prev")], "⊙", 0),
+                   ("z", "from_tilde", [bottom_of("z"), (bottom_of("z")[0], band_12),
+                                        (top_of("from_tilde")[0], band_12),
+                                        top_of("from_tilde")], "⊙", 1)]
+    # one trace of lines for the arrows into the chosen node, one for the others (each arrow a
+    # polyline, its customdata "from→to"), the arrowheads annotations along the last segment
+    # (exact at any width), the labels one trace of text
+    lines = {False: ([], [], []), True: ([], [], [])}
+    labels_x, labels_y, labels = [], [], []
+    for a, b, pts, text, seg in arrows:
+        hot = b == chosen
+        xs, ys, names = lines[hot]
+        xs += [p[0] for p in pts[:-1]] + [None]
+        ys += [p[1] for p in pts[:-1]] + [None]
+        names += [f"{a}→{b}"] * (len(pts) - 1) + [None]
+        (tx, ty), (hx, hy) = pts[-2], pts[-1]
+        notes.append(dict(x=hx, y=hy, ax=tx, ay=ty, xref="x", yref="y", axref="x", ayref="y",
+                          text="", showarrow=True, arrowhead=2, arrowsize=1.1,
+                          arrowwidth=2.5 if hot else 1.5, arrowcolor=HIGHLIGHT if hot else ARROW))
+        if text:
+            (sx, sy), (ex, ey) = pts[int(seg)], pts[int(seg) + 1]
+            f = seg - int(seg) or 0.5          # where on the segment (a fraction given, or half)
+            labels_x.append(sx + (ex - sx) * f)
+            labels_y.append(sy + (ey - sy) * f)
+            labels.append(_subscripts(text))
+    for hot, (xs, ys, names) in lines.items():
+        traces.append(dict(type="scatter", x=xs, y=ys, xaxis="x", yaxis="y", mode="lines",
+                           name="arrows_chosen" if hot else "arrows", customdata=names,
+                           showlegend=False, hoverinfo="skip",
+                           line=dict(color=HIGHLIGHT if hot else ARROW, width=2.5 if hot else 1.5)))
+    traces.append(dict(type="scatter", x=labels_x, y=labels_y, texttemplate=labels,
+                       mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+                       name="arrow_labels", textfont=dict(size=11, color="#4b5563")))
+    traces.append(dict(type="scatter", name="node_titles", mode="text",
+                       x=[t[0] for t in titles], y=[t[1] for t in titles],
+                       customdata=[t[2] for t in titles], texttemplate=[t[4] for t in titles],
+                       textposition=[t[3] for t in titles], xaxis="x", yaxis="y",
+                       showlegend=False, hoverinfo="skip", cliponaxis=False,
+                       textfont=dict(size=13, color="#31333F")))
+
+    # ---- the batch unrolled over its S steps
+    S = len(steps_in)
+    top = cell_px + 18
+    label_y, box_y = y_of(top), y_of(top + 42)
+    half_h = 13 / plot_px
+    pitch = 1.0 / (S + 1)
+    cx = [(k + 0.5) * pitch for k in range(S + 1)]
+    half_w = min(0.3 * pitch, 0.03)
+    every = max(1, math.ceil((S + 1) * 40 / UNROLL_NARROW_PX))   # h_k labels 40 px apart
+    shapes.append(dict(type="rect", xref="x", yref="y", name="step_current",
+                       x0=cx[step] - half_w - 0.004, x1=cx[step + 1] + half_w + 0.004,
+                       y0=y_of(plot_px - 2), y1=box_y + half_h + 6 / plot_px,
+                       line=dict(color=HIGHLIGHT, width=2), fillcolor=STEP_FILL, layer="below"))
+    for k in range(S + 1):
+        shapes.append(dict(type="rect", xref="x", yref="y", name=f"unrolled_h{k}",
+                           x0=cx[k] - half_w, x1=cx[k] + half_w, y0=box_y - half_h,
+                           y1=box_y + half_h, fillcolor="white", layer="below",
+                           line=dict(color=HIGHLIGHT if k in (step, step + 1) else "#6b7280",
+                                     width=2 if k in (step, step + 1) else 1)))
+    texts_x, texts_y, texts, chars_in = [], [], [], []
+    inside = every == 1        # room for "h_k" in every box, else every k-th above the boxes
+    for k in range(S + 1):
+        if k % every == 0 or k in (step, step + 1, S):
+            texts_x.append(cx[k])
+            texts_y.append(box_y if inside else box_y + half_h + 9 / plot_px)
+            texts.append(f"h<sub>{k}</sub>")
+            chars_in.append(["", ""])
+    char_y = y_of(plot_px - 30)
+    for k in range(S):         # one or two characters a step: every one fits
+        texts_x.append((cx[k] + cx[k + 1]) / 2)
+        texts_y.append(char_y)
+        read = (_ticks(label(c) for c in steps_in[k]) + ["", ""])[:2]
+        texts.append("%{customdata[0]}<br>%{customdata[1]}" if read[1] else "%{customdata[0]}")
+        chars_in.append(read)
+    traces.append(dict(type="scatter", name="unrolled_text", x=texts_x, y=texts_y,
+                       texttemplate=texts, customdata=chars_in, mode="text", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
+                       textfont=dict(size=12 if S <= 16 else 10, color="#31333F")))
+    arrow_x, arrow_y, heads_x = [], [], []
+    for k in range(S):
+        arrow_x += [cx[k] + half_w, cx[k + 1] - half_w, None]
+        arrow_y += [box_y, box_y, None]
+        heads_x.append(cx[k + 1] - half_w - 0.002)
+    traces.append(dict(type="scatter", x=arrow_x, y=arrow_y, mode="lines", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
+                       line=dict(color="#6b7280", width=1.2)))
+    traces.append(dict(type="scatter", x=heads_x, y=[box_y] * S, mode="markers", xaxis="x",
+                       yaxis="y", showlegend=False, hoverinfo="skip",
+                       marker=dict(symbol="triangle-right", size=7, color="#6b7280")))
+    caption = (f"The batch unrolled: step t turns h<sub>t−1</sub> into h<sub>t</sub> reading "
+               f"x<sub>t</sub>; the cell above is step {step + 1} of {S}"
+               + (f" (characters of rows 1–{min(len(steps_in[0]), 2)} shown)"
+                  if steps_in and len(steps_in[0]) > 1 else ""))
+    traces.append(dict(type="scatter", name="unrolled_caption", x=[0], y=[label_y],
+                       texttemplate=[caption], mode="text", textposition="bottom right",
+                       xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
+                       textfont=dict(size=12, color="#4b5563")))
+    # the nodes' plot areas are transparent: the titles and labels under them stay visible
+    layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8), font=FONT,
+                  plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
+                  hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)
     return go.Figure(traces, layout=layout)

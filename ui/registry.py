@@ -19,7 +19,7 @@ class Page:
     section: str             # the navigation group
     blurb: str               # one line on Home's index
     narrative: str           # presentation mode's note at the top of the page
-    number: int | None = None  # the position in the tutorial's order (None: Home)
+    number: int | None = None  # the position in the tutorial's order, from 0 (None: Home)
 
     @property
     def label(self) -> str:
@@ -47,6 +47,11 @@ PAGES = (
     Page("home", "GRU Matrix Lab", HOME_FILE, "", "the run at a glance, every page, lessons",
          "A GRU reads a text one character at a time and keeps a small memory h. We follow every "
          "matrix it computes on the tutorial's string, step by step."),
+    Page("cell", "The GRU cell", "pages/0_The_GRU_cell.py", FORWARD,
+         "the whole cell drawn, with this step's numbers at every node",
+         "Step 0 · One time step of the GRU on one picture: the character x_t and the memory "
+         "h_(t−1) go in, the gates z and r decide, the candidate h̃ proposes, and h_t comes out "
+         "and predicts the next character. Below, the same cell repeated over the sequence.", 0),
     Page("data", "Data & batches", "pages/1_Data_and_batches.py", FORWARD,
          "dictionary, ids, the 4-D one-hot tensor, targets",
          "Step 1 · Characters become numbers (the dictionary), numbers become one-hot rows, and the "
@@ -123,6 +128,6 @@ START = first()
 
 
 def neighbours(page: Page) -> tuple[Page | None, Page | None]:
-    """(previous, next) in the tutorial's order; Home leads to page 1."""
+    """(previous, next) in the tutorial's order; Home leads to the first numbered page."""
     i = PAGES.index(page)
     return (PAGES[i - 1] if i > 0 else None), (PAGES[i + 1] if i + 1 < len(PAGES) else None)

@@ -4,7 +4,7 @@ A leaf module (it imports nothing else from ui/), so every other module can use 
 
 - **Settings**: the sidebar controls. Their session-state keys are also the URL parameter names
   (a public interface: teachers paste lesson links into slides), with the page-level values
-  (batch, step) and the view flags (present, hide, cell_q, cell_b, cell_j).
+  (batch, step) and the view flags (present, hide, cell_q, cell_b, cell_j, node).
 - **The model**: one record of the weights the session uses instead of the initial ones —
   trained, edited on What if or loaded from a lesson — with where they came from. Every reader
   (the sidebar's "trained" weights, Training, Gate explorer, lesson files) and every writer goes
@@ -62,12 +62,19 @@ INT_KEYS = ("batch_size", "seq_len", "hidden_size", "seed")
 # Page-level keys (also in the URL): which batch and time step is shown (1-based).
 PAGE_DEFAULTS = {"batch": 1, "step": 1}   # 1-based, as the tutorial counts
 # View keys (also in the URL): presentation mode, sidebar controls hidden by the teacher (a comma
-# list, like TensorFlow Playground's hide flags), and the cell the inspector shows (cell_b, cell_j:
-# NumPy's 0-based row and column; the page shows them counting from 1).
+# list, like TensorFlow Playground's hide flags), the cell the inspector shows (cell_b, cell_j:
+# NumPy's 0-based row and column; the page shows them counting from 1) and the node of the drawn
+# cell.
+# The node of the drawn cell whose equation is shown (The GRU cell page; ui/plots.CELL_NODES
+# draws each): inputs, gates, the reset product, the candidate, 1 − z, the two parts of h_t,
+# h_t, the output.
+CELL_NODES = ("x", "h_prev", "z", "r", "reset", "h_tilde", "one_minus_z", "from_prev",
+              "from_tilde", "h", "y")
 VIEW_DEFAULTS = {"present": False, "hide": "", "cell_q": "z", "cell_b": 0, "cell_j": 0,
-                 "focus": ""}
+                 "focus": "", "node": "z"}
 # focus: the section of a page a lesson link opens at (ui/page.py FOCUS: its page and anchor).
-VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs"), "focus": ("", "vanishing")}
+VIEW_CHOICES = {"cell_q": ("z", "r", "h_tilde", "h", "probs"), "focus": ("", "vanishing"),
+                "node": CELL_NODES}
 # What if's forced gates and edited weight (also in the URL and in lesson files), as text; the
 # page's own controls (wi_*) hold them, `whatif_text` / `apply_whatif` translate. Units, rows and
 # columns count from 1, as the unit labels h1, h2, ... do:
