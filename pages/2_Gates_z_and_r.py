@@ -14,12 +14,19 @@ def body(n: int, t: int):
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    rounded = ctx.run.weights_source == "tutorial" and not draw.presenting()
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}."
                + (" The published weights are rounded to 4 decimals, as printed in the tutorial, "
                   "so a result's 4th decimal may differ by one from its tables (z[0, 0]: 0.1790 "
-                  "here, .1791 there)." if ctx.run.weights_source == "tutorial" else ""))
-    draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
-                key="x_t", x_title="character", y_title="row")
+                  "here, .1791 there)." if rounded else ""))
+
+    def x_t():
+        draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
+                    key="x_t", x_title="character", y_title="row")
+
+    # presentation: each gate's equation row on the first screen, its operands below it
+    if not draw.presenting():
+        x_t()
     for g, name in (("z", "update gate"), ("r", "reset gate")):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
@@ -41,7 +48,9 @@ def body(n: int, t: int):
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)", x_labels=hid,
                                   key=f"{g}_t", kind="gate"))
         terms = plots.lines_of(panels, rows, "row", ops=("+", "+", "=", "σ"))
-        draw.matrix_grid([weights, *terms])
+        draw.matrix_grid([*terms, weights] if draw.presenting() else [weights, *terms])
+        if g == "z" and draw.presenting():
+            x_t()
     draw.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "
