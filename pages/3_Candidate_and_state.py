@@ -126,11 +126,18 @@ def this_step(n: int, t: int) -> None:
     terms = [*three, m(tr.h_pre[t], "sum", "h_pre"),
              m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")]
     shown = ", ".join(p.title for p in three)
-    st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
-                f"term; **2. the three terms** ({shown}, in the equation's order), **their sum, "
-                "and h̃_t = tanh(sum)**.")
-    draw.matrix_grid([*plots.lines_of(weights), *plots.lines_of(reset, rows, "row", ops=reset_ops),
-                      *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))])
+    weight_lines = plots.lines_of(weights)
+    reset_lines = plots.lines_of(reset, rows, "row", ops=reset_ops)
+    term_lines = plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))
+    if draw.presenting():             # the equation row first, on the projector's first screen
+        st.markdown(f"From the top: **the three terms** ({shown}), **their sum, and h̃_t = "
+                    f"tanh(sum)**; then the reset product {rec}; then the weights.")
+        draw.matrix_grid([*term_lines, *reset_lines, *weight_lines])
+    else:
+        st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
+                    f"term; **2. the three terms** ({shown}, in the equation's order), **their "
+                    "sum, and h̃_t = tanh(sum)**.")
+        draw.matrix_grid([*weight_lines, *reset_lines, *term_lines])
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "

@@ -61,6 +61,7 @@ class Sizes:
     inner_tick: int = 12           # row labels between panels
     fig_title: int = 16            # a figure's own title (one matrix alone)
     op: int = 20                   # "+", "=", "σ" between panels
+    op_word: int = 11              # "tanh" between panels
     line_px: int = 1248            # 160 characters of cell text at 13 px (0.6 em a character)
     page_px: int = 820
     band: int = 62                 # px above a line's cells: panel titles and column labels
@@ -70,9 +71,9 @@ class Sizes:
 
 
 NORMAL = Sizes()
-PRESENT = Sizes(cell=20, title=22, tick=18, inner_tick=18, fig_title=24, op=28, line_px=1700,
-                page_px=1700,
-                band=84, shift=42, cells=(46, 30, 20), row_label_px=300)
+PRESENT = Sizes(cell=20, title=22, tick=18, inner_tick=18, fig_title=24, op=28, op_word=18,
+                line_px=1700, page_px=1700, band=84, shift=42, cells=(40, 28, 20),
+                row_label_px=300)
 
 
 def sizes(present: bool = False) -> Sizes:
@@ -518,7 +519,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                 notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
                                   y=(top + bottom) / 2, xref="paper", yref="paper",
                                   showarrow=False,
-                                  font=dict(size=sz.op if len(op) <= 2 else sz.op * 11 // 20,
+                                  font=dict(size=sz.op if len(op) <= 2 else sz.op_word,
                                             color="#31333F", weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
     if pick is not None:
@@ -708,6 +709,7 @@ def projected(fig: go.Figure) -> go.Figure:
                       legend_font_size=PRESENT.tick - 2)
     fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
     fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
+    fig.update_annotations(font_size=PRESENT.tick)
     return fig
 
 
