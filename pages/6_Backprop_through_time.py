@@ -87,8 +87,9 @@ def vanishing(n: int) -> None:
     with c1:
         draw.chart(fig, key="norms_back")
     first, last = norms["last"][0], norms["last"][-1]
-    c2.metric("‖δh_1‖ / ‖δh_S‖ (last-step loss)", f"{first / last:.3g}" if last > 0 else "—",
-              help="Below 1: the signal from the last step fades on its way back; above 1: it grows.")
+    c2.metric("‖δh_1‖ / ‖δh_S‖", f"{first / last:.3g}" if last > 0 else "—",
+              help="With the last step's loss only. Below 1: the signal from the last step fades "
+                   "on its way back; above 1: it grows.")
     draw.look_at(
         f"“Last step only” follows the last step's loss back through {S} steps: every step "
         "multiplies it by that step's Jacobian, so it shrinks (vanishes) or grows (explodes) "

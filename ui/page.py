@@ -138,10 +138,13 @@ def _move(num_batches: int, S: int, delta: int) -> None:
     s["batch"], s["step"] = flat // S + 1, flat % S + 1
 
 
-# Our own constant CSS: the stepper stays at the top of the page while the page scrolls under it.
+# Our own constant CSS: the stepper stays at the top of the window while the page scrolls under
+# it. Streamlit wraps a keyed container in a wrapper as tall as the container, so the wrapper is
+# what sticks (inside the fragment's block, which holds the whole step).
 STEPPER_CSS = """<style>
-.st-key-stepper { position: sticky; top: 3.75rem; z-index: 99; background: white;
-                  padding: 0.25rem 0 0.35rem; border-bottom: 1px solid #e6e7eb; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-stepper) {
+    position: sticky; top: 3.75rem; z-index: 99; background: white; }
+.st-key-stepper { padding: 0.25rem 0 0.35rem; border-bottom: 1px solid #e6e7eb; }
 </style>"""
 
 
