@@ -85,8 +85,6 @@ def line_chars(present: bool = False) -> float:
     z = sizes(present)
     return z.line_px / (0.6 * z.cell)
 
-
-MIN_CELL_PX = 12               # a cell is never narrower than this (estimated at line_px)
 # row labels shared by a line of n matrices are cut to ROW_LABEL_CHARS[n] characters (9 for
 # five and more), so that long texts leave room for the matrices
 ROW_LABEL_CHARS = {2: 16, 3: 12, 4: 10}
