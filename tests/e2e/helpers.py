@@ -228,8 +228,9 @@ def collect_page_errors(page) -> list[str]:
 # --- what a projector and a narrow window show -------------------------------------------
 
 # Text cut off: an element that hides its overflow (or ends it with an ellipsis) while its text
-# is wider than its box, or a KaTeX formula wider than its container. Plotly's SVG and KaTeX's
-# hidden MathML copy are skipped; 3 px of slack (a display formula's box is 2 px wider than its
+# is wider than its box, or a KaTeX formula wider than its container. Plotly's SVG, KaTeX's
+# hidden MathML copy and code blocks (runnable snippets: they scroll sideways, with a copy
+# button, by design) are skipped; 3 px of slack (a display formula's box is 2 px wider than its
 # container on every page, with nothing hidden).
 CLIPPED_JS = """() => {
   const out = [];
@@ -237,7 +238,7 @@ CLIPPED_JS = """() => {
   const text = el => (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ');
   const who = el => el.getAttribute('data-testid') || String(el.className || el.tagName).slice(0, 40);
   for (const el of main.querySelectorAll('*')) {
-    if (el.closest('.js-plotly-plot, svg, .katex-mathml')) continue;
+    if (el.closest(".js-plotly-plot, svg, .katex-mathml, [data-testid='stCode']")) continue;
     if (!el.getBoundingClientRect().width || !text(el)) continue;
     const cs = getComputedStyle(el);
     const hides = ['hidden', 'clip', 'auto', 'scroll'].includes(cs.overflowX);

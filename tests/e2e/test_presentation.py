@@ -97,8 +97,18 @@ def test_equation_row_on_the_first_screen(browser, app_server, key):
         context.close()
 
 
-@pytest.mark.parametrize("sizes", ["defaults", "largest"])
-@pytest.mark.parametrize("entry", registry.PAGES, ids=[p.key for p in registry.PAGES])
+def _cases():
+    for entry in registry.PAGES:
+        for sizes in ("defaults", "largest"):
+            marks = ()
+            if (entry.key, sizes) == ("whatif", "largest"):
+                marks = pytest.mark.xfail(strict=True, reason=(
+                    "What if's 'for the units' multiselect shows h1…h5 of 32 units and cuts the "
+                    "rest off; left to the rework of What if's controls (issue #14, point 5)"))
+            yield pytest.param(entry, sizes, id=f"{entry.key}-{sizes}", marks=marks)
+
+
+@pytest.mark.parametrize("entry, sizes", list(_cases()))
 def test_nothing_cut_off(browser, app_server, entry, sizes):
     context, page = _open(browser, app_server, entry, WINDOW,
                           **(LARGEST if sizes == "largest" else {}))
