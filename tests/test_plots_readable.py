@@ -130,3 +130,29 @@ def test_bigger_numbers_need_bigger_cells_and_fewer_to_a_line():
     assert len({t.yaxis for t in again.data}) == 5 and \
         sorted(a.text for a in again.layout.annotations if a.text in OPS) == sorted(OPS)
     assert all(t.texttemplate for t in again.data)            # and the numbers fit again
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_row_labels_between_panels_fit_their_gap(present):
+    """A gate's W | U | b (each with its own rows) under terms with long row labels: the labels
+    left of U and b fit in the gap before them at the figure's width (they ran into W_z)."""
+    hid = [f"h{j + 1}" for j in range(32)]
+    voc = [chr(33 + i) for i in range(87)]
+    weights = plots.Line([
+        plots.Panel(np.zeros((87, 32)), "W_z", x_labels=hid, key="W", y_labels=voc),
+        plots.Panel(np.zeros((32, 32)), "U_z", x_labels=hid, key="U", y_labels=hid),
+        plots.Panel(np.zeros((1, 32)), "b_z", x_labels=hid, key="b", y_labels=["b"])])
+    rows = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
+    terms = plots.lines_of(_terms(32, B=16), rows, "row", ops=OPS, present=present)
+    fig = plots.heatmap_grid([weights, *terms], present=present)
+    width = (1700 if present else WINDOW_PX) - fig.layout.margin.l - fig.layout.margin.r
+    by = {t.name: fig.layout["xaxis" + t.xaxis[1:]].domain for t in fig.data}
+    top = {t.name: fig.layout["yaxis" + t.yaxis[1:]].domain[1] for t in fig.data}
+    for left, right, labels in (("W", "U", hid), ("U", "b", ["b"])):
+        if top[left] != top[right]:
+            continue                          # cut onto the next line (the projector's)
+        gap_px = (by[right][0] - by[left][1]) * width
+        size = fig.layout["yaxis" + fig.data[[t.name for t in fig.data].index(right)]
+                          .yaxis[1:]].tickfont.size
+        # the label (0.6 em a character) and 12 px clear of the matrix at its left
+        assert gap_px >= max(0.6 * size * len(s) for s in labels) + 12, (right, gap_px)

@@ -362,12 +362,22 @@ def _height(rows: int, present: bool = False) -> int:
     return min(1100 if present else 900, 130 + cell * rows)
 
 
-def _gap(ticks, present: bool = False) -> float:
-    """The gap left of a panel with its own row labels: room for the widest label."""
+def _gap(ticks, present: bool = False, plot_px: float | None = None) -> float:
+    """The gap left of a panel with its own row labels: room for the widest label in a plot
+    area plot_px wide (by default NARROW_PLOT_PX, scaled for a projector)."""
     z = sizes(present)
-    plot_px = NARROW_PLOT_PX * z.line_px / NORMAL.line_px
+    plot_px = plot_px or NARROW_PLOT_PX * z.line_px / NORMAL.line_px
     return max(PANEL_GAP, (16 + max((_label_px(t, z.inner_tick) for t in ticks), default=0))
                / plot_px)
+
+
+def _line_ticks(line: Line, cut: int | None, budget: float, sz: Sizes) -> list:
+    """Each place's row labels (None for an empty place): the line's, or the panel's own."""
+    real = [p for p in line.panels if p is not None]
+    return [None if p is None else
+            _row_ticks(line.y_labels, cut, budget, sz.tick) if p.y_labels is None else
+            _row_ticks(p.y_labels, None, budget, sz.inner_tick if p is not real[0] else sz.tick)
+            for p in line.panels]
 
 
 def _row_ticks(labels, cut: int | None, budget_px: float, size: int) -> list[str]:
@@ -476,19 +486,22 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     budget = min(sz.row_label_px, 0.25 * page_px)
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
+    # the plot area the labels between panels must fit in: the page's width less the widest
+    # row labels at the left and a colour bar at the right
+    widest_left = max((_left_margin(ticks[0], line.panels[0].y_title or line.y_title, sz.tick)
+                       for line in lines for ticks in [_line_ticks(line, cut, budget, sz)]
+                       if ticks[0] is not None), default=0)
+    inner_px = max(200.0, page_px - widest_left - 85)
     for line, rows_n in zip(lines, line_rows):
         top = 1 - top_px / plot_px
         bottom = max(0.0, 1 - (top_px + cell * rows_n) / plot_px)   # ≥ 0 despite rounding
         top_px += cell * rows_n + band + LINE_SPACE
         real = [p for p in line.panels if p is not None]
         own = any(p.y_labels is not None for p in real)
-        ticks = [None if p is None else
-                 _row_ticks(line.y_labels, cut, budget, sz.tick) if p.y_labels is None else
-                 _row_ticks(p.y_labels, None, budget, sz.inner_tick if p is not real[0]
-                            else sz.tick)
-                 for p in line.panels]
+        ticks = _line_ticks(line, cut, budget, sz)
         cols = _columns(line.panels)
-        gaps = [_gap(t, present) if own and t is not None else PANEL_GAP for t in ticks[1:]]
+        gaps = [_gap(t, present, inner_px) if own and t is not None else PANEL_GAP
+                for t in ticks[1:]]
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
         for k, p in enumerate(line.panels):
