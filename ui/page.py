@@ -152,7 +152,7 @@ def stepper(ctx: Context, *, steps: bool = True) -> tuple[int, int]:
     """Batch and time-step selectors with previous / next / play, pinned to the top of the
     window while the page scrolls (STEPPER_CSS). Returns 0-based (n, t)."""
     _clamp_step(ctx)
-    st.markdown(STEPPER_CSS, unsafe_allow_html=True)
+    st.html(STEPPER_CSS)                # style only: takes no room on the page
     with st.container(key="stepper"):
         return _stepper(ctx, steps)
 
