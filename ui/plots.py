@@ -50,11 +50,11 @@ PER_LINE = 5                   # most matrices to a line (an equation: three ter
 class Sizes:
     """Fonts (px) and the page's room, for the screen or for a projector (presentation mode).
 
-    line_px: the width of a full-page line of cells the fit assumes (a 1280 px screen with the
-    sidebar open; a 1920 px projector with it collapsed) in characters of cell text; page_px:
-    the width of a full-page figure the labels are fitted to (the narrowest: 1280 px with the
-    sidebar open; the projector's 1920 px with it collapsed); cells: a cell's least height for
-    1-8, 9-24 and more rows (bigger numbers need taller cells)."""
+    line_px: the width a full-page line of numbers may take, which the fit of numbers assumes
+    (LINE_CHARS characters at 13 px on the screen; a 1920 px projector with the sidebar
+    collapsed); page_px: the width of a full-page figure the labels are fitted to (a 1280 px
+    window with the sidebar open; the projector); cells: a cell's least height for 1-8, 9-24
+    and more rows (bigger numbers need taller cells)."""
     cell: int = 13                 # numbers in the cells
     title: int = 15                # panel titles (bold)
     tick: int = 14                 # column and row labels
@@ -62,7 +62,7 @@ class Sizes:
     fig_title: int = 16            # a figure's own title (one matrix alone)
     op: int = 20                   # "+", "=", "σ" between panels
     op_word: int = 11              # "tanh" between panels
-    line_px: int = 1248            # 160 characters of cell text at 13 px (0.6 em a character)
+    line_px: int = round(LINE_CHARS * 0.6 * 13)    # 0.6 em a character of cell text
     page_px: int = 820
     band: int = 62                 # px above a line's cells: panel titles and column labels
     shift: int = 30                # px from the top of a line's cells up to its panels' titles
@@ -348,10 +348,8 @@ def _row_label_chars(lines: list[Line], width: float = 1.0) -> int | None:
 # ---------------------------------------------------------------- the one heatmap builder
 
 PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
-SUBTITLE_SHIFT = 30                # px from the top of a line's cells up to its panels' titles
 LINE_BAND = 62                     # px above a line's cells: panel titles and column labels
 LINE_SPACE = 16                    # px between a line's cells and the next line's titles
-INNER_TICK_SIZE = 12               # row labels between panels
 NARROW_PLOT_PX = 700               # the gaps for row labels between panels fit a plot this wide
 
 
