@@ -73,7 +73,8 @@ page.stepped(ctx, body)
 
 
 st.subheader("Who computes which")
-st.dataframe(pd.DataFrame([
+# a static table: its long cells wrap (a dataframe's fixed-width columns cut them off)
+st.table(pd.DataFrame([
     ("torch.nn.GRU (PyTorch), cuDNN", "after", "keep",
      "n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h = (1 − z) ⊙ n + z ⊙ h"),
     ("Keras / TensorFlow GRU, reset_after=True (default in TF 2)", "after", "keep",
@@ -88,8 +89,7 @@ st.dataframe(pd.DataFrame([
     ("Tutorial Part 1, its written equations and figures", "after", "keep",
      "r ⊙ (U_h h): contradicts its own code."),
     ("The NumPy chapter", "—", "take", "h = u * h~ + (1 - u) * h_prev: z is read the other way round."),
-], columns=["source", "reset", "update", "as written there"]), hide_index=True, width="stretch",
-    key="who")
+], columns=["source", "reset", "update", "as written there"]), hide_index=True, width="stretch")
 st.caption("torch.nn.GRU = this app's 'after / keep' exactly, with the output layer as a separate "
            "Linear(H, V); the PyTorch snippet below checks it. Keras stores the same numbers in "
            "another layout (kernel (V, 3H) with gates z, r, h).")

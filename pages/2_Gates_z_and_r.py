@@ -14,17 +14,20 @@ def body(n: int, t: int):
     B, V, H = ctx.B, ctx.V, ctx.H
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     chars = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
+    rounded = ctx.run.weights_source == "tutorial" and not draw.presenting()
     st.caption(f"Batch {n + 1}, time step {t + 1}: the rows read {store.md_literal(chars)}."
                + (" The published weights are rounded to 4 decimals, as printed in the tutorial, "
                   "so a result's 4th decimal may differ by one from its tables (z_t[1, 1]: 0.1790 "
-                  "here, .1791 there; rows and units count from 1)." if ctx.run.weights_source == "tutorial" else ""))
+                  "here, .1791 there; rows and units count from 1)." if rounded else ""))
     # the picked cell of z_t or r_t (click one) and the cells it comes from, outlined
     q, pb, pj = page.picked(ctx, ("z", "r"))
     ex = compute.explain(ctx.run, n, q, t, pb, pj)
     v = ex.char_index
-    draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
-                key="x_t", x_title="character", y_title="row", highlight_rows=(pb,),
-                highlight_cells=((pb, v),))
+
+    def x_t():
+        draw.matrix(tr.x[t], "x_t  one-hot input", x=voc, y=rows, kind="onehot",
+                    key="x_t", x_title="character", y_title="row", highlight_rows=(pb,),
+                    highlight_cells=((pb, v),))
 
     def mark(g: str, what: str):
         """Outlines of the picked cell's sources in gate g's panel `what`."""
@@ -34,6 +37,9 @@ def body(n: int, t: int):
                 "U": dict(highlight_cols=(pj,)), "b": dict(highlight_cells=((0, pj),)),
                 "cell": dict(highlight_cells=((pb, pj),))}[what]
 
+    # presentation: each gate's equation row on the first screen, its operands below it
+    if not draw.presenting():
+        x_t()
     for g, name in (("z", "update gate"), ("r", "reset gate")):
         st.subheader(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
@@ -56,12 +62,15 @@ def body(n: int, t: int):
         panels.append(plots.Panel(getattr(tr, g)[t], f"{g}_t = σ(sum)", x_labels=hid,
                                   key=f"{g}_t", kind="gate", **mark(g, "cell")))
         terms = plots.lines_of(panels, rows, "row", ops=("+", "+", "=", "σ"))
-        draw.matrix_grid([weights, *terms], pick=f"{g}_t", on_pick=page.pick(g))
+        draw.matrix_grid([*terms, weights] if draw.presenting() else [weights, *terms],
+                         pick=f"{g}_t", on_pick=page.pick(g))
         if g == q:
             draw.cell_equation(ex, f"{g}_t", f"row {v + 1} of W_{g}, the character "
-                               f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the one-hot "
-                               f"x_t picks, column {pj + 1} of U_{g} meets h_(t−1)'s row "
+                               f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the "
+                               f"one-hot x_t picks, column {pj + 1} of U_{g} meets h_(t−1)'s row "
                                f"{pb + 1}, and b_{g}[{pj + 1}] is added")
+        if g == "z" and draw.presenting():
+            x_t()
     draw.look_at(
         "x_t has a single 1 per row, so x_t W_z is just the row of W_z for that character. "
         "At t = 1 the state h_0 is zero, so the recurrent term is zero too. Gate values near 1 "

@@ -151,19 +151,26 @@ def this_step(n: int, t: int) -> None:
     terms = [*three, m(tr.h_pre[t], "sum", "h_pre"),
              m(tr.h_tilde[t], "h̃_t = tanh(sum)", "h_tilde", "tanh")]
     shown = ", ".join(p.title for p in three)
-    st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
-                f"term; **2. the three terms** ({shown}, in the equation's order), **their sum, "
-                "and h̃_t = tanh(sum)**.")
-    draw.matrix_grid([*plots.lines_of(weights), *plots.lines_of(reset, rows, "row", ops=reset_ops),
-                      *plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))],
-                     pick="h_tilde", on_pick=page.pick("h_tilde"))
+    weight_lines = plots.lines_of(weights)
+    reset_lines = plots.lines_of(reset, rows, "row", ops=reset_ops)
+    term_lines = plots.lines_of(terms, rows, "row", ops=("+", "+", "=", "tanh"))
+    if draw.presenting():             # the equation row first, on the projector's first screen
+        st.markdown(f"From the top: **the three terms** ({shown}), **their sum, and h̃_t = "
+                    f"tanh(sum)**; then the reset product {rec}; then the weights.")
+        lines = [*term_lines, *reset_lines, *weight_lines]
+    else:
+        st.markdown(f"From the top: the weights; **1. the reset product** {rec}, the recurrent "
+                    f"term; **2. the three terms** ({shown}, in the equation's order), **their "
+                    "sum, and h̃_t = tanh(sum)**.")
+        lines = [*weight_lines, *reset_lines, *term_lines]
+    draw.matrix_grid(lines, pick="h_tilde", on_pick=page.pick("h_tilde"))
     if q == "h_tilde":
         reset_says = (f"row {pb + 1} of r_t ⊙ h_(t−1) meets column {pj + 1} of U_h"
                       if cfg.reset == "before" else
                       f"r_t[{pb + 1}, {pj + 1}] scales (h_(t−1) U_h + b_hn)[{pb + 1}, {pj + 1}]")
         draw.cell_equation(ex, "h̃_t", f"row {v + 1} of W_h, the character "
-                           f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the one-hot x_t picks, "
-                           f"{reset_says}, and b_h[{pj + 1}] is added")
+                           f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the "
+                           f"one-hot x_t picks, {reset_says}, and b_h[{pj + 1}] is added")
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "

@@ -50,11 +50,13 @@ def body(n: int, t: int):
                          pick="probs" if any(p.key == "probs" for g in groups for p in g)
                          else None, on_pick=page.pick("probs"))
 
-    # h_t and W_y are drawn in half the page (the grid's columns)
+    # small h_t and W_y side by side (the grid's columns); large ones each on the page's width,
+    # so that neither is squeezed into a sliver
+    share = 1.0 if wide else 0.5
     h_t = lambda: draw.matrix(tr.h[t], "h_t", x=hid, y=rows, kind="tanh",  # noqa: E731
-                              key="h_t", x_title="unit", width=0.5, highlight_rows=(pb,))
+                              key="h_t", x_title="unit", width=share, highlight_rows=(pb,))
     W_y = lambda: draw.matrix(p.W_y, "W_y", x=voc, y=hid, key="W_y",  # noqa: E731
-                              x_title="character", y_title="unit", width=0.5,
+                              x_title="character", y_title="unit", width=share,
                               highlight_cols=(pv,))
     b_y = lambda: draw.matrix(p.b_y[None, :], "b_y", x=voc, y=["b"], key="b_y",  # noqa: E731
                               x_title="character", height=190, highlight_cells=((0, pv),))
@@ -66,7 +68,17 @@ def body(n: int, t: int):
     target = bv(Y[t], "y_t  target (one-hot)", "target", "onehot")
 
     st.subheader("The dense layer: y_linear = h_t W_y + b_y")
-    grid([([1, 1], [h_t, W_y]), ([1], [b_y])] if wide else [([1, 1.4], [h_t, lambda: (W_y(), b_y())])])
+    if draw.presenting():               # the equation as one row, on the first screen
+        hp = plots.Panel(tr.h[t], "h_t", x_labels=hid, key="h_t", kind="tanh", x_title="unit")
+        wp = plots.Panel(p.W_y, "W_y", x_labels=voc, key="W_y", x_title="character",
+                         y_labels=hid, y_title="unit")
+        bp = plots.Panel(p.b_y[None, :], "b_y", x_labels=voc, key="b_y", x_title="character",
+                         y_labels=["b"])
+        yl = bv(tr.logits[t], "y_linear", "y_linear")
+        draw.matrix_grid(plots.lines_of([hp, wp, bp, yl], rows, "row", ops=("·", "+", "=")))
+    else:
+        grid([([1], [h_t]), ([1], [W_y]), ([1], [b_y])] if wide else
+             [([1, 1.4], [h_t, lambda: (W_y(), b_y())])])
     draw.look_at("Each logit is row b of h_t times column v of W_y (plus b_y): a large positive "
                  "score (red) makes that character likely, a negative one (blue) unlikely.")
 

@@ -29,15 +29,19 @@ def body(n: int, t: int):
     voc = ctx.vocab_labels
 
     st.subheader("term1 = y ⊙ log ŷ, every position")
-    st.caption(f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
-               "text the row reads). ŷ is what the model predicted, y the target; their product "
-               "term1 is zero except in the target's column, where it is log ŷ of the target.")
+    about = (f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
+             "text the row reads). ŷ is what the model predicted, y the target; their product "
+             "term1 is zero except in the target's column, where it is log ŷ of the target.")
+    if not draw.presenting():          # presentation: the row first, on the first screen
+        st.caption(about)
     # (S, B, V) arrays: drawn as S·B rows, titled "(S·B×V)"
     draw.matrix_row([
         plots.Panel(tr.probs, "ŷ", x_labels=voc, key="y_hat", kind="gate", x_title="character"),
         plots.Panel(Y, "y  targets", x_labels=voc, key="y", kind="onehot", x_title="character"),
         plots.Panel(ce.term1, "term1 = y ⊙ log ŷ", x_labels=voc, key="term1",
                     x_title="character")], y=positions, y_title="position")
+    if draw.presenting():
+        st.caption(about)
     st.caption("Reading term1: the one non-zero cell of each position")
     y_ids = run.batches.y_ids[n]
     st.dataframe(pd.DataFrame({
@@ -55,10 +59,11 @@ def body(n: int, t: int):
               help="= −(1/(S·B)) Σ y ⊙ log ŷ over the whole batch.")
     m2.metric(f"L2 cost of batch {n + 1} = mean over positions", f"{l2.loss:.4f}", border=True,
               help="Mean over the S·B positions of ½‖ŷ − y‖² (the Only-NumPy derivation's cost).")
-    ce_latex = (r"\text{term}_2 = \sum_v y \odot \log \hat y,\qquad "
-                r"\text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2")
-    l2_latex = (r"\tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2 = "
-                r"\tfrac12 \sum_v (\hat y_{t,b,v} - y_{t,b,v})^2")
+    # one equation a line: side by side in half the page, two on a line would be cut off
+    ce_latex = (r"\begin{gathered}\text{term}_2 = \sum_v y \odot \log \hat y \\ "
+                r"\text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2\end{gathered}")
+    l2_latex = (r"\begin{gathered}\tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2 \\ "
+                r"= \tfrac12 \sum_v (\hat y_{t,b,v} - y_{t,b,v})^2\end{gathered}")
 
     def term2(cols, x_title):
         return plots.Panel(ce.term2, "term2", x_labels=cols, key="term2", x_title=x_title)

@@ -87,8 +87,9 @@ def vanishing(n: int) -> None:
     with c1:
         draw.chart(fig, key="norms_back")
     first, last = norms["last"][0], norms["last"][-1]
-    c2.metric("‖δh_1‖ / ‖δh_S‖ (last-step loss)", f"{first / last:.3g}" if last > 0 else "—",
-              help="Below 1: the signal from the last step fades on its way back; above 1: it grows.")
+    c2.metric("‖δh_1‖ / ‖δh_S‖", f"{first / last:.3g}" if last > 0 else "—",
+              help="With the last step's loss only. Below 1: the signal from the last step fades "
+                   "on its way back; above 1: it grows.")
     draw.look_at(
         f"“Last step only” follows the last step's loss back through {S} steps: every step "
         "multiplies it by that step's Jacobian, so it shrinks (vanishes) or grows (explodes) "
@@ -124,10 +125,11 @@ def clipping(n: int) -> None:
 
 def gradient_check(n: int) -> None:
     st.subheader("7 · Finite-difference check")
-    st.latex(r"\frac{\partial L}{\partial \theta_i} \approx \frac{8\,[L(\theta+\varepsilon e_i) - "
-             r"L(\theta-\varepsilon e_i)] - [L(\theta+2\varepsilon e_i) - L(\theta-2\varepsilon e_i)]}"
-             r"{12\,\varepsilon},\quad \varepsilon = 10^{-3},\qquad "
-             r"\text{rel. error} = \frac{|a - d|}{\max(|a| + |d|,\, 10^{-6})}")
+    # two lines: on one, the formula ran past a 1280 px window's page and was cut off
+    st.latex(r"\begin{gathered}\frac{\partial L}{\partial \theta_i} \approx \frac{8\,"
+             r"[L(\theta+\varepsilon e_i) - L(\theta-\varepsilon e_i)] - [L(\theta+2\varepsilon e_i)"
+             r" - L(\theta-2\varepsilon e_i)]}{12\,\varepsilon},\quad \varepsilon = 10^{-3} \\ "
+             r"\text{rel. error} = \frac{|a - d|}{\max(|a| + |d|,\, 10^{-6})}\end{gathered}")
     max_checks, checked, seconds = compute.gradient_check_plan(ctx.run)
     which = "every element" if max_checks is None else f"{max_checks} random elements of each parameter"
     if seconds > 0.3:

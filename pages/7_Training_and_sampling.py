@@ -303,7 +303,7 @@ if s_vocab is not None:
         suggestion = "Shall I compare thee"
         st.session_state["sample_primer"] = (suggestion if set(suggestion) <= set(s_vocab.chars)
                                              else start_text[:1] or s_vocab.chars[0])
-    p1, p2, p3, p4, p5 = st.columns([3, 2, 2, 1.3, 1.2])
+    p1, p2, p3, p4, p5 = st.columns([3, 2, 2, 1.5, 1.2])      # room for "Greedy" at 1280 px
     primer = p1.text_input("Primer", key="sample_primer",
                            help="The characters fed in first; they must all be in the vocabulary.")
     p2.slider("Characters to generate", 1, 1000, key="sample_len")

@@ -393,8 +393,10 @@ def test_presentation_and_hide_flags():
     assert any("<style>" in m.value for m in at.markdown)
     assert any("Two gates" in i.value for i in at.info)         # the page's narrative
     assert any("bogus" in i.value for i in at.info)              # unknown hide name noted
-    from ui.lesson import PLOT_FONT
-    assert charts(at)["z_t"]["layout"]["font"]["size"] == PLOT_FONT
+    projected = charts(at)["z_t"]                   # the sizes for a projector
+    assert projected["layout"]["font"]["size"] >= 18                  # labels
+    numbered = [t for t in projected["data"] if t.get("texttemplate")]
+    assert numbered and all(t["textfont"]["size"] >= 20 for t in numbered)   # cell numbers
     plain = run_page(GATES)
     assert not any("<style>" in m.value for m in plain.markdown)
     assert {"text", "batch_size"} <= {w.key for w in plain.sidebar.get("text_area")} | \

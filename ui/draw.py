@@ -1,5 +1,5 @@
 """Drawing a page's matrices and charts: every matrix drawn is keyed, offered for download
-(`downloads()`), and enlarged in presentation mode.
+(`downloads()`), and drawn for a projector in presentation mode (plots decides the sizes).
 
     draw.matrix(values, "z_t", x=..., y=..., key="z_t")      # one matrix
     draw.matrix_grid(lines)                                  # lines of matrices, one figure
@@ -11,12 +11,17 @@ import dataclasses
 
 import streamlit as st
 
-from . import exports, lesson, plots, store
+from . import exports, plots, store
 
 
 def _numbers() -> bool:
     """The sidebar's "Numbers in cells" toggle (plots still decides whether they fit)."""
     return bool(st.session_state.get("numbers", True))
+
+
+def presenting() -> bool:
+    """Presentation mode: figures are built with plots' projector sizes (`present=`)."""
+    return store.presenting()
 
 
 def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title: str = "",
@@ -33,7 +38,8 @@ def matrix(values, title: str, *, x, y, kind: str = "signed", key: str, x_title:
 
 def _single(p: plots.Panel, y, *, width: float = 1.0, height: int | None = None) -> None:
     exports.current().register(p.key, p.full_title, p.z, p.x_labels, y)
-    chart(plots.matrix_figure(p, y, numbers=_numbers(), width=width, height=height), p.key)
+    _show(plots.matrix_figure(p, y, numbers=_numbers(), width=width, height=height,
+                              present=presenting()), p.key)
 
 
 def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", ops=(),
@@ -47,7 +53,8 @@ def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", ops=(),
             p = dataclasses.replace(p, y_title=y_title)
         _single(p, y if p.y_labels is None else p.y_labels, width=width)
         return
-    matrix_grid(plots.lines_of(panels, y, y_title, ops=ops, width=width), width=width)
+    matrix_grid(plots.lines_of(panels, y, y_title, ops=ops, width=width, present=presenting()),
+                width=width)
 
 
 def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None = None,
@@ -59,25 +66,23 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
     for p, line in panels:
         exports.current().register(p.key, p.full_title, p.z, p.x_labels,
                          line.y_labels if p.y_labels is None else p.y_labels)
-    fig = plots.heatmap_grid(lines, numbers=_numbers(), width=width, pick=pick)
+    fig = plots.heatmap_grid(lines, numbers=_numbers(), width=width, present=presenting(),
+                             pick=pick)
     key = f"row_{panels[0][0].key}"
     if pick is None:
-        chart(fig, key)
+        _show(fig, key)
         return
     _pickable(fig, key, next(p for p, _ in panels if p.key == pick).z.shape[1], on_pick)
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(_presented(fig), key=key, width="stretch", config={"displayModeBar": False})
+    """A figure the page built itself (line charts, text heatmaps): in presentation mode with
+    plots' projector fonts (`plots.projected`)."""
+    _show(plots.projected(fig) if presenting() else fig, key)
 
 
-def _presented(fig):
-    """In presentation mode: larger axis labels and titles (numbers in cells keep their size, so
-    they still fit narrow cells)."""
-    if store.presenting():
-        size = lesson.PLOT_FONT
-        fig.update_layout(font_size=size, title_font_size=size + 3)
-    return fig
+def _show(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
 
 
 def cell_equation(ex, symbol: str, outlined: str) -> None:
@@ -122,7 +127,7 @@ def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cel
                         y_title=y_title, **kwargs)
     exports.current().register(key, panel.full_title, panel.z, x, y)
     fig = plots.matrix_figure(panel, y, numbers=_numbers(), width=width, height=height,
-                              pick=cell if cell is not None else True)
+                              pick=cell if cell is not None else True, present=presenting())
     _pickable(fig, key, panel.z.shape[1], on_pick)
 
 
@@ -136,7 +141,7 @@ def _pickable(fig, key: str, cols: int, on_pick) -> None:
         if cell_at is not None and on_pick is not None:
             on_pick(*cell_at)
 
-    st.plotly_chart(_presented(fig), key=key, width="stretch", on_select=picked,
+    st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
                     selection_mode="points", config={"displayModeBar": False})
 
 
@@ -159,7 +164,7 @@ def cell_diagram(fig, *, key: str, on_pick) -> None:
         if node is not None:
             on_pick(node)
 
-    st.plotly_chart(_presented(fig), key=key, width="stretch", on_select=picked,
+    st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
                     selection_mode="points", config={"displayModeBar": False})
 
 

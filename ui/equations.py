@@ -50,7 +50,8 @@ def update_note(config: GRUConfig) -> str:
 
 OUTPUT = r"\hat y_t = \operatorname{softmax}(h_t W_y + b_y),\quad \operatorname{softmax}(a)_v = \frac{e^{a_v - \max a}}{\sum_u e^{a_u - \max a}}"
 CE_TERMS = (r"\text{term}_1 = y \odot \log \hat y,\quad \text{term}_2 = \sum_v \text{term}_1,"
-            r"\quad \text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2,\quad L = \tfrac{1}{S}\sum_t \text{term}_3")
+            r"\quad \text{term}_3 = -\tfrac{1}{B}\sum_b \text{term}_2,\quad "
+            r"L = \tfrac{1}{S}\sum_t \text{term}_3")
 L2 = r"L_2 = \frac{1}{S B}\sum_{t,b} \tfrac12 \lVert \hat y_{t,b} - y_{t,b} \rVert^2"
 
 

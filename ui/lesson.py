@@ -352,8 +352,8 @@ html { font-size: 18px; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
 [data-testid="stMain"] .katex { font-size: 1.35em; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 </style>"""
-PLOT_FONT = 16              # axis labels in presentation mode (cell numbers keep their size)
 
 
 def presentation(entry: registry.Page) -> None:

@@ -86,6 +86,8 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
                        layout="wide")
     exports.begin()
     store.restore_from_url(entry.file)
+    if store.presenting():                 # known only now, from the URL or the toggle
+        st.set_page_config(initial_sidebar_state="collapsed")
     store.keep_across_pages()
     store.clamp_sizes()
     lesson.follow_goto(entry.file)
@@ -246,9 +248,26 @@ def _move(num_batches: int, S: int, delta: int) -> None:
     s["batch"], s["step"] = flat // S + 1, flat % S + 1
 
 
+# Our own constant CSS: the stepper stays at the top of the window while the page scrolls under
+# it. Streamlit wraps a keyed container in a wrapper as tall as the container, so the wrapper is
+# what sticks (inside the fragment's block, which holds the whole step).
+STEPPER_CSS = """<style>
+[data-testid="stLayoutWrapper"]:has(> .st-key-stepper) {
+    position: sticky; top: 3.75rem; z-index: 99; background: white; }
+.st-key-stepper { padding: 0.25rem 0 0.35rem; border-bottom: 1px solid #e6e7eb; }
+</style>"""
+
+
 def stepper(ctx: Context, *, steps: bool = True) -> tuple[int, int]:
-    """Batch and time-step selectors with previous / next / play. Returns 0-based (n, t)."""
+    """Batch and time-step selectors with previous / next / play, pinned to the top of the
+    window while the page scrolls (STEPPER_CSS). Returns 0-based (n, t)."""
     _clamp_step(ctx)
+    st.html(STEPPER_CSS)                # style only: takes no room on the page
+    with st.container(key="stepper"):
+        return _stepper(ctx, steps)
+
+
+def _stepper(ctx: Context, steps: bool) -> tuple[int, int]:
     N, S = ctx.run.num_batches, ctx.S
     cols = st.columns([3, 3, 1, 1, 1.3] if steps else [3, 4])
     with cols[0]:

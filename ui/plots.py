@@ -14,6 +14,7 @@ User text only ever reaches a figure as tick labels, and every tick label is HTM
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import re
@@ -45,6 +46,47 @@ PICKED = "#ff00ff"       # the outline of a picked cell and its operands
 LINE_CHARS = 160
 TITLE_CHARS = 1.5              # a title's character (bold, 15 px) in characters of cell text
 PER_LINE = 5                   # most matrices to a line (an equation: three terms, sum, σ of it)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Fonts (px) and the page's room, for the screen or for a projector (presentation mode).
+
+    line_px: the width a full-page line of numbers may take, which the fit of numbers assumes
+    (LINE_CHARS characters at 13 px on the screen; a 1920 px projector with the sidebar
+    collapsed); page_px: the width of a full-page figure the labels are fitted to (a 1280 px
+    window with the sidebar open; the projector); cells: a cell's least height for 1-8, 9-24
+    and more rows (bigger numbers need taller cells)."""
+    cell: int = 13                 # numbers in the cells
+    title: int = 15                # panel titles (bold)
+    tick: int = 14                 # column and row labels
+    inner_tick: int = 12           # row labels between panels
+    fig_title: int = 16            # a figure's own title (one matrix alone)
+    op: int = 20                   # "+", "=", "σ" between panels
+    op_word: int = 11              # "tanh" between panels
+    line_px: int = round(LINE_CHARS * 0.6 * 13)    # 0.6 em a character of cell text
+    page_px: int = 820
+    band: int = 62                 # px above a line's cells: panel titles and column labels
+    shift: int = 30                # px from the top of a line's cells up to its panels' titles
+    cells: tuple = (34, 22, 14)
+    row_label_px: int = 240        # widest row label (at most a quarter of the figure)
+
+
+NORMAL = Sizes()
+PRESENT = Sizes(cell=20, title=22, tick=18, inner_tick=18, fig_title=24, op=28, op_word=18,
+                line_px=1700, page_px=1700, band=84, shift=42, cells=(40, 28, 20),
+                row_label_px=300)
+
+
+def sizes(present: bool = False) -> Sizes:
+    return PRESENT if present else NORMAL
+
+
+def line_chars(present: bool = False) -> float:
+    """Characters of cell text a full-page line holds (LINE_CHARS on the screen)."""
+    z = sizes(present)
+    return z.line_px / (0.6 * z.cell)
+
 # row labels shared by a line of n matrices are cut to ROW_LABEL_CHARS[n] characters (9 for
 # five and more), so that long texts leave room for the matrices
 ROW_LABEL_CHARS = {2: 16, 3: 12, 4: 10}
@@ -82,14 +124,16 @@ def char_labels(chars) -> list[str]:
 
 
 def _layout(title: str, height: int, *, top: int = 44, title_above_ticks: bool = False,
-            **rest) -> dict:
+            present: bool = False, **rest) -> dict:
     """The frame every figure shares: title at the left, narrow margins, the project's font on
-    white. title_above_ticks pins the title to the top of the figure, for column ticks on top."""
-    title_dict = dict(text=title, font=dict(size=16), x=0, xanchor="left")
+    white (larger in presentation mode). title_above_ticks pins the title to the top of the
+    figure, for column ticks on top."""
+    z = sizes(present)
+    title_dict = dict(text=title, font=dict(size=z.fig_title), x=0, xanchor="left")
     if title_above_ticks:
         title_dict.update(y=1, yanchor="top", yref="container", pad=dict(t=6))
-    return dict(title=title_dict, height=height, margin=dict(l=10, r=10, t=top, b=10), font=FONT,
-                plot_bgcolor="white", **rest)
+    return dict(title=title_dict, height=height, margin=dict(l=10, r=10, t=top, b=10),
+                font=dict(FONT, size=z.tick), plot_bgcolor="white", **rest)
 
 
 def _number(v: float) -> str:
@@ -117,12 +161,28 @@ def _label_px(text: str, size: int = FONT["size"]) -> float:
     return size * sum(em(c) for c in html.unescape(text))
 
 
-def _left_margin(y_ticks, y_title: str) -> int:
+def _left_margin(y_ticks, y_title: str, size: int = FONT["size"]) -> int:
     """The room left of the plot for the row labels and the y title. Computed here rather than
     by plotly's automargin, which draws the figure twice (measure, then redraw): with a dozen
     charts on a page that second pass is most of the browser's redraw time."""
-    widest = max((_label_px(t) for t in y_ticks), default=0.0)
+    widest = max((_label_px(t, size) for t in y_ticks if t), default=0.0)
     return int(24 + widest + (26 if y_title else 0))
+
+
+def _fit_px(label: str, px: float, size: int) -> str:
+    """The label cut ("3: The q…") to at most px pixels at this font size."""
+    if _label_px(html.escape(label, quote=False), size) <= px:
+        return label
+    while len(label) > 1 and _label_px(html.escape(label, quote=False) + "…", size) > px:
+        label = label[:-1]
+    return label + "…"
+
+
+def _every(n: int, room_px: float, widest_px: float) -> int:
+    """Show every k-th of n labels spaced room_px apart, so that shown ones never overlap."""
+    if n <= 1 or room_px <= 0:
+        return 1
+    return max(1, math.ceil((widest_px + 6) / room_px))
 
 
 def _signed_range(*arrays) -> dict:
@@ -191,12 +251,14 @@ class Panel:
 @dataclass(frozen=True, eq=False)
 class Line:
     """One line of a figure: panels side by side (None keeps a panel's place empty), the rows
-    they share (unless each panel has its own), and the symbols between them."""
+    they share (unless each panel has its own), the symbols between them, and the one before
+    them when the line continues an equation."""
     panels: list
     _: KW_ONLY
     y_labels: Sequence | None = None
     y_title: str = ""
     ops: tuple = ()
+    lead: str = ""          # the symbol before the first panel (carried over a wrap)
 
 
 # ---------------------------------------------------------------- fit, from the sizes
@@ -226,34 +288,55 @@ def _need(places, titles: bool) -> float:
     return need
 
 
-def numbers_fit(places, width: float = 1.0) -> bool:
+def numbers_fit(places, width: float = 1.0, present: bool = False) -> bool:
     """Whether a line of these panels (None: an empty place), drawn in `width` of the page,
-    has room for a number in every cell."""
-    return _need(places, titles=False) <= LINE_CHARS * width
+    has room for a number in every cell (presentation: bigger numbers, fewer to a line)."""
+    return _need(places, titles=False) <= line_chars(present) * width
 
 
-def per_line(panels, width: float = 1.0) -> int:
+def per_line(panels, width: float = 1.0, present: bool = False) -> int:
     """How many panels go to a line: the most (up to PER_LINE) for which every line has room
     for its titles and the numbers in its cells; at least two, side by side, when even two are
     too wide for numbers."""
     n = len(panels)
     for k in range(min(n, PER_LINE), 2, -1):
-        if all(_need(panels[i:i + k], titles=True) <= LINE_CHARS * width
+        if all(_need(panels[i:i + k], titles=True) <= line_chars(present) * width
                for i in range(0, n, k)):
             return k
     return min(n, 2)
 
 
 def lines_of(panels: list[Panel], y_labels=None, y_title: str = "", *, ops=(),
-             width: float = 1.0, per: int | None = None) -> list[Line]:
+             width: float = 1.0, per: int | None = None, present: bool = False) -> list[Line]:
     """Panels cut into lines of `per_line(panels)` (or `per`), the symbols between them kept
-    with them; the last line keeps the columns of the others (empty places after its panels)."""
-    k = per or per_line(panels, width)
+    with them: the one between two lines starts the next line (Line.lead), so a wrapped
+    equation keeps its "+" and "σ"; the last line keeps the columns of the others (empty places
+    after its panels)."""
+    k = per or per_line(panels, width, present)
     out = []
     for i in range(0, len(panels), k):
         group = panels[i:i + k]
         group += [None] * (k - len(group)) if i else []
-        out.append(Line(group, y_labels=y_labels, y_title=y_title, ops=tuple(ops[i:i + k - 1])))
+        lead = ops[i - 1] if 0 < i <= len(ops) else ""
+        out.append(Line(group, y_labels=y_labels, y_title=y_title, ops=tuple(ops[i:i + k - 1]),
+                        lead=lead))
+    return out
+
+
+def _refit(lines: list[Line], width: float, present: bool) -> list[Line]:
+    """Lines cut for the screen, cut again where they hold more panels than fit (`per_line`)
+    at these sizes: a projector's larger numbers need more room, so an equation wraps sooner."""
+    out = []
+    for line in lines:
+        panels = list(line.panels)
+        while panels and panels[-1] is None:
+            panels.pop()
+        if None in panels or len(panels) <= 2 or per_line(panels, width, present) >= len(panels):
+            out.append(line)
+            continue
+        again = lines_of(panels, line.y_labels, line.y_title, ops=line.ops, width=width,
+                         present=present)
+        out += [dataclasses.replace(again[0], lead=line.lead), *again[1:]]
     return out
 
 
@@ -269,27 +352,52 @@ def _row_label_chars(lines: list[Line], width: float = 1.0) -> int | None:
 # ---------------------------------------------------------------- the one heatmap builder
 
 PANEL_GAP = 0.045                  # between panels, as a fraction of the plot width
-SUBTITLE_SHIFT = 30                # px from the top of a line's cells up to its panels' titles
 LINE_BAND = 62                     # px above a line's cells: panel titles and column labels
 LINE_SPACE = 16                    # px between a line's cells and the next line's titles
-INNER_TICK_SIZE = 12               # row labels between panels
 NARROW_PLOT_PX = 700               # the gaps for row labels between panels fit a plot this wide
 
 
-def _height(rows: int) -> int:
-    """A heatmap's height in px for this many rows."""
-    cell = 34 if rows <= 8 else 22 if rows <= 24 else 14
-    return min(900, 130 + cell * rows)
+def _height(rows: int, present: bool = False) -> int:
+    """A heatmap's height in px for this many rows (taller cells for a projector's numbers)."""
+    few, some, many = sizes(present).cells
+    cell = few if rows <= 8 else some if rows <= 24 else many
+    return min(1100 if present else 900, 130 + cell * rows)
 
 
-def _gap(ticks) -> float:
-    """The gap left of a panel with its own row labels: room for the widest label."""
-    return max(PANEL_GAP, (16 + max((_label_px(t, INNER_TICK_SIZE) for t in ticks), default=0))
-               / NARROW_PLOT_PX)
+def _gap(ticks, present: bool = False, plot_px: float | None = None) -> float:
+    """The gap left of a panel with its own row labels: room for the widest label in a plot
+    area plot_px wide (by default NARROW_PLOT_PX, scaled for a projector)."""
+    z = sizes(present)
+    plot_px = plot_px or NARROW_PLOT_PX * z.line_px / NORMAL.line_px
+    return max(PANEL_GAP, (16 + max((_label_px(t, z.inner_tick) for t in ticks), default=0))
+               / plot_px)
+
+
+def _line_ticks(line: Line, cut: int | None, budget: float, sz: Sizes) -> list:
+    """Each place's row labels (None for an empty place): the line's, or the panel's own."""
+    real = [p for p in line.panels if p is not None]
+    return [None if p is None else
+            _row_ticks(line.y_labels, cut, budget, sz.tick) if p.y_labels is None else
+            _row_ticks(p.y_labels, None, budget, sz.inner_tick if p is not real[0] else sz.tick)
+            for p in line.panels]
+
+
+def _row_ticks(labels, cut: int | None, budget_px: float, size: int) -> list[str]:
+    """Row labels cut to `cut` characters and to budget_px pixels, HTML-escaped."""
+    return _ticks(_fit_px(s, budget_px, size) for s in _cut(labels, cut))
+
+
+def _thin(ticks, room_px: float, widest_px: float) -> dict:
+    """Axis settings showing every k-th tick label, when labels room_px apart would overlap."""
+    k = _every(len(ticks), room_px, widest_px)
+    if k == 1:
+        return {}
+    shown = list(ticks)[::k]
+    return dict(tickmode="array", tickvals=shown, ticktext=shown)
 
 
 def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
-           scale: dict | None) -> dict:
+           scale: dict | None, cell_font: int = NORMAL.cell) -> dict:
     """The heatmap trace every matrix is drawn with: colours fixed by `kind` (or `scale`), exact
     value on hover, numbers in the cells when `numbers` (the colour bar is then left out: it
     would repeat them, and each colour bar costs the browser about as much as another small
@@ -307,9 +415,9 @@ def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
     if p.customdata is not None:
         trace["customdata"] = p.customdata
     if p.cell_text is not None:
-        trace.update(text=p.cell_text, texttemplate="%{text}", textfont=dict(size=13))
+        trace.update(text=p.cell_text, texttemplate="%{text}", textfont=dict(size=cell_font))
     elif numbers:
-        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=13),
+        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=cell_font),
                      showscale=False)
     return trace
 
@@ -335,7 +443,7 @@ def _text_axis(positions, labels) -> dict:
 
 
 def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool = False,
-           height: int | None = None, pick=None) -> go.Figure:
+           height: int | None = None, pick=None, present: bool = False) -> go.Figure:
     """Every heatmap figure: lines of panels (one panel alone: its title is the figure's).
 
     In a line, panels share the line's rows (one row axis at the left) or each has its own
@@ -347,43 +455,56 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     several matrices: the browser's cost is per figure more than per matrix. The figure is
     built once (layout given to the constructor: no second validation), margins computed here
     (no automargin). pick = (row, col) or True: the single panel's cells can be clicked; a
-    panel's key: that panel's."""
+    panel's key: that panel's.
+
+    present: sizes for a projector (`PRESENT`): larger numbers, titles and labels, and so
+    taller cells and fewer numbers to a line. Readable at any size: row labels take at most a
+    quarter of the figure's width (`Sizes.row_label_px`); where column or row labels would
+    overlap (estimated at the assumed page width) every k-th is shown."""
+    sz = sizes(present)
     panels = [p for line in lines for p in line.panels if p is not None]
     zs = {id(p): p.z for p in panels}
     signed = _signed_range(*[zs[id(p)] for p in panels if p.kind == "signed" and p.shared_scale])
     shows = {}                 # numbers shown, per panel
     for line in lines:
-        fit = numbers and numbers_fit(line.panels, width)
+        fit = numbers and numbers_fit(line.panels, width, present)
         for p in line.panels:
             if p is not None:
                 shows[id(p)] = fit and p.cell_text is None and zs[id(p)].size <= MAX_TEXT_CELLS
     line_rows = [max(zs[id(p)].shape[0] for p in line.panels if p is not None) for line in lines]
     hidden_x = all(p.x_labels is None for p in panels)
-    band = 10 if hidden_x else LINE_BAND
-    top_margin = 44 if hidden_x else LINE_BAND
+    band = 10 if hidden_x else sz.band
+    top_margin = (44 if hidden_x else sz.band) + (12 if present and alone else 0)
     if height is not None and len(lines) == 1:
         cell = (height - top_margin - 10) / line_rows[0]
     else:                      # cells as tall as in a heatmap of the tallest line's rows
-        cell = (_height(max(line_rows)) - LINE_BAND - 10) / max(line_rows)
+        cell = (_height(max(line_rows), present) - LINE_BAND - 10) / max(line_rows)
     plot_px = sum(cell * r for r in line_rows) + (band + LINE_SPACE) * (len(lines) - 1)
     # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
     # (a signed panel with its own range has none: the bar would not hold for the others)
     last_kind = {p.kind: id(p) for p in panels
                  if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale)}
     cut = _row_label_chars(lines, width)
+    page_px = sz.page_px * width
+    budget = min(sz.row_label_px, 0.25 * page_px)
     traces, axes, notes, shapes, margins = [], {}, [], [], []
     top_px, most_bars = 0, 0
+    # the plot area the labels between panels must fit in: the page's width less the widest
+    # row labels at the left and a colour bar at the right
+    widest_left = max((_left_margin(ticks[0], line.panels[0].y_title or line.y_title, sz.tick)
+                       for line in lines for ticks in [_line_ticks(line, cut, budget, sz)]
+                       if ticks[0] is not None), default=0)
+    inner_px = max(200.0, page_px - widest_left - 85)
     for line, rows_n in zip(lines, line_rows):
         top = 1 - top_px / plot_px
         bottom = max(0.0, 1 - (top_px + cell * rows_n) / plot_px)   # ≥ 0 despite rounding
         top_px += cell * rows_n + band + LINE_SPACE
         real = [p for p in line.panels if p is not None]
         own = any(p.y_labels is not None for p in real)
-        ticks = [None if p is None else
-                 _ticks(_cut(line.y_labels, cut) if p.y_labels is None else p.y_labels)
-                 for p in line.panels]
+        ticks = _line_ticks(line, cut, budget, sz)
         cols = _columns(line.panels)
-        gaps = [_gap(t) if own and t is not None else PANEL_GAP for t in ticks[1:]]
+        gaps = [_gap(t, present, inner_px) if own and t is not None else PANEL_GAP
+                for t in ticks[1:]]
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
         for k, p in enumerate(line.panels):
@@ -391,21 +512,29 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
             if p is not None:
                 first = p is real[0]
                 y_title = p.y_title or line.y_title
-                margins.append(_left_margin(ticks[k], y_title) if first else 0)
+                margins.append(_left_margin(ticks[k], y_title, sz.tick) if first else 0)
                 low = max(0.0, top - (top - bottom) * zs[id(p)].shape[0] / rows_n)
                 _panel(p, zs[id(p)], ticks[k], len(traces) + 1, (left, right), (low, top),
                        y_title=y_title, row_labels=first or own, numbers=shows[id(p)],
                        scale=signed if p.kind == "signed" and p.shared_scale else None,
                        colour_bar=last_kind.get(p.kind) == id(p), bars=bars_in_line,
-                       alone=alone, out=(traces, axes, notes, shapes))
+                       alone=alone, out=(traces, axes, notes, shapes), sizes=sz,
+                       cell_px=cell)
+                if first and line.lead:
+                    notes.append(dict(text=html.escape(line.lead), x=left, y=top, xref="paper",
+                                      yref="paper", xanchor="right", yanchor="bottom",
+                                      yshift=sz.shift - 4, xshift=-6, showarrow=False,
+                                      name=f"lead_{p.key}",
+                                      font=dict(size=sz.op, color="#31333F", weight="bold")))
                 bars_in_line += traces[-1].showscale is not False
                 most_bars = max(most_bars, bars_in_line)
             if k < len(line.ops) and line.ops[k]:
                 op = line.ops[k]
                 notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
                                   y=(top + bottom) / 2, xref="paper", yref="paper",
-                                  showarrow=False, font=dict(size=20 if len(op) <= 2 else 11,
-                                                             color="#31333F", weight="bold")))
+                                  showarrow=False,
+                                  font=dict(size=sz.op if len(op) <= 2 else sz.op_word,
+                                            color="#31333F", weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
     if pick is not None:          # True / (row, col): the single panel; a key: that panel
         p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
@@ -413,10 +542,21 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
         _picker(p, zs[id(p)], heat, traces, shapes, None if isinstance(pick, str) else pick)
     title = _title(panels[0], zs[id(panels[0])], shows[id(panels[0])]) if alone else ""
     layout = _layout(title, round(plot_px) + top_margin + 10, top=top_margin,
-                     title_above_ticks=not hidden_x, **axes, annotations=notes, shapes=shapes)
+                     title_above_ticks=not hidden_x, present=present, **axes,
+                     annotations=notes, shapes=shapes)
     if not alone:
         layout.pop("title")
     layout["margin"].update(l=max(margins), r=10 + 75 * most_bars)
+    plot_px = page_px - layout["margin"]["l"] - layout["margin"]["r"]
+    for trace in traces:                  # column labels: every k-th where they would overlap
+        if trace.type != "heatmap" or not trace.xaxis:
+            continue
+        axis = axes.get("xaxis" + trace.xaxis[1:])
+        if axis and axis.get("type") == "category" and trace.x is not None and len(trace.x):
+            low, high = axis["domain"]
+            axis.update(_thin(trace.x, (high - low) * plot_px / len(trace.x),
+                              max(_label_px(str(t), sz.tick) for t in trace.x)))
+            layout["xaxis" + trace.xaxis[1:]] = axis
     return go.Figure(traces, layout=layout)
 
 
@@ -428,26 +568,34 @@ def _title(p: Panel, z, numbers: bool) -> str:
 
 
 def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_labels, numbers,
-           scale, colour_bar, bars, alone, out) -> None:
+           scale, colour_bar, bars, alone, out, sizes: Sizes = NORMAL,
+           cell_px: float = 0) -> None:
     """Add one panel: its trace on its own pair of axes, its title above its column labels
     (the figure's title when alone), a thin frame between others, its outlined rows and
     columns; its colour bar (if colour_bar and the cells carry no numbers) beside its line,
-    after the line's `bars` earlier ones."""
+    after the line's `bars` earlier ones. cell_px: its cells' height, for showing only as many
+    row labels as fit."""
     traces, axes, notes, shapes = out
     i = "" if n == 1 else str(n)
-    trace = _trace(p, z, y_ticks, y_title=y_title, numbers=numbers, scale=scale)
+    trace = _trace(p, z, y_ticks, y_title=y_title, numbers=numbers, scale=scale,
+                   cell_font=sizes.cell)
     if trace.get("showscale", True) and colour_bar:   # at the right of the panel's line
         trace["colorbar"] = dict(trace["colorbar"], x=1.01 + 0.075 * bars, y=sum(y_domain) / 2,
                                  yanchor="middle", len=y_domain[1] - y_domain[0])
     else:
         trace["showscale"] = False
     traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
-    axes[f"xaxis{i}"] = dict(_x_axis(p), automargin=False, domain=list(x_domain),
-                             anchor=f"y{i}")
+    axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p),
+                             automargin=False, domain=list(x_domain), anchor=f"y{i}")
+    inner = x_domain[0] > 0
+    y_axis = _thin(y_ticks, cell_px, 0.9 * (sizes.inner_tick if inner else sizes.tick)) \
+        if cell_px and row_labels else {}
     axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
                              domain=list(y_domain), anchor=f"x{i}", showticklabels=row_labels,
-                             title=y_title if x_domain[0] == 0 else "",
-                             tickfont=dict(size=INNER_TICK_SIZE) if x_domain[0] > 0 else None)
+                             title=dict(text=y_title if x_domain[0] == 0 else "",
+                                        font=dict(size=sizes.tick)),
+                             tickfont=dict(size=sizes.inner_tick if inner else sizes.tick),
+                             **y_axis)
     rows, cols = z.shape
     left, right = x_domain
     if not alone:
@@ -456,8 +604,8 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
         notes.append(dict(name=p.key, text=html.escape(_title(p, z, numbers)),
                           x=right if edge else (left + right) / 2, y=y_domain[1], xref="paper",
                           yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
-                          yshift=SUBTITLE_SHIFT, showarrow=False,
-                          font=dict(size=15, color="#31333F", weight="bold")))
+                          yshift=sizes.shift, showarrow=False,
+                          font=dict(size=sizes.title, color="#31333F", weight="bold")))
         shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
                            y0=y_domain[0], y1=y_domain[1], line=dict(color="#c7c9d1", width=1),
                            fillcolor="rgba(0,0,0,0)"))
@@ -504,20 +652,23 @@ def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
 # ---------------------------------------------------------------- the builder's front doors
 
 def heatmap_grid(lines: list[Line], *, numbers: bool = True, width: float = 1.0,
-                 pick: str | None = None) -> go.Figure:
+                 present: bool = False, pick: str | None = None) -> go.Figure:
     """Lines of matrices in one figure: e.g. a gate's W | U | b above its terms, read left to
     right as in the equation, x_t W + h_(t−1) U + b = sum, σ → z_t. Each panel's trace is named
-    by its key, and so is its title (an annotation). pick: the key of the panel whose cells
-    can be clicked (`_picker`)."""
-    return _build(lines, numbers=numbers, width=width, pick=pick)
+    by its key, and so is its title (an annotation). present: sized for a projector, lines
+    that hold too many panels for its larger numbers cut again. pick: the key of the panel
+    whose cells can be clicked (`_picker`)."""
+    if present:
+        lines = _refit(lines, width, present)
+    return _build(lines, numbers=numbers, width=width, present=present, pick=pick)
 
 
 def matrix_figure(panel: Panel, y_labels=None, *, numbers: bool = True, width: float = 1.0,
-                  height: int | None = None, pick=None) -> go.Figure:
+                  height: int | None = None, pick=None, present: bool = False) -> go.Figure:
     """One matrix alone: its title is the figure's title, data[0] its heatmap; with pick,
     its cells can be clicked (`_picker`; pick = the (row, col) outlined, or True)."""
     return _build([Line([panel], y_labels=y_labels)], numbers=numbers, width=width, alone=True,
-                  height=height, pick=pick)
+                  height=height, pick=pick, present=present)
 
 
 def heatmap(values, *, title: str, x_labels, y_labels, kind: str = "signed", x_title: str = "",
@@ -571,6 +722,17 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
                   shape=False, hover="position %{customdata[1]}<br>character %{customdata[0]}<br>"
                                      + value_name + " %{z:.4f}<extra></extra>")
     return matrix_figure(panel, y, numbers=False, height=64 + 30 * rows)
+
+
+def projected(fig: go.Figure) -> go.Figure:
+    """A figure built without `present` (a line chart, a text heatmap) with the projector's
+    fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged)."""
+    fig.update_layout(font_size=PRESENT.tick, title_font_size=PRESENT.fig_title,
+                      legend_font_size=PRESENT.tick - 2)
+    fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
+    fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
+    fig.update_annotations(font_size=PRESENT.tick)
+    return fig
 
 
 # ---------------------------------------------------------------- line charts

@@ -231,3 +231,96 @@ def collect_page_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+# --- what a projector and a narrow window show -------------------------------------------
+
+# Text cut off: an element that hides its overflow (or ends it with an ellipsis) while its text
+# is wider than its box, or a KaTeX formula wider than its container. Plotly's SVG, KaTeX's
+# hidden MathML copy and code blocks (runnable snippets: they scroll sideways, with a copy
+# button, by design) are skipped; 3 px of slack (a display formula's box is 2 px wider than its
+# container on every page, with nothing hidden).
+CLIPPED_JS = """() => {
+  const out = [];
+  const main = document.querySelector("[data-testid='stMain']") || document.body;
+  const text = el => (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ');
+  const who = el => el.getAttribute('data-testid') || String(el.className || el.tagName).slice(0, 40);
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest(".js-plotly-plot, svg, .katex-mathml, [data-testid='stCode']")) continue;
+    if (!el.getBoundingClientRect().width || !text(el)) continue;
+    const cs = getComputedStyle(el);
+    const hides = ['hidden', 'clip', 'auto', 'scroll'].includes(cs.overflowX);
+    if ((hides || cs.textOverflow === 'ellipsis') && el.scrollWidth > el.clientWidth + 3)
+      out.push(`${who(el)} "${text(el).slice(0, 60)}": ${el.scrollWidth} px in ${el.clientWidth}`);
+  }
+  for (const k of main.querySelectorAll('.katex')) {
+    const box = k.closest("[data-testid='stMarkdownContainer'], [data-testid='stElementContainer']");
+    if (!box) continue;
+    const a = k.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (a.right > b.right + 3 || a.left < b.left - 3)
+      out.push(`formula "${text(k).slice(0, 60)}" runs ${Math.round(a.right - b.right)} px past its box`);
+  }
+  return out;
+}"""
+
+
+def clipped_text(page) -> list[str]:
+    """Every text element of the main area whose text is cut off (see CLIPPED_JS)."""
+    return page.evaluate(CLIPPED_JS)
+
+
+# Computed font sizes (px) of the charts' SVG text: numbers in cells, panel and figure titles
+# (annotations, operators between panels left out), column and row labels.
+SVG_FONTS_JS = """(ops) => {
+  const q = s => [...document.querySelectorAll(s)];
+  const px = el => parseFloat(getComputedStyle(el).fontSize);
+  return {
+    cells: q('.js-plotly-plot .heatmaplayer text, .js-plotly-plot g.textpoint text').map(px),
+    titles: [...q('.js-plotly-plot .annotation-text').filter(e => !ops.includes(e.textContent.trim())),
+             ...q('.js-plotly-plot .gtitle')].map(px),
+    ticks: q('.js-plotly-plot .xtick text, .js-plotly-plot .ytick text').map(px),
+  };
+}"""
+OPERATORS = ["+", "−", "=", "σ", "tanh", "⊙", "·", "×"]
+
+
+def svg_font_sizes(page) -> dict[str, list[float]]:
+    return page.evaluate(SVG_FONTS_JS, OPERATORS)
+
+
+# The box (viewport px) of the cells of the matrix drawn under the trace name `name`.
+CELLS_BOX_JS = """(name) => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const t = (gd.data || []).find(t => t.name === name);
+    if (!t) continue;
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+    const ya = fl['yaxis' + (t.yaxis || 'y').slice(1)], xa = fl['xaxis' + (t.xaxis || 'x').slice(1)];
+    return {top: r.top + ya._offset, bottom: r.top + ya._offset + ya._length,
+            left: r.left + xa._offset, right: r.left + xa._offset + xa._length};
+  }
+  return null;
+}"""
+
+
+def cells_box(page, name: str) -> dict | None:
+    return page.evaluate(CELLS_BOX_JS, name)
+
+
+def wait_for_charts(page, timeout: float = 30_000) -> None:
+    """Wait until every Plotly chart on the page has drawn its SVG."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                 .every(e => e.querySelector('.main-svg'))""", timeout=timeout)
+
+
+def scroll_to_bottom(page) -> None:
+    """Scroll the element that scrolls the page (Streamlit's main area) to its end."""
+    page.evaluate("""() => {
+      const all = [document.scrollingElement, ...document.querySelectorAll('*')];
+      for (const el of all) {
+        if (el && el.scrollHeight > el.clientHeight + 10
+            && ['auto', 'scroll'].includes(getComputedStyle(el).overflowY) || el === document.scrollingElement)
+          el.scrollTop = el.scrollHeight;
+      }
+    }""")
+    page.wait_for_timeout(300)

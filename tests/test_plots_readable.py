@@ -1,0 +1,158 @@
+"""ui.plots keeps every figure readable (issue #14, points 2 and 6): column labels that would
+overlap are thinned to every k-th, row labels take a bounded width, a wrapped equation keeps
+its operators, and presentation mode is a parameter of the figure (fonts and fit)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ui import plots
+
+WINDOW_PX = 820          # a full-page figure in a 1280 px window with the sidebar open
+OPS = ("+", "+", "=", "σ")
+
+
+def _terms(H: int, B: int = 4, rows: int | None = None) -> list[plots.Panel]:
+    hid = [f"h{j + 1}" for j in range(H)]
+    return [plots.Panel(np.linspace(-1, 1, B * H).reshape(B, H), t, x_labels=hid, key=t)
+            for t in ("x_t W_z", "h_(t−1) U_z", "b_z", "sum", "z_t = σ(sum)")]
+
+
+def _text_px(label: str, size: float) -> float:
+    """A plain lower bound of a label's width: 0.55 em a character."""
+    return 0.55 * size * len(label)
+
+
+def _shown_x_ticks(fig, trace) -> list[str]:
+    axis = fig.layout["xaxis" + trace.xaxis[1:]]
+    return list(axis.tickvals) if axis.tickvals is not None else list(trace.x)
+
+
+@pytest.mark.parametrize("H", [8, 16, 32])
+@pytest.mark.parametrize("present", [False, True])
+def test_shown_column_labels_never_overlap(H, present):
+    lines = plots.lines_of(_terms(H), plots.row_labels(["abcd"] * 4), "row", ops=OPS,
+                           present=present)
+    fig = plots.heatmap_grid(lines, present=present)
+    width = (1700 if present else WINDOW_PX) - fig.layout.margin.l - fig.layout.margin.r
+    for trace in fig.data:
+        axis = fig.layout["xaxis" + trace.xaxis[1:]]
+        shown = _shown_x_ticks(fig, trace)
+        size = axis.tickfont.size
+        column_px = (axis.domain[1] - axis.domain[0]) * width / len(trace.x)
+        step = list(trace.x).index(shown[1]) if len(shown) > 1 else len(trace.x)
+        widest = max(_text_px(s, size) for s in shown)
+        assert step * column_px >= widest, (trace.name, step, column_px, widest)
+        assert shown[0] == trace.x[0]                         # thinned from the first
+
+
+def test_thirty_two_units_show_every_kth_label_not_all():
+    fig = plots.heatmap_grid(plots.lines_of(_terms(32), ["a", "b", "c", "d"], "row", ops=OPS))
+    shown = _shown_x_ticks(fig, fig.data[0])
+    assert 1 < len(shown) < 32
+    k = int(shown[1][1:]) - int(shown[0][1:])
+    assert shown == [f"h{j + 1}" for j in range(0, 32, k)]    # evenly, every k-th
+
+
+def test_many_rows_show_every_kth_row_label():
+    z = np.zeros((120, 3))
+    fig = plots.heatmap(z, title="m", x_labels="abc", y_labels=[f"r{i}" for i in range(120)])
+    axis = fig.layout.yaxis
+    cell_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 120
+    assert axis.tickvals is not None
+    step = list(fig.data[0].y).index(axis.tickvals[1])
+    assert step * cell_px >= axis.tickfont.size * 0.9
+
+
+def test_row_labels_take_a_bounded_width_so_a_matrix_is_never_a_sliver():
+    long = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
+    hid = [f"h{j + 1}" for j in range(32)]
+    for width in (0.5, 1.0):
+        fig = plots.heatmap(np.zeros((16, 32)), title="h_t", x_labels=hid, y_labels=long,
+                            kind="tanh", width=width)
+        figure_px = WINDOW_PX * width
+        assert max(_text_px(s, 14) for s in fig.data[0].y) <= 0.25 * figure_px
+        plot_px = figure_px - fig.layout.margin.l - fig.layout.margin.r
+        assert plot_px >= 0.4 * figure_px                     # the matrix keeps most of it
+        if width == 1.0:
+            assert plot_px / 32 >= 12                         # cells at least 12 px wide
+        assert all(s.endswith("…") for s in fig.data[0].y)    # cut, and shown to be cut
+
+
+@pytest.mark.parametrize("per", [2, 3, 4])
+def test_a_wrapped_equation_keeps_every_operator(per):
+    lines = plots.lines_of(_terms(2), ["a", "b", "c", "d"], "row", ops=OPS, per=per)
+    between = [op for line in lines for op in (line.lead, *line.ops) if op]
+    assert between == list(OPS)                                # none lost at a wrap
+    fig = plots.heatmap_grid(lines)
+    texts = [a.text for a in fig.layout.annotations if a.text in OPS]
+    assert sorted(texts) == sorted(OPS)
+    for line in lines[1:]:                                     # shown left of the first panel
+        lead = [a for a in fig.layout.annotations if a.name == f"lead_{line.panels[0].key}"]
+        assert len(lead) == 1 and lead[0].text == line.lead and lead[0].xanchor == "right"
+
+
+def test_presentation_sizes_are_decided_in_the_figure():
+    lines = plots.lines_of(_terms(2), ["a", "b", "c", "d"], "row", ops=OPS, present=True)
+    fig = plots.heatmap_grid(lines, present=True)
+    numbered = [t for t in fig.data if t.texttemplate]
+    assert numbered and all(t.textfont.size >= 20 for t in numbered)
+    titles = [a for a in fig.layout.annotations if a.name in {p.key for p in _terms(2)}]
+    assert len(titles) == 5 and all(a.font.size >= 22 for a in titles)
+    for name in fig.layout.to_plotly_json():
+        if name.startswith(("xaxis", "yaxis")):
+            assert fig.layout[name].tickfont.size >= 18, name
+    alone = plots.matrix_figure(_terms(2)[0], ["a", "b", "c", "d"], present=True)
+    assert alone.layout.title.font.size >= 22 and alone.data[0].textfont.size >= 20
+    normal = plots.heatmap_grid(plots.lines_of(_terms(2), ["a", "b", "c", "d"], "row", ops=OPS))
+    assert all(t.textfont.size == 13 for t in normal.data if t.texttemplate)
+
+
+def test_bigger_numbers_need_bigger_cells_and_fewer_to_a_line():
+    terms = _terms(4)
+    assert plots.per_line(terms) == 5 and plots.numbers_fit(terms)
+    assert plots.per_line(terms, present=True) < 5
+    assert not plots.numbers_fit(terms, present=True)
+    rows = ["a", "b", "c", "d"]
+    screen = plots.heatmap_grid(plots.lines_of(terms, rows, "row", ops=OPS))
+    projector = plots.heatmap_grid(plots.lines_of(terms, rows, "row", ops=OPS, present=True),
+                                   present=True)
+
+    def cell_px(fig):
+        t = fig.data[0]
+        low, high = fig.layout["yaxis" + t.yaxis[1:]].domain
+        return (high - low) * (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 4
+
+    assert cell_px(projector) >= 1.5 * 20          # a 20 px number with room above and below
+    assert cell_px(projector) > cell_px(screen) * 0.9
+    # lines cut for the screen are cut again for the projector, operators kept
+    again = plots.heatmap_grid(plots.lines_of(terms, rows, "row", ops=OPS), present=True)
+    assert len({t.yaxis for t in again.data}) == 5 and \
+        sorted(a.text for a in again.layout.annotations if a.text in OPS) == sorted(OPS)
+    assert all(t.texttemplate for t in again.data)            # and the numbers fit again
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_row_labels_between_panels_fit_their_gap(present):
+    """A gate's W | U | b (each with its own rows) under terms with long row labels: the labels
+    left of U and b fit in the gap before them at the figure's width (they ran into W_z)."""
+    hid = [f"h{j + 1}" for j in range(32)]
+    voc = [chr(33 + i) for i in range(87)]
+    weights = plots.Line([
+        plots.Panel(np.zeros((87, 32)), "W_z", x_labels=hid, key="W", y_labels=voc),
+        plots.Panel(np.zeros((32, 32)), "U_z", x_labels=hid, key="U", y_labels=hid),
+        plots.Panel(np.zeros((1, 32)), "b_z", x_labels=hid, key="b", y_labels=["b"])])
+    rows = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
+    terms = plots.lines_of(_terms(32, B=16), rows, "row", ops=OPS, present=present)
+    fig = plots.heatmap_grid([weights, *terms], present=present)
+    width = (1700 if present else WINDOW_PX) - fig.layout.margin.l - fig.layout.margin.r
+    by = {t.name: fig.layout["xaxis" + t.xaxis[1:]].domain for t in fig.data}
+    top = {t.name: fig.layout["yaxis" + t.yaxis[1:]].domain[1] for t in fig.data}
+    for left, right, labels in (("W", "U", hid), ("U", "b", ["b"])):
+        if top[left] != top[right]:
+            continue                          # cut onto the next line (the projector's)
+        gap_px = (by[right][0] - by[left][1]) * width
+        size = fig.layout["yaxis" + fig.data[[t.name for t in fig.data].index(right)]
+                          .yaxis[1:]].tickfont.size
+        # the label (0.6 em a character) and 12 px clear of the matrix at its left
+        assert gap_px >= max(0.6 * size * len(s) for s in labels) + 12, (right, gap_px)
