@@ -39,7 +39,7 @@ def body(n: int, t: int):
                             hidden=ctx.hidden_labels, chars=ctx.vocab_labels, rows=rows,
                             step=t, steps_in=steps_in,
                             numbers=bool(st.session_state.get("numbers", True)),
-                            text_size=16 if store.presenting() else plots.CELL_TEXT_SIZE)
+                            present=store.presenting())
     for k, v in values.items():
         x = ctx.vocab_labels if k in ("x", "y") else ctx.hidden_labels
         exports.current().register(f"cell_{k}", names[k], v, x, ctx.row_labels(n))

@@ -953,7 +953,7 @@ def _node_width(cols: int, H: int) -> int:
 
 def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: Sequence,
                 chars: Sequence, rows: Sequence, step: int, steps_in: Sequence,
-                numbers: bool = True, text_size: int = CELL_TEXT_SIZE) -> go.Figure:
+                numbers: bool = True, present: bool = False) -> go.Figure:
     """The GRU cell at one time step, every node drawn with its values, and the batch unrolled
     over its S steps beneath (one figure).
 
@@ -961,20 +961,28 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     chosen: the node whose equation is shown (outlined, with its incoming arrows).
     hidden, chars, rows: the unit, character and batch-row labels (escaped here).
     step: the time step shown (0-based); steps_in: per step, the characters the first rows
-    read (S lists of strings). text_size: of the numbers in the cells, which are shown where
-    they fit at that size. Each node's heatmap trace is named by its key; a transparent
+    read (S lists of strings). present: for a projector, every font at plots' `PRESENT`
+    sizes (numbers in the cells shown where they fit at that size) and the drawing taller to
+    hold them. Each node's heatmap trace is named by its key; a transparent
     marker on its cells (customdata [key, row, column, value]) makes it clickable, as
     `_picker` does for one matrix."""
     nodes = cell_nodes(reset, update)
+    sz = sizes(present)
+    zoom = sz.title / NORMAL.title if present else 1.0   # the drawing's scale (titles set it)
+    text_size = sz.cell if present else CELL_TEXT_SIZE
+    title_px, gap_px, tick_px, bus_px = (zoom * v for v in (CELL_TITLE_PX, CELL_GAP_PX,
+                                                          CELL_TICK_PX, CELL_BUS_PX))
+    ref_px = sz.page_px if present else CELL_REF_PX
+    col_gap = CELL_COL_GAP * 0.75 if present else CELL_COL_GAP   # bigger numbers, same width
     B = int(np.asarray(values["h"]).shape[0])
     H = int(np.asarray(values["h"]).shape[1])
-    cell = _cell_px(B)
+    cell = _cell_px(B) * (text_size / CELL_TEXT_SIZE if present else 1.0)
     node_px = cell * B
     row_top = [0.0]
-    row_top.append(row_top[0] + CELL_TITLE_PX + node_px + CELL_GAP_PX)
-    row_top.append(row_top[1] + CELL_TITLE_PX + node_px + CELL_GAP_PX + CELL_TICK_PX)
-    cell_px = row_top[2] + CELL_TITLE_PX + node_px + CELL_TICK_PX + CELL_BUS_PX
-    plot_px = cell_px + UNROLL_PX
+    row_top.append(row_top[0] + title_px + node_px + gap_px)
+    row_top.append(row_top[1] + title_px + node_px + gap_px + tick_px)
+    cell_px = row_top[2] + title_px + node_px + tick_px + bus_px
+    plot_px = cell_px + zoom * UNROLL_PX
 
     def y_of(px: float) -> float:
         return 1.0 - px / plot_px
@@ -986,18 +994,18 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     widths = {n.key: _node_width(zs[n.key].shape[1], H) * chars_of(n.kind) for n in nodes}
     col_w = [max([widths[n.key] for n in nodes if n.col == c] + [chars_of("signed") * 2])
              for c in range(7)]
-    span = 1.0 - CELL_COL_GAP * 6
+    span = 1.0 - col_gap * 6
     col_x, left = [], 0.0
     for w in col_w:
         right = left + span * w / sum(col_w)
         col_x.append((left, right))
-        left = right + CELL_COL_GAP
+        left = right + col_gap
     box = {}                   # key -> (x0, x1, y0 bottom, y1 top) of the heatmap, overlay units
     for n in nodes:
         c0, c1 = col_x[n.col]
         w = (c1 - c0) * widths[n.key] / col_w[n.col]
         mid = (c0 + c1) / 2
-        top = row_top[n.row] + CELL_TITLE_PX
+        top = row_top[n.row] + title_px
         box[n.key] = (mid - w / 2, mid + w / 2, y_of(top + node_px), y_of(top))
 
     # traces as dicts: go.Figure validates each once (a go.Scatter would be validated twice)
@@ -1016,10 +1024,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         z = zs[n.key]
         r_n, c_n = z.shape
         x0, x1, y0, y1 = box[n.key]
-        px_per_cell = (x1 - x0) * CELL_REF_PX / c_n
-        text_chars = max(len(_number(v)) for v in z.ravel()) + 1
+        px_per_cell = (x1 - x0) * ref_px / c_n
+        text_chars = max(len(_number(v)) for v in z.ravel())
         show = (numbers and z.size <= MAX_TEXT_CELLS and cell >= 16
-                and px_per_cell >= 0.55 * text_size * text_chars)
+                and px_per_cell >= 0.55 * text_size * text_chars + 6)    # 0.55 em a digit
         panel = Panel(z, n.title, x_labels=list(range(c_n)), key=n.key, kind=n.kind)
         scale = _signed_range(z) if n.kind == "signed" else None
         trace = _trace(panel, z, None, y_title="", numbers=show, scale=scale)
@@ -1031,13 +1039,13 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
         ticks = n.key in ("x", "y")
-        every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * CELL_REF_PX)))
+        every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * ref_px)))
         axes[f"xaxis{i}"] = dict(domain=_unit(x0, x1), anchor=f"y{i}", range=[-0.5, c_n - 0.5],
                                  fixedrange=True, showgrid=False, zeroline=False,
                                  visible=ticks, automargin=False, side="bottom",
                                  **(dict(tickmode="array", tickvals=list(range(0, c_n, every)),
                                          ticktext=col_labels[::every], tickangle=0,
-                                         tickfont=dict(size=11), ticklen=0) if ticks else {}))
+                                         tickfont=dict(size=sz.tick if present else 11), ticklen=0) if ticks else {}))
         axes[f"yaxis{i}"] = dict(domain=_unit(y0, y1), anchor=f"x{i}", range=[r_n - 0.5, -0.5],
                                  fixedrange=True, visible=False, automargin=False)
         shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
@@ -1047,13 +1055,13 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         # a title wider than the node stays inside the figure
         x_title, align = ((x0, "bottom right") if n.col == 0 else
                           (x1, "bottom left") if n.col == 6 else ((x0 + x1) / 2, "bottom center"))
-        titles.append((x_title, y1 + (CELL_TITLE_PX - 1) / plot_px, n.key, align,
+        titles.append((x_title, y1 + (title_px - 1) / plot_px, n.key, align,
                        f"<span style='color:{colour}'><b>{_subscripts(n.title)}</b></span>"
-                       + (f"<br><span style='font-size:11px;color:#6b7280'>"
+                       + (f"<br><span style='font-size:{round(11 * zoom)}px;color:#6b7280'>"
                           f"{_subscripts(n.what)}</span>" if n.what else "")))
         if n.key == chosen:
             shapes.append(dict(type="rect", xref="x", yref="y", x0=x0 - 0.006, x1=x1 + 0.006,
-                               y0=y0 - 4 / plot_px, y1=y1 + CELL_TITLE_PX / plot_px,
+                               y0=y0 - 4 / plot_px, y1=y1 + title_px / plot_px,
                                line=dict(color=HIGHLIGHT, width=3), name="chosen",
                                fillcolor="rgba(0,0,0,0)"))
         # the click target: one transparent marker per cell (a sample of cells when many)
@@ -1086,15 +1094,15 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
 
     def top_of(k):             # just above the node's title
         x0, x1, y0, y1 = box[k]
-        return ((x0 + x1) / 2, y1 + (CELL_TITLE_PX + 3) / plot_px)
+        return ((x0 + x1) / 2, y1 + (title_px + 3) / plot_px)
 
     def bottom_of(k, ticks=False):
         x0, x1, y0, y1 = box[k]
-        return ((x0 + x1) / 2, y0 - (CELL_TICK_PX if ticks else 0) / plot_px)
+        return ((x0 + x1) / 2, y0 - (tick_px if ticks else 0) / plot_px)
 
-    band_01 = y_of(row_top[1] - CELL_GAP_PX / 2)                    # between rows 0 and 1
-    band_12 = y_of(row_top[2] - (CELL_GAP_PX + CELL_TICK_PX) / 2)   # between rows 1 and 2
-    bus = y_of(row_top[2] + CELL_TITLE_PX + node_px + CELL_TICK_PX + CELL_BUS_PX / 2)
+    band_01 = y_of(row_top[1] - gap_px / 2)                    # between rows 0 and 1
+    band_12 = y_of(row_top[2] - (gap_px + tick_px) / 2)   # between rows 1 and 2
+    bus = y_of(row_top[2] + title_px + node_px + tick_px + bus_px / 2)
     hp_y = left_at("h_prev")[1]
     keep = update == "keep"
     # (from, to, points, label, where the label sits: the segment's index, + a fraction of it)
@@ -1157,23 +1165,23 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                            line=dict(color=HIGHLIGHT if hot else ARROW, width=2.5 if hot else 1.5)))
     traces.append(dict(type="scatter", x=labels_x, y=labels_y, texttemplate=labels,
                        mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
-                       name="arrow_labels", textfont=dict(size=11, color="#4b5563")))
+                       name="arrow_labels", textfont=dict(size=round(11 * zoom), color="#4b5563")))
     traces.append(dict(type="scatter", name="node_titles", mode="text",
                        x=[t[0] for t in titles], y=[t[1] for t in titles],
                        customdata=[t[2] for t in titles], texttemplate=[t[4] for t in titles],
                        textposition=[t[3] for t in titles], xaxis="x", yaxis="y",
                        showlegend=False, hoverinfo="skip", cliponaxis=False,
-                       textfont=dict(size=13, color="#31333F")))
+                       textfont=dict(size=sz.title if present else 13, color="#31333F")))
 
     # ---- the batch unrolled over its S steps
     S = len(steps_in)
-    top = cell_px + 18
-    label_y, box_y = y_of(top), y_of(top + 42)
-    half_h = 13 / plot_px
+    top = cell_px + 18 * zoom
+    label_y, box_y = y_of(top), y_of(top + 42 * zoom)
+    half_h = 13 * zoom / plot_px
     pitch = 1.0 / (S + 1)
     cx = [(k + 0.5) * pitch for k in range(S + 1)]
     half_w = min(0.3 * pitch, 0.03)
-    every = max(1, math.ceil((S + 1) * 40 / UNROLL_NARROW_PX))   # h_k labels 40 px apart
+    every = max(1, math.ceil((S + 1) * 40 * zoom / UNROLL_NARROW_PX))   # h_k labels 40 px apart
     shapes.append(dict(type="rect", xref="x", yref="y", name="step_current",
                        x0=cx[step] - half_w - 0.004, x1=cx[step + 1] + half_w + 0.004,
                        y0=y_of(plot_px - 2), y1=box_y + half_h + 6 / plot_px,
@@ -1189,10 +1197,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     for k in range(S + 1):
         if k % every == 0 or k in (step, step + 1, S):
             texts_x.append(cx[k])
-            texts_y.append(box_y if inside else box_y + half_h + 9 / plot_px)
+            texts_y.append(box_y if inside else box_y + half_h + 9 * zoom / plot_px)
             texts.append(f"h<sub>{k}</sub>")
             chars_in.append(["", ""])
-    char_y = y_of(plot_px - 30)
+    char_y = y_of(plot_px - 30 * zoom)
     for k in range(S):         # one or two characters a step: every one fits
         texts_x.append((cx[k] + cx[k + 1]) / 2)
         texts_y.append(char_y)
@@ -1202,7 +1210,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     traces.append(dict(type="scatter", name="unrolled_text", x=texts_x, y=texts_y,
                        texttemplate=texts, customdata=chars_in, mode="text", xaxis="x",
                        yaxis="y", showlegend=False, hoverinfo="skip",
-                       textfont=dict(size=12 if S <= 16 else 10, color="#31333F")))
+                       textfont=dict(size=round((12 if S <= 16 else 10) * zoom), color="#31333F")))
     arrow_x, arrow_y, heads_x = [], [], []
     for k in range(S):
         arrow_x += [cx[k] + half_w, cx[k + 1] - half_w, None]
@@ -1221,7 +1229,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     traces.append(dict(type="scatter", name="unrolled_caption", x=[0], y=[label_y],
                        texttemplate=[caption], mode="text", textposition="bottom right",
                        xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
-                       textfont=dict(size=12, color="#4b5563")))
+                       textfont=dict(size=round(12 * zoom), color="#4b5563")))
     # the nodes' plot areas are transparent: the titles and labels under them stay visible
     layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8), font=FONT,
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
