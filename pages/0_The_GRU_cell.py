@@ -44,19 +44,24 @@ def body(n: int, t: int):
         x = ctx.vocab_labels if k in ("x", "y") else ctx.hidden_labels
         exports.current().register(f"cell_{k}", names[k], v, x, ctx.row_labels(n))
     draw.cell_diagram(fig, key="cell", on_pick=pick)
-    st.latex(equations.cell_node(node, config, tr, t))
-    notes = []
-    if equations.cut(values[node].shape) or equations.cut(values["h"].shape):
-        notes.append("The equation writes out the first rows and columns (⋮, ⋯: more); hover "
-                     "over the drawing for every value.")
-    if node == "h_prev":
-        notes.append("At the first step of the text h_(t−1) is h_0 = 0; at the first step of a "
-                     "later batch it is the state the previous batch ended with.")
-    if notes:
-        st.caption(" ".join(notes))
-    teach = registry.get(TAUGHT[node])
-    page.link(teach.key, f"Where {names[node]} is taught: {teach.label} →")
+    # the equation beside its link and the downloads, so the page stays one screen
+    equation, side = st.columns([3, 1], vertical_alignment="center")
+    with equation:
+        st.latex(equations.cell_node(node, config, tr, t))
+        notes = []
+        if equations.cut(values[node].shape) or equations.cut(values["h"].shape):
+            notes.append("The equation writes out the first rows and columns (⋮, ⋯: more); "
+                         "hover over the drawing for every value.")
+        if node == "h_prev":
+            notes.append("At the first step of the text h_(t−1) is h_0 = 0; at the first step "
+                         "of a later batch it is the state the previous batch ended with.")
+        if notes:
+            st.caption(" ".join(notes))
+    with side:
+        teach = registry.get(TAUGHT[node])
+        page.link(teach.key, f"Where {names[node]} is taught: {teach.label} →")
+        draw.downloads()
 
 
-page.stepped(ctx, body)
+page.stepped(ctx, body, downloads=False)
 page.end(ctx)

@@ -165,6 +165,7 @@ PATH_CSS = """<style>
 .st-key-start_here [data-testid="stIconMaterial"],
 .st-key-page_end [data-testid="stIconMaterial"] { font-size: 1.6rem; }
 .st-key-start_here a:hover, .st-key-page_next a:hover { background: #1e40af; }
+.st-key-page_end hr { margin: 0.5rem 0 0.75rem; }
 </style>"""
 
 # Scrolls to the heading with id __ANCHOR__ (one of FOCUS's constant anchors, never user text)
@@ -290,9 +291,11 @@ def _stepper(ctx: Context, steps: bool) -> tuple[int, int]:
     return st.session_state["batch"] - 1, (st.session_state["step"] - 1 if steps else 0)
 
 
-def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = True) -> None:
+def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = True,
+            downloads: bool = True) -> None:
     """Draw the stepper and body(n, t) inside a fragment, so moving through time reruns only
-    this part; while "Play" is on the fragment advances itself."""
+    this part; while "Play" is on the fragment advances itself. The matrices' download buttons
+    come after the body (downloads=False: the body places `draw.downloads()` itself)."""
     playing = bool(st.session_state.get(PLAYING_KEY)) and steps
     drawn_before = exports.current().copy()   # the page's matrices outside the fragment
 
@@ -307,7 +310,8 @@ def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = Tru
         if bool(st.session_state.get(PLAYING_KEY)) != playing:
             st.rerun()                      # start / stop the timer: needs a full run
         body(n, t)
-        draw.downloads()
+        if downloads:
+            draw.downloads()
 
     fragment()
 

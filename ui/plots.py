@@ -943,7 +943,7 @@ def _unit(lo: float, hi: float) -> list[float]:
 
 def _cell_px(B: int) -> float:
     """A node's cell height: numbers fit up to B = 4, a bounded node height beyond."""
-    return 28.0 if B <= 2 else 24.0 if B <= 4 else max(5.0, min(20.0, 96.0 / B))
+    return 26.0 if B <= 2 else 24.0 if B <= 4 else max(5.0, min(20.0, 96.0 / B))
 
 
 def _node_width(cols: int, H: int) -> int:

@@ -77,6 +77,10 @@ def test_lessons_stay_in_the_tab_and_land_on_their_promise(app_server, page):
             page.wait_for_function(IN_VIEW, arg=".st-key-norms_back", timeout=20_000)
             assert page.evaluate(IN_VIEW, "#vanishing")
         # back to Home through the sidebar: a plain link, the same session
+        # (a presentation lesson starts with the sidebar collapsed: open it first)
+        expand = page.locator("[data-testid='stExpandSidebarButton']")
+        if expand.count() and expand.first.is_visible():
+            expand.first.click()
         page.locator("[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']").first.click()
         page.wait_for_function("() => location.pathname.replace(/\\/+$/, '').split('/').pop() "
                                "=== ''", timeout=LOAD)
