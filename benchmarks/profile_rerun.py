@@ -2,7 +2,8 @@
 browser-less client (tests/e2e/wsclient.py) changes a sidebar slider on one page over and over,
 and every sample is put in one bucket by the innermost frame that names one:
 
-    gc after the run   Streamlit's gc.collect(2) after every run (runner.postScriptGC)
+    gc after the run   Streamlit's gc.collect(2) after every run (runner.postScriptGC; cheap
+                       since ui.page freezes the long-lived objects after the first run)
     our script         ui/, pages/, gru_core/, app.py (NumPy called from them included)
     plotly figure      plotly's graph objects and validators (go.Figure, go.Heatmap, ...)
     JSON               plotly.io.to_json / json encoding of the figure

@@ -6,6 +6,7 @@ Expected values are computed here with gru_core directly, never through ui.compu
 from __future__ import annotations
 
 import ast
+import gc as python_gc
 import re
 from pathlib import Path
 
@@ -247,3 +248,13 @@ def test_sizes_lowered_by_a_short_text_come_back_with_a_longer_one():
     at.text_area(key="text").set_value("").run()
     at.text_area(key="text").set_value(gc.TUTORIAL_TEXT).run()
     assert (at.slider(key="batch_size").value, at.slider(key="seq_len").value) == (2, 5)
+
+
+def test_a_first_page_run_freezes_the_long_lived_objects():
+    """Streamlit collects garbage in full after every script run (runner.postScriptGC); once
+    the first page has run, the objects alive then are frozen (gc.freeze), so each of those
+    collections scans only what later runs create instead of all of Python, Streamlit and
+    Plotly (benchmarks/README.md: the collection was ~40% of a rerun's server CPU)."""
+    at = AppTest.from_file(str(ROOT / GATES), default_timeout=TIMEOUT).run()
+    assert no_exception(at), at.exception
+    assert python_gc.get_freeze_count() > 50_000

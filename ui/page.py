@@ -13,6 +13,7 @@ A page script is thin; it is known by its entry in ui/registry.py:
 """
 from __future__ import annotations
 
+import gc as python_gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -221,6 +222,22 @@ def end(ctx: Context | str) -> None:
                                  icon=":material/home:", width="stretch")
     except StreamlitPageNotFoundError:    # a page script run alone, as AppTest.from_file does
         pass
+    _freeze_long_lived()
+
+
+_frozen = False
+
+
+def _freeze_long_lived() -> None:
+    """Once per server process, after its first complete page run: every object alive then
+    (modules, Plotly's validators, Streamlit's machinery) is moved out of the garbage
+    collector's way (gc.freeze), so the full collection Streamlit runs after every script run
+    (runner.postScriptGC) scans only what later runs create."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        python_gc.collect()
+        python_gc.freeze()
 
 
 def start_here() -> None:
