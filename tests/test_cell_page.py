@@ -265,3 +265,15 @@ def test_the_figure_builds_at_every_size(B, H, V, S, reset, update):
         if name.startswith(("xaxis", "yaxis")):
             lo, hi = axis["domain"]
             assert 0 <= lo <= hi <= 1, (name, lo, hi)
+
+
+@pytest.mark.parametrize("present", ["0", "1"])
+def test_every_node_title_lies_inside_the_drawing(present):
+    """Plotly leaves out a text placed even 2e-16 beyond its axis range: the right-hand node's
+    title once vanished on the projector (x = 1.0000000000000002)."""
+    at = run_page(CELL, query={"present": present})
+    assert no_exception(at), at.exception
+    trace = next(t for t in figure(at)["data"] if t.get("name") == "node_titles")
+    xs, ys = decode(trace["x"]), decode(trace["y"])
+    assert len(xs) == 11
+    assert ((0.0 <= xs) & (xs <= 1.0) & (0.0 <= ys) & (ys <= 1.0)).all(), (xs, ys)

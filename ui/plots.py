@@ -1053,8 +1053,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         colour = HIGHLIGHT if n.key == chosen else "#31333F"
         # a title over the first or last column is aligned with its node's outer edge, so that
         # a title wider than the node stays inside the figure
-        x_title, align = ((x0, "bottom right") if n.col == 0 else
-                          (x1, "bottom left") if n.col == 6 else ((x0 + x1) / 2, "bottom center"))
+        # (inside [0, 1]: plotly leaves out a text at 1.0000000000000002)
+        x_title, align = ((max(0.0, x0), "bottom right") if n.col == 0 else
+                          (min(1.0, x1), "bottom left") if n.col == 6 else
+                          ((x0 + x1) / 2, "bottom center"))
         titles.append((x_title, y1 + (title_px - 1) / plot_px, n.key, align,
                        f"<span style='color:{colour}'><b>{_subscripts(n.title)}</b></span>"
                        + (f"<br><span style='font-size:{round(11 * zoom)}px;color:#6b7280'>"
