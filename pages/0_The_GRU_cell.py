@@ -44,22 +44,23 @@ def body(n: int, t: int):
         x = ctx.vocab_labels if k in ("x", "y") else ctx.hidden_labels
         exports.current().register(f"cell_{k}", names[k], v, x, ctx.row_labels(n))
     draw.cell_diagram(fig, key="cell", on_pick=pick)
-    # the equation beside its link and the downloads, so the page stays one screen
-    equation, side = st.columns([3, 1], vertical_alignment="center")
-    with equation:
-        st.latex(equations.cell_node(node, config, tr, t))
-        notes = []
-        if equations.cut(values[node].shape) or equations.cut(values["h"].shape):
-            notes.append("The equation writes out the first rows and columns (⋮, ⋯: more); "
-                         "hover over the drawing for every value.")
-        if node == "h_prev":
-            notes.append("At the first step of the text h_(t−1) is h_0 = 0; at the first step "
-                         "of a later batch it is the state the previous batch ended with.")
-        if notes:
-            st.caption(" ".join(notes))
-    with side:
+    # the equation on the page's full width (narrow windows too), its link beside the
+    # downloads under it, so the page stays one screen
+    st.latex(equations.cell_node(node, config, tr, t))
+    notes = []
+    if equations.cut(values[node].shape) or equations.cut(values["h"].shape):
+        notes.append("The equation writes out the first rows and columns (⋮, ⋯: more); "
+                     "hover over the drawing for every value.")
+    if node == "h_prev":
+        notes.append("At the first step of the text h_(t−1) is h_0 = 0; at the first step "
+                     "of a later batch it is the state the previous batch ended with.")
+    if notes:
+        st.caption(" ".join(notes))
+    taught, downloads = st.columns(2, vertical_alignment="center")
+    with taught:
         teach = registry.get(TAUGHT[node])
         page.link(teach.key, f"Where {names[node]} is taught: {teach.label} →")
+    with downloads:
         draw.downloads()
 
 

@@ -156,3 +156,18 @@ def test_row_labels_between_panels_fit_their_gap(present):
                           .yaxis[1:]].tickfont.size
         # the label (0.6 em a character) and 12 px clear of the matrix at its left
         assert gap_px >= max(0.6 * size * len(s) for s in labels) + 12, (right, gap_px)
+
+
+def test_a_title_wider_than_its_last_panel_ends_at_the_figures_edge():
+    """Candidate's last panel at the defaults, "h̃_t = tanh(sum)  (2×2)", was centred over its
+    panel and ran off the figure at 1280 px ("h̃_t = tanh(sum) (2×"): it is anchored at the
+    figure's right edge instead; titles that fit stay centred."""
+    panels = [plots.Panel(np.zeros((2, 2)), t, x_labels=["h1", "h2"], key=k)
+              for k, t in (("a", "x_t W_h"), ("b", "(r_t ⊙ h_(t−1)) U_h"), ("c", "b_h"),
+                           ("d", "sum"), ("e", "h̃_t = tanh(sum)"))]
+    fig = plots.heatmap_grid(plots.lines_of(panels, ["1: Mat", "2: hMa"], "row",
+                                            ops=("+", "+", "=", "tanh")))
+    notes = {a.name: a for a in fig.layout.annotations if a.name}
+    assert notes["e"].xanchor == "right" and notes["e"].x == pytest.approx(
+        fig.layout[f"xaxis{5}"].domain[1])
+    assert notes["c"].xanchor == "center"

@@ -343,9 +343,11 @@ def link(key: str, label: str) -> None:
 
 
 # Our own constant CSS (no user text): a page drawn to fit one screen gives up most of the
-# main area's empty padding above the title and below the last element.
+# main area's empty padding above the title and below the last element, and its equations
+# most of their margins.
 ONE_SCREEN_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 1rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 0.25rem; }
+[data-testid="stMain"] .katex-display { margin: 0.3em 0; }
 </style>"""
 
 

@@ -599,11 +599,16 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
     rows, cols = z.shape
     left, right = x_domain
     if not alone:
-        # a narrow last panel's title ends at the figure's right edge instead of running off it
-        edge = right > 0.97 and right - left < 0.1
-        notes.append(dict(name=p.key, text=html.escape(_title(p, z, numbers)),
-                          x=right if edge else (left + right) / 2, y=y_domain[1], xref="paper",
-                          yref="paper", xanchor="right" if edge else "center", yanchor="bottom",
+        # a title wider than its panel that would run off the figure (its width estimated on
+        # a full-page figure of the assumed page width) ends at the figure's edge instead
+        title = _title(p, z, numbers)
+        half = _label_px(title, sizes.title) / 2 / sizes.page_px
+        centre = (left + right) / 2
+        x, anchor = ((right, "right") if centre + half > 1.0 else
+                     (left, "left") if centre - half < 0.0 else (centre, "center"))
+        notes.append(dict(name=p.key, text=html.escape(title),
+                          x=x, y=y_domain[1], xref="paper",
+                          yref="paper", xanchor=anchor, yanchor="bottom",
                           yshift=sizes.shift, showarrow=False,
                           font=dict(size=sizes.title, color="#31333F", weight="bold")))
         shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
