@@ -557,7 +557,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
             axis.update(_thin(trace.x, (high - low) * plot_px / len(trace.x),
                               max(_label_px(str(t), sz.tick) for t in trace.x)))
             layout["xaxis" + trace.xaxis[1:]] = axis
-    return go.Figure(traces, layout=layout)
+    return go.Figure(traces, layout=layout, _validate=False)   # tests validate (test_plots_valid)
 
 
 def _title(p: Panel, z, numbers: bool) -> str:
@@ -584,7 +584,7 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
                                  yanchor="middle", len=y_domain[1] - y_domain[0])
     else:
         trace["showscale"] = False
-    traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
+    traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", _validate=False, **trace))
     axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p),
                              automargin=False, domain=list(x_domain), anchor=f"y{i}")
     inner = x_domain[0] > 0
@@ -647,7 +647,7 @@ def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
         selected=dict(marker=invisible), unselected=dict(marker=invisible),
         hovertemplate=f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
                       "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
-                      "<extra></extra>"))
+                      "<extra></extra>", _validate=False))
     if cell is not None and cell is not True:
         i, j = cell
         shapes.append(_outline(i - 0.5, i + 0.5, j - 0.5, j + 0.5, heat.xaxis, heat.yaxis,
