@@ -152,3 +152,19 @@ def test_a_cell_of_another_page_falls_back_to_this_pages_result():
     at = run_page(GATES, state=state("probs", 1, 3, 1))
     assert not at.exception, at.exception
     assert f"z_t[2, 2] = {float(trace.z[0, 1, 1]):.4f}" in said(at)
+
+
+def test_a_clickable_panel_keeps_its_cells_to_its_frame():
+    """The click markers (30 px each) would widen the panel's autorange: at H = 32 the z_t
+    heatmap was drawn smaller than its frame. Its axes keep exactly its cells' range."""
+    from ui import plots
+    z = np.random.default_rng(0).random((16, 32))
+    panels = [plots.Panel(z, k, x_labels=[f"h{i}" for i in range(1, 33)], key=k, kind="gate")
+              for k in ("in", "rec", "bias", "pre", "z_t")]
+    fig = plots.heatmap_grid(plots.lines_of(panels, [str(i) for i in range(1, 17)], "row"),
+                             pick="z_t")
+    heat = next(t for t in fig.data if t.name == "z_t")
+    i = heat.xaxis[1:]
+    assert tuple(fig.layout[f"xaxis{i}"].range) == (-0.5, 31.5)
+    assert tuple(fig.layout[f"yaxis{i}"].range) == (15.5, -0.5)
+    assert (fig.data[-1].xaxis, fig.data[-1].yaxis) == (heat.xaxis, heat.yaxis)

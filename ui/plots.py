@@ -540,6 +540,10 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
         p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
         heat = next(tr for tr in traces if tr.name == p.key)
         _picker(p, zs[id(p)], heat, traces, shapes, None if isinstance(pick, str) else pick)
+        # the markers would widen the axes' autorange by their size: the cells keep theirs
+        rows, cols = zs[id(p)].shape
+        axes[heat.xaxis.replace("x", "xaxis")].update(range=[-0.5, cols - 0.5])
+        axes[heat.yaxis.replace("y", "yaxis")].update(range=[rows - 0.5, -0.5], autorange=False)
     title = _title(panels[0], zs[id(panels[0])], shows[id(panels[0])]) if alone else ""
     layout = _layout(title, round(plot_px) + top_margin + 10, top=top_margin,
                      title_above_ticks=not hidden_x, present=present, **axes,
