@@ -34,8 +34,13 @@ def metric_value(page) -> float:
     return float(page.locator("[data-testid='stMetricValue']").first.inner_text())
 
 
-def click_cell(page, key: str, row: int, col: int, rows: int, cols: int) -> None:
-    box = page.locator(f".st-key-{key} .nsewdrag").first.bounding_box()
+def click_cell(page, key: str, row: int, col: int, rows: int, cols: int, axis: str = "") -> None:
+    """Click cell (row, col) of the chart keyed `key`, or of its panel on axes `axis` (e.g.
+    "x8y8") in a figure of several matrices."""
+    chart = page.locator(f".st-key-{key}")
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(f".draglayer .{axis} .nsewdrag" if axis else ".nsewdrag").first \
+        .bounding_box()
     x = box["x"] + box["width"] * (col + 0.5) / cols
     y = box["y"] + box["height"] * (row + 0.5) / rows
     page.mouse.move(x, y)

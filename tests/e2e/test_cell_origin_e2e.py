@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import gru_core as gc
 
-from .helpers import assert_no_exception, collect_page_errors, goto_app, wait_for_app
-from .test_beyond_e2e import query, tutorial_trace
+from .helpers import assert_no_exception, collect_page_errors, goto_app
+from .test_beyond_e2e import click_cell, query, tutorial_trace
 
 LOAD = 60_000
-
-
-def click_panel_cell(page, chart_key: str, axis: str, row: int, col: int, rows: int,
-                     cols: int) -> None:
-    """Click cell (row, col) of the panel on axes `axis` (e.g. "x8y8") of a grid figure."""
-    chart = page.locator(f".st-key-{chart_key}")
-    chart.scroll_into_view_if_needed()
-    box = chart.locator(f".draglayer .{axis} .nsewdrag").first.bounding_box()
-    x = box["x"] + box["width"] * (col + 0.5) / cols
-    y = box["y"] + box["height"] * (row + 0.5) / rows
-    page.mouse.move(x, y)
-    page.wait_for_timeout(200)
-    page.mouse.click(x, y)
-    wait_for_app(page, timeout=LOAD, initial_wait=600)
 
 
 def explained(page) -> str:
@@ -36,12 +22,12 @@ def test_clicking_a_gate_cell_explains_where_it_comes_from(app_server, page):
     z = tutorial_trace().z[0]
     assert f"z_t[1, 1] = {z[0, 0]:.4f}" in explained(page)
     # the z figure: W_z, U_z, b_z, then x_t W_z, h U_z, b_z, sum, z_t: z_t is the 8th panel
-    click_panel_cell(page, "row_W_z", "x8y8", 1, 1, 2, 2)
+    click_cell(page, "row_W_z", 1, 1, 2, 2, axis="x8y8")
     assert query(page).get("cell_b") == "1" and query(page).get("cell_j") == "1"
     assert f"z_t[2, 2] = {z[1, 1]:.4f}" in explained(page)
     # the r figure's r_t: the picked quantity follows
     r = tutorial_trace().r[0]
-    click_panel_cell(page, "row_W_r", "x8y8", 0, 1, 2, 2)
+    click_cell(page, "row_W_r", 0, 1, 2, 2, axis="x8y8")
     assert query(page).get("cell_q") == "r"
     assert f"r_t[1, 2] = {r[0, 1]:.4f}" in explained(page)
     assert not errors
@@ -51,6 +37,6 @@ def test_clicking_a_probability_explains_it(app_server, page):
     goto_app(page, f"{app_server}/Output_and_softmax", timeout=LOAD)
     probs = tutorial_trace(gc.TUTORIAL_CONFIG).probs[0]
     # logits, max, exp on the first line; row sum, ŷ, target on the second: ŷ is the 5th panel
-    click_panel_cell(page, "row_logits", "x5y5", 1, 3, 2, 4)
+    click_cell(page, "row_logits", 1, 3, 2, 4, axis="x5y5")
     assert query(page).get("cell_q") == "probs" and query(page).get("cell_j") == "3"
     assert f"ŷ_t[2, 4] = {probs[1, 3]:.4f}" in explained(page)
