@@ -161,17 +161,22 @@ class StreamlitServer:
         )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.proc = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """Terminate a started server (SIGTERM, then SIGKILL after 10 s) and reap it."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 class _PortLost(RuntimeError):

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .helpers import REPO_ROOT, StreamlitServer, free_port
+from .helpers import REPO_ROOT, StreamlitServer, free_port, stop_process
 
 CONF = REPO_ROOT / "deploy" / "nginx" / "gml.conf"
 LOG_LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) upstream=(?P<upstream>.*) '
@@ -125,12 +125,7 @@ class Nginx:
         raise RuntimeError("nginx did not answer /_stcore/health: " + self.error_log())
 
     def __exit__(self, *exc):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
         self.proc = None
         shutil.rmtree(self.prefix, ignore_errors=True)
 

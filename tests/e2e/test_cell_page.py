@@ -3,28 +3,16 @@ screen at the defaults; clicking a node, or choosing it with the keyboard, shows
 with its numbers; Next moves the whole drawing. Expected numbers come from gru_core, here."""
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import numpy as np
 
-import gru_core as gc
 from ui import plots, registry
 
 from .helpers import assert_no_exception, collect_page_errors, goto_app, wait_for_app
+from .test_beyond_e2e import query, tutorial_trace
 from .test_pages import chart_data
 
 LOAD = 60_000
 PATH = registry.get("cell").url_path
-
-
-def tutorial_trace(config=gc.TUTORIAL_CONFIG, n=0):
-    vocab = gc.Vocab.from_text(gc.TUTORIAL_TEXT, gc.TUTORIAL_ORDER)
-    batches = gc.make_batches(vocab.encode(gc.TUTORIAL_TEXT), vocab.size, 2, 3)
-    return gc.run_batches(gc.tutorial_params(), batches, config)[n]
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def equation(page) -> str:
