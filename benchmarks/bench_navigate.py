@@ -10,17 +10,23 @@ settings measured, so the shared caches hold the runs), then for every page of t
                last change of the page's DOM (a MutationObserver on the document: elements
                added, removed or retexted, charts included) once the script run is over and
                nothing has changed for 600 ms
-  page switch  in a session on the previous page of the registry, a click on the page's link
-               in the sidebar's navigation; the time is from the click to the same end
+  page switch  in a session on the previous page of the registry (a tab of the warm browser),
+               a click on the page's link in the sidebar's navigation; the time is from the
+               click to the same end
 Prints the median (and max) of --repeats of each, per page, at the defaults and at the largest
-values (B 16, S 32, H 32 and a 720-character text).
+values (B 16, S 32, H 32 and a 720-character text), and the bytes a new browser fetched.
+--nginx: the same through two replicas behind nginx (deploy/nginx/gml.conf, which compresses
+the scripts); --mbit N: each browser's network limited to N Mbit/s (Chromium's emulation; a
+class of 30 sharing a 300 Mbit/s school link gets about 10 each).
 
     python benchmarks/bench_navigate.py                     # defaults and largest, 3 repeats
     python benchmarks/bench_navigate.py --sizes defaults --repeats 5
+    python benchmarks/bench_navigate.py --sizes defaults --mbit 10 [--nginx]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -32,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from e2e.helpers import CHROMIUM_ARGS, StreamlitServer, chromium_path, goto_app  # noqa: E402
+from e2e.proxy import Nginx, Replicas  # noqa: E402
 from ui import registry  # noqa: E402
 
 PANGRAM = "the quick brown fox jumps over the lazy dog. "
@@ -43,6 +50,7 @@ NAV_LINK = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"
 
 # Installed before the page's own scripts: remembers the time of the last DOM change.
 WATCH_JS = """(() => {
+  performance.setResourceTimingBufferSize(5000);     // Streamlit loads a few hundred chunks
   window.__nav = {last: 0};
   new MutationObserver(() => { window.__nav.last = performance.now(); })
     .observe(document, {childList: true, subtree: true, characterData: true});
@@ -64,11 +72,34 @@ def settled(page) -> float:
     return page.evaluate("() => window.__nav.last - (window.__nav.t0 || 0)")
 
 
+FETCHED_JS = """() => performance.getEntriesByType('navigation').concat(
+  performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || 0), 0)"""
+
+
+@contextlib.contextmanager
+def served(nginx: bool):
+    """The app's URL: one server, or two replicas behind nginx."""
+    env = {"OPENBLAS_NUM_THREADS": "1"}
+    if not nginx:
+        server = StreamlitServer(env=env)
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+        return
+    with Replicas(2) as replicas, Nginx(replicas.urls) as proxy:
+        yield proxy.url
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", choices=tuple(SIZES), default=list(SIZES))
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--pages", nargs="+", help="URL paths (default: every page; '' is Home)")
+    ap.add_argument("--nginx", action="store_true", help="two replicas behind nginx")
+    ap.add_argument("--mbit", type=float, help="limit each browser's network to N Mbit/s")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -78,62 +109,69 @@ def main() -> int:
         return 2
     print(f"{os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]}; "
           f"median of {args.repeats}", flush=True)
-    server = StreamlitServer(env={"OPENBLAS_NUM_THREADS": "1"})
-    server.start()
-    rows = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+    rows, fetched = [], []
+    with served(args.nginx) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
 
-            def context():
-                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-                ctx.add_init_script(WATCH_JS)
-                return ctx, ctx.new_page()
+        def context():
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            ctx.add_init_script(WATCH_JS)
+            page = ctx.new_page()
+            if args.mbit:
+                cdp = ctx.new_cdp_session(page)
+                rate = args.mbit * 1e6 / 8                      # bytes per second
+                cdp.send("Network.enable")
+                cdp.send("Network.emulateNetworkConditions", {
+                    "offline": False, "latency": 5, "downloadThroughput": rate,
+                    "uploadThroughput": rate})
+            return ctx, page
 
-            for size in args.sizes:
-                query = urlencode(SIZES[size])
-                url = {p.key: f"{server.url}/{p.url_path}" + (f"?{query}" if query else "")
-                       for p in registry.PAGES}
-                shared, page = context()       # warm: every page once (server and browser)
-                for p in registry.PAGES:
-                    goto_app(page, url[p.key], timeout=120_000)
-                page.close()
-                for i, p in enumerate(registry.PAGES):
-                    cold, tab, switch = [], [], []
-                    for _ in range(args.repeats):
-                        ctx, page = context()
-                        page.goto(url[p.key], wait_until="commit")
-                        cold.append(settled(page))
-                        ctx.close()
-                        page = shared.new_page()
-                        page.goto(url[p.key], wait_until="commit")
-                        tab.append(settled(page))
+        for size in args.sizes:
+            query = urlencode(SIZES[size])
+            url = {p.key: f"{base}/{p.url_path}" + (f"?{query}" if query else "")
+                   for p in registry.PAGES}
+            shared, page = context()       # warm: every page once (server and browser)
+            for p in registry.PAGES:
+                goto_app(page, url[p.key], timeout=120_000)
+            page.close()
+            for i, p in enumerate(registry.PAGES):
+                if args.pages is not None and p.url_path not in args.pages:
+                    continue
+                cold, tab, switch = [], [], []
+                for _ in range(args.repeats):
+                    ctx, page = context()
+                    page.goto(url[p.key], wait_until="commit")
+                    cold.append(settled(page))
+                    fetched.append(page.evaluate(FETCHED_JS))
+                    ctx.close()
+                    page = shared.new_page()
+                    page.goto(url[p.key], wait_until="commit")
+                    tab.append(settled(page))
+                    page.close()
+                before = registry.PAGES[i - 1]
+                for _ in range(args.repeats):        # in a tab of the warm browser
+                    page = shared.new_page()
+                    goto_app(page, url[before.key], timeout=60_000)
+                    settled(page)
+                    hrefs = page.locator(NAV_LINK).evaluate_all(
+                        "links => links.map(a => new URL(a.href).pathname)")
+                    paths = [h.strip("/") for h in hrefs]
+                    if p.url_path not in paths:           # Home has no link of its own
                         page.close()
-                    before = registry.PAGES[i - 1]
-                    for _ in range(args.repeats):
-                        ctx, page = context()
-                        goto_app(page, url[before.key], timeout=60_000)
-                        settled(page)
-                        hrefs = page.locator(NAV_LINK).evaluate_all(
-                            "links => links.map(a => new URL(a.href).pathname)")
-                        paths = [h.strip("/") for h in hrefs]
-                        if p.url_path not in paths:           # Home has no link of its own
-                            ctx.close()
-                            break
-                        k = paths.index(p.url_path)
-                        page.evaluate(ARM_JS)
-                        page.locator(NAV_LINK).nth(k).click()
-                        switch.append(settled(page))
-                        ctx.close()
-                    rows.append((size, p.url_path or "(Home)", cold, tab, switch))
-                    print(f"{size:8s} {p.url_path or '(Home)':24s} first visit: new browser "
-                          f"{[round(x) for x in cold]} ms, new tab {[round(x) for x in tab]} ms; "
-                          f"switch from {before.url_path or 'Home'} "
-                          f"{[round(x) for x in switch] or '(no link)'} ms", flush=True)
-                shared.close()
-            browser.close()
-    finally:
-        server.stop()
+                        break
+                    k = paths.index(p.url_path)
+                    page.evaluate(ARM_JS)
+                    page.locator(NAV_LINK).nth(k).click()
+                    switch.append(settled(page))
+                    page.close()
+                rows.append((size, p.url_path or "(Home)", cold, tab, switch))
+                print(f"{size:8s} {p.url_path or '(Home)':24s} first visit: new browser "
+                      f"{[round(x) for x in cold]} ms, new tab {[round(x) for x in tab]} ms; "
+                      f"switch from {before.url_path or 'Home'} "
+                      f"{[round(x) for x in switch] or '(no link)'} ms", flush=True)
+            shared.close()
+        browser.close()
+
     def cell(xs):
         return f"{statistics.median(xs):.0f} ms ({max(xs):.0f})" if xs else "–"
 
@@ -141,7 +179,9 @@ def main() -> int:
           "\n|---|---|---:|---:|---:|")
     for size, path, cold, tab, switch in rows:
         print(f"| {size} | {path} | {cell(cold)} | {cell(tab)} | {cell(switch)} |")
-    print("(median of each, the slowest in brackets)")
+    print(f"(median of each, the slowest in brackets; {'nginx, 2 replicas' if args.nginx else 'one server'}"
+          f"{f', {args.mbit:g} Mbit/s' if args.mbit else ''}; a new browser fetched "
+          f"{statistics.median(fetched) / 1e6:.1f} MB, median)")
     for name, col, goal in (("first visit, new browser", 2, 2000), ("first visit, new tab", 3, 2000),
                             ("page switch", 4, 1000)):
         worst = max((statistics.median(r[col]), r[0], r[1]) for r in rows if r[col])

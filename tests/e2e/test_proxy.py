@@ -10,7 +10,9 @@
 """
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import secrets
 import urllib.request
 import uuid
@@ -102,6 +104,32 @@ def test_thirty_sessions_keep_their_replica(proxied):
     for r in results:
         per_replica[r["replica"]] += 1
     assert set(per_replica) == {"r1", "r2"} and min(per_replica.values()) >= 3, per_replica
+
+
+def fetch(url: str, encoding: str | None = None) -> tuple[bytes, dict]:
+    req = urllib.request.Request(url, headers={"Accept-Encoding": encoding} if encoding else {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read(), {k.lower(): v for k, v in r.headers.items()}
+
+
+def test_the_proxy_sends_the_apps_scripts_compressed(proxied):
+    """Streamlit sends its scripts uncompressed; nginx gzips them for browsers that accept it,
+    and they unpack to the replica's own bytes."""
+    replicas, proxy = proxied
+    html, _ = fetch(f"{proxy.url}/")
+    scripts = sorted(set(re.findall(rb'src="\.?/?(static/js/[^"]+\.js)"', html)))
+    assert scripts, html[:500]
+    for script in scripts:
+        path = script.decode()
+        plain, plain_headers = fetch(f"{replicas.urls[0]}/{path}", "gzip")
+        assert "content-encoding" not in plain_headers      # what the replica itself sends
+        packed, headers = fetch(f"{proxy.url}/{path}", "gzip")
+        assert headers.get("content-encoding") == "gzip", (path, headers)
+        assert "accept-encoding" in headers.get("vary", "").lower()
+        assert gzip.decompress(packed) == plain
+        assert len(packed) < 0.4 * len(plain), (path, len(packed), len(plain))
+        unasked, headers = fetch(f"{proxy.url}/{path}")    # a client that can't unpack
+        assert "content-encoding" not in headers and unasked == plain
 
 
 def lesson_file(tmp_path, hidden_size: int, step: int) -> str:
