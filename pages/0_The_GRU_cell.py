@@ -43,7 +43,7 @@ def body(n: int, t: int):
     for k, v in values.items():
         x = ctx.vocab_labels if k in ("x", "y") else ctx.hidden_labels
         exports.current().register(f"cell_{k}", names[k], v, x, ctx.row_labels(n))
-    draw.cell_diagram(fig, key="cell", on_pick=pick)
+    draw.cell_diagram(fig, key="cell", on_pick=pick, names=names, step=t)
     # the equation on the page's full width (narrow windows too), its link beside the
     # downloads under it, so the page stays one screen
     st.latex(equations.cell_node(node, config, tr, t))

@@ -82,7 +82,8 @@ def chart(fig, key: str) -> None:
 
 
 def _show(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False},
+                    alt=plots.accessible_name(fig))
 
 
 def cell_equation(ex, symbol: str, outlined: str) -> None:
@@ -142,7 +143,8 @@ def _pickable(fig, key: str, cols: int, on_pick) -> None:
             on_pick(*cell_at)
 
     st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
-                    selection_mode="points", config={"displayModeBar": False})
+                    selection_mode="points", config={"displayModeBar": False},
+                    alt=plots.accessible_name(fig))
 
 
 def picked_cell(event, cols: int, curve: int = 1) -> tuple[int, int] | None:
@@ -155,17 +157,19 @@ def picked_cell(event, cols: int, curve: int = 1) -> tuple[int, int] | None:
     return int(index) // cols, int(index) % cols
 
 
-def cell_diagram(fig, *, key: str, on_pick) -> None:
+def cell_diagram(fig, *, key: str, on_pick, names: dict[str, str], step: int) -> None:
     """The drawn GRU cell (`plots.cell_figure`): clicking a node's cells calls on_pick(node)
     (an on_select callback reading the clicked marker's customdata [node, ...]); its matrices
-    are offered for download like every page's."""
+    are offered for download like every page's. names: the nodes' names (`plots.cell_names`)
+    and step (from 0), for the figure's accessible name."""
     def picked():
         node = picked_node(st.session_state.get(key))
         if node is not None:
             on_pick(node)
 
     st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
-                    selection_mode="points", config={"displayModeBar": False})
+                    selection_mode="points", config={"displayModeBar": False},
+                    alt=f"The GRU cell at step {step + 1}: " + plots.accessible_name(fig, names))
 
 
 def picked_node(event) -> str | None:

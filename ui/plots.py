@@ -1246,3 +1246,73 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
                   hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)
     return go.Figure(traces, layout=layout, _validate=False)
+
+
+# ---------------------------------------------------------------- in words, for screen readers
+
+def _plain(text) -> str:
+    """A title as words: markup removed, entities decoded, spaces collapsed."""
+    text = re.sub(r"<sub>(.*?)</sub>", r"_\1", str(text or ""))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def _span(values) -> str:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return "no values"
+    lo, hi = v.min(), v.max()
+    return f"value {_number(lo)}" if lo == hi else f"values {_number(lo)} to {_number(hi)}"
+
+
+def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str:
+    """What a figure shows, in words (st.plotly_chart's `alt`, read out by screen readers):
+    its title, then every matrix as "title, R rows × C columns, values lo to hi", in the order
+    the figure places them, with the operators between them ("x_t W_z, … + h_(t−1) U_z, …"),
+    and every line as "name, N points, values lo to hi". A matrix is titled by its annotation
+    (the panel title named after its trace), the figure's title when it is alone,
+    `titles[trace name]`, or its trace name.
+
+    Reads the figure's own property dicts (Plotly's `_data` and `_layout`, the store behind
+    its graph objects): walking the graph objects, or `to_dict`, which copies and encodes every
+    array, costs milliseconds per figure on every rerun."""
+    layout, data = fig._layout, fig._data
+    title = _plain((layout.get("title") or {}).get("text"))
+    heatmaps = {t.get("name"): t for t in data
+                if t.get("type") == "heatmap" and t.get("z") is not None}
+    lines = [t for t in data if t.get("type") == "scatter" and t.get("y") is not None
+             and t.get("name") and "lines" in (t.get("mode") or "")
+             and t.get("hoverinfo") != "skip"]                    # not the cell's arrows
+
+    def matrix(t, name: str) -> str:
+        z = np.atleast_2d(np.asarray(t["z"], dtype=float))
+        name = re.sub(r"\s*\(\d+×\d+\)$", "", _plain(name))      # the shape is said next
+        return (f"{name}, {z.shape[0]} {'row' if z.shape[0] == 1 else 'rows'} × "
+                f"{z.shape[1]} {'column' if z.shape[1] == 1 else 'columns'}, {_span(z)}")
+
+    words, said, joined = [], set(), True      # joined: no "; " before the next matrix
+
+    def say(text: str) -> None:
+        nonlocal joined
+        words.append(text if joined else "; " + text)
+        joined = False
+
+    for a in layout.get("annotations", ()):    # panel titles and the operators between them
+        name, text = a.get("name"), a.get("text")
+        if name in heatmaps and name not in said:
+            say(matrix(heatmaps[name], text))
+            said.add(name)
+        elif not name and _plain(text) and words:
+            words.append(f" {_plain(text)} ")
+            joined = True
+    alone = len(heatmaps) == 1 and title
+    for name, t in heatmaps.items():
+        if name not in said:
+            say(matrix(t, title if alone else (titles or {}).get(name, name or "matrix")))
+    for t in lines:
+        say(f"{_plain(t['name'])}, {len(t['y'])} points, {_span(t['y'])}")
+    text = "".join(words)
+    if alone:
+        title = ""                              # said as the matrix's own name
+    head = title or (f"{len(heatmaps)} matrices" if len(heatmaps) > 1 else "")
+    return (head + ": " + text if head and text else head or text or "chart").strip()
