@@ -171,3 +171,59 @@ def test_a_title_wider_than_its_last_panel_ends_at_the_figures_edge():
     assert notes["e"].xanchor == "right" and notes["e"].x == pytest.approx(
         fig.layout[f"xaxis{5}"].domain[1])
     assert notes["c"].xanchor == "center"
+
+
+# A 1280×800 projector (or window) in presentation mode, the sidebar collapsed: a full-page
+# figure is 1,100 px wide there (measured in Chromium), not the 1,700 px of a 1920 px projector.
+PRESENT_NARROW_PX = 1100
+
+
+@pytest.mark.parametrize("H", [8, 16, 32])
+def test_projector_column_labels_stay_apart_in_a_1280_px_window(H):
+    """Presentation mode at 1280 px drew Gates' h1 … h32 every second label, sized for 1,700 px:
+    "h9h11h13" ran together. Labels are thinned for the narrowest window the mode is used in."""
+    rows = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
+    hid = [f"h{j + 1}" for j in range(H)]
+    weights = plots.Line([
+        plots.Panel(np.zeros((87, H)), "W_z", x_labels=hid, key="W",
+                    y_labels=[chr(33 + i) for i in range(87)]),
+        plots.Panel(np.zeros((H, H)), "U_z", x_labels=hid, key="U", y_labels=hid),
+        plots.Panel(np.zeros((1, H)), "b_z", x_labels=hid, key="b", y_labels=["b"])])
+    terms = plots.lines_of(_terms(H, B=16), rows, "row", ops=OPS, present=True)
+    fig = plots.heatmap_grid([*terms, weights], present=True)
+    width = PRESENT_NARROW_PX - fig.layout.margin.l - fig.layout.margin.r
+    for trace in fig.data:
+        axis = fig.layout["xaxis" + trace.xaxis[1:]]
+        shown = _shown_x_ticks(fig, trace)
+        column_px = (axis.domain[1] - axis.domain[0]) * width / len(trace.x)
+        step = list(trace.x).index(shown[1]) if len(shown) > 1 else len(trace.x)
+        widest = max(_text_px(s, axis.tickfont.size) for s in shown)
+        assert step * column_px >= widest + 4, (H, trace.name, step, column_px, widest)
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("per", [2, 3, 4])
+def test_a_wrapped_operator_sits_just_before_its_operands_title(per, present):
+    """A line that continues an equation starts with its operator ("+ b_z", "σ z_t"): the
+    operator is set on the title line of the line's first panel, just left of that title, not
+    at the panel's corner far from it (where it read as a "+" left at the end of the line above
+    and a lone "σ")."""
+    terms = _terms(32, B=16)
+    lines = plots.lines_of(terms, plots.row_labels(["The quick brown fox"] * 16), "row",
+                           ops=OPS, per=per, present=present)
+    fig = plots.heatmap_grid(lines, present=present)
+    notes = {a.name: a for a in fig.layout.annotations if a.name}
+    leads = [line for line in lines[1:] if line.lead]
+    assert leads
+    for line in leads:
+        key = line.panels[0].key
+        lead, title = notes[f"lead_{key}"], notes[key]
+        assert (lead.x, lead.y, lead.yanchor) == (title.x, title.y, title.yanchor)
+        assert abs(lead.yshift - title.yshift) <= 4                   # on the title's line
+        size = title.font.size
+        # the title's left end, from its anchor, for a title 0.5 .. 0.75 em a character wide
+        low, high = (0.5 * size * len(title.text), 0.75 * size * len(title.text))
+        start = {"left": (0, 0), "center": (-high / 2, -low / 2),
+                 "right": (-high, -low)}[title.xanchor]
+        assert lead.xanchor == "right"
+        assert start[0] - 16 <= lead.xshift <= start[1], (key, lead.xshift, start)

@@ -54,9 +54,11 @@ class Sizes:
 
     line_px: the width a full-page line of numbers may take, which the fit of numbers assumes
     (LINE_CHARS characters at 13 px on the screen; a 1920 px projector with the sidebar
-    collapsed); page_px: the width of a full-page figure the labels are fitted to (a 1280 px
-    window with the sidebar open; the projector); cells: a cell's least height for 1-8, 9-24
-    and more rows (bigger numbers need taller cells)."""
+    collapsed); page_px: the width of a full-page figure the labels are fitted to, the
+    narrowest it is drawn at (a 1280 px window with the sidebar open; presentation mode in a
+    1280 px window, the sidebar collapsed, as a 1280×800 projector shows it: labels thinned
+    for it stay apart on a 1920 px one); cells: a cell's least height for 1-8, 9-24 and more
+    rows (bigger numbers need taller cells)."""
     cell: int = 13                 # numbers in the cells
     title: int = 15                # panel titles (bold)
     tick: int = 14                 # column and row labels
@@ -74,7 +76,7 @@ class Sizes:
 
 NORMAL = Sizes()
 PRESENT = Sizes(cell=20, title=22, tick=18, inner_tick=18, fig_title=24, op=28, op_word=18,
-                line_px=1700, page_px=1700, band=84, shift=42, cells=(40, 28, 20),
+                line_px=1700, page_px=1100, band=84, shift=42, cells=(40, 28, 20),
                 row_label_px=300)
 
 
@@ -521,11 +523,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                        alone=alone, out=(traces, axes, notes, shapes), sizes=sz,
                        cell_px=cell)
                 if first and line.lead:
-                    notes.append(dict(text=html.escape(line.lead), x=left, y=top, xref="paper",
-                                      yref="paper", xanchor="right", yanchor="bottom",
-                                      yshift=sz.shift - 4, xshift=-6, showarrow=False,
-                                      name=f"lead_{p.key}",
-                                      font=dict(size=sz.op, color="#31333F", weight="bold")))
+                    notes.append(_lead(line.lead, p.key, notes, sz))
                 bars_in_line += traces[-1].showscale is not False
                 most_bars = max(most_bars, bars_in_line)
             if k < len(line.ops) and line.ops[k]:
@@ -562,6 +560,20 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                               max(_label_px(str(t), sz.tick) for t in trace.x)))
             layout["xaxis" + trace.xaxis[1:]] = axis
     return go.Figure(traces, layout=layout, _validate=False)   # tests validate (test_plots_valid)
+
+
+def _lead(op: str, key: str, notes: list, sz: Sizes) -> dict:
+    """The symbol that carries an equation over a wrap ("+", "σ"), set just before the title of
+    the line's first panel (the annotation named `key`, already in notes), on its baseline: the
+    operator stays with its operand at any width (placed in px from the title's anchor; the
+    title's width estimated generously, so it never runs into the title)."""
+    title = next(a for a in reversed(notes) if a.get("name") == key)
+    width = _label_px(html.unescape(title["text"]), sz.title)
+    start = {"left": 0.0, "center": -width / 2, "right": -width}[title["xanchor"]]
+    return dict(text=html.escape(op), x=title["x"], y=title["y"], xref="paper", yref="paper",
+                xanchor="right", yanchor="bottom", yshift=title["yshift"] - 2,
+                xshift=round(start) - 4, showarrow=False, name=f"lead_{key}",
+                font=dict(size=sz.op, color="#31333F", weight="bold"))
 
 
 def _title(p: Panel, z, numbers: bool) -> str:
@@ -981,7 +993,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     text_size = sz.cell if present else CELL_TEXT_SIZE
     title_px, gap_px, tick_px, bus_px = (zoom * v for v in (CELL_TITLE_PX, CELL_GAP_PX,
                                                           CELL_TICK_PX, CELL_BUS_PX))
-    ref_px = sz.page_px if present else CELL_REF_PX
+    ref_px = sz.line_px if present else CELL_REF_PX
     col_gap = CELL_COL_GAP * 0.75 if present else CELL_COL_GAP   # bigger numbers, same width
     B = int(np.asarray(values["h"]).shape[0])
     H = int(np.asarray(values["h"]).shape[1])
