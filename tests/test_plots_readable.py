@@ -205,9 +205,10 @@ def test_projector_column_labels_stay_apart_in_a_1280_px_window(H):
 @pytest.mark.parametrize("per", [2, 3, 4])
 def test_a_wrapped_operator_sits_just_before_its_operands_title(per, present):
     """A line that continues an equation starts with its operator ("+ b_z", "σ z_t"): the
-    operator is set on the title line of the line's first panel, just left of that title, not
-    at the panel's corner far from it (where it read as a "+" left at the end of the line above
-    and a lone "σ")."""
+    operator and the title of the line's first panel start together at the panel's left edge,
+    on one line, the operator first and its title a few px after it, not the operator at the
+    panel's corner and the title centred far from it (read as a "+" left at the end of the
+    line above and a lone "σ")."""
     terms = _terms(32, B=16)
     lines = plots.lines_of(terms, plots.row_labels(["The quick brown fox"] * 16), "row",
                            ops=OPS, per=per, present=present)
@@ -218,12 +219,43 @@ def test_a_wrapped_operator_sits_just_before_its_operands_title(per, present):
     for line in leads:
         key = line.panels[0].key
         lead, title = notes[f"lead_{key}"], notes[key]
-        assert (lead.x, lead.y, lead.yanchor) == (title.x, title.y, title.yanchor)
+        trace = next(t for t in fig.data if t.name == key)
+        left = fig.layout["xaxis" + trace.xaxis[1:]].domain[0]
+        assert lead.x == title.x == left                              # the panel's left edge
+        assert (lead.y, lead.yanchor) == (title.y, title.yanchor)
         assert abs(lead.yshift - title.yshift) <= 4                   # on the title's line
-        size = title.font.size
-        # the title's left end, from its anchor, for a title 0.5 .. 0.75 em a character wide
-        low, high = (0.5 * size * len(title.text), 0.75 * size * len(title.text))
-        start = {"left": (0, 0), "center": (-high / 2, -low / 2),
-                 "right": (-high, -low)}[title.xanchor]
-        assert lead.xanchor == "right"
-        assert start[0] - 16 <= lead.xshift <= start[1], (key, lead.xshift, start)
+        assert lead.xanchor == "right" and title.xanchor == "left"
+        # the operator ends where its width (at least 0.5 em) puts it, the title 2-12 px later
+        assert lead.xshift >= 0.5 * lead.font.size
+        assert 2 <= title.xshift - lead.xshift <= 12, (key, lead.xshift, title.xshift)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_symbol_between_panels_is_centred_and_clear_of_the_next_panels_row_labels(present):
+    """Output's h_t · W_y + b_y = y_linear, where W_y and b_y have their own rows: each symbol is
+    anchored at its centre (plotly's "auto" hung those of a line in the figure's top third from
+    their top, below the line's middle, "tanh" higher than "+") and sits left of the next
+    panel's row labels ("·" sat on W_y's "h1", "=" on y_linear's "1: Mat")."""
+    rows = ["1: Mat", "2: hMa"]
+    panels = [plots.Panel(np.ones((2, 2)), "h_t", x_labels=["h1", "h2"], key="h"),
+              plots.Panel(np.ones((2, 4)), "W_y", x_labels=list("hatM"), key="W",
+                          y_labels=["h1", "h2"]),
+              plots.Panel(np.ones((1, 4)), "b_y", x_labels=list("hatM"), key="b", y_labels=["b"]),
+              plots.Panel(np.ones((2, 4)), "y_linear", x_labels=list("hatM"), key="y")]
+    fig = plots.heatmap_grid([plots.Line(panels, y_labels=rows, y_title="row",
+                                         ops=("·", "+", "="))], present=present)
+    width = (PRESENT_NARROW_PX if present else WINDOW_PX) - fig.layout.margin.l \
+        - fig.layout.margin.r
+    ops = [a for a in fig.layout.annotations if a.text in ("·", "+", "=")]
+    assert len(ops) == 3
+    by_x = sorted(ops, key=lambda a: a.x)
+    following = {"·": (["h1", "h2"], "W"), "+": (["b"], "b"), "=": (rows, "y")}
+    for op in by_x:
+        assert (op.xanchor, op.yanchor) == ("center", "middle"), op.text
+        labels, key = following[op.text]
+        trace = next(t for t in fig.data if t.name == key)
+        axis = fig.layout["yaxis" + trace.yaxis[1:]]
+        start = fig.layout["xaxis" + trace.xaxis[1:]].domain[0] * width    # the panel's left
+        labels_px = max(0.55 * axis.tickfont.size * len(s) for s in labels) + 4
+        op_right = op.x * width + 0.5 * 0.6 * op.font.size
+        assert op_right + 2 <= start - labels_px, (op.text, op_right, start, labels_px)

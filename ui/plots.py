@@ -482,10 +482,14 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     else:                      # cells as tall as in a heatmap of the tallest line's rows
         cell = (_height(max(line_rows), present) - LINE_BAND - 10) / max(line_rows)
     plot_px = sum(cell * r for r in line_rows) + (band + LINE_SPACE) * (len(lines) - 1)
-    # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
-    # (a signed panel with its own range has none: the bar would not hold for the others)
-    last_kind = {p.kind: id(p) for p in panels
-                 if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale)}
+    # one colour bar per kind, with the tallest panel of that kind whose cells carry no numbers
+    # (the last of equals; a bar as long as a 1-row b_z was too short for its own labels; a
+    # signed panel with its own range has none: the bar would not hold for the others)
+    last_kind, rows_of = {}, {}
+    for p in panels:
+        if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale) \
+                and zs[id(p)].shape[0] >= rows_of.get(p.kind, 0):
+            last_kind[p.kind], rows_of[p.kind] = id(p), zs[id(p)].shape[0]
     cut = _row_label_chars(lines, width)
     page_px = sz.page_px * width
     budget = min(sz.row_label_px, 0.25 * page_px)
@@ -505,8 +509,13 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
         own = any(p.y_labels is not None for p in real)
         ticks = _line_ticks(line, cut, budget, sz)
         cols = _columns(line.panels)
-        gaps = [_gap(t, present, inner_px) if own and t is not None else PANEL_GAP
-                for t in ticks[1:]]
+        # a gap holding the next panel's own row labels gets room for the symbol too, left of
+        # the labels (at its centre, "·" and "=" sat on W_y's "h1" and y_linear's "1: Mat")
+        ops = [line.ops[k] if k < len(line.ops) else "" for k in range(len(ticks) - 1)]
+        op_room = [_op_px(op, sz) / inner_px if op else 0.0 for op in ops]
+        labelled = [own and t is not None for t in ticks[1:]]
+        gaps = [_gap(t, present, inner_px) + room if here else PANEL_GAP
+                for t, room, here in zip(ticks[1:], op_room, labelled)]
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
         for k, p in enumerate(line.panels):
@@ -523,16 +532,19 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                        alone=alone, out=(traces, axes, notes, shapes), sizes=sz,
                        cell_px=cell)
                 if first and line.lead:
-                    notes.append(_lead(line.lead, p.key, notes, sz))
+                    notes.append(_lead(line.lead, p.key, left, notes, sz))
                 bars_in_line += traces[-1].showscale is not False
                 most_bars = max(most_bars, bars_in_line)
-            if k < len(line.ops) and line.ops[k]:
-                op = line.ops[k]
-                notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
-                                  y=(top + bottom) / 2, xref="paper", yref="paper",
-                                  showarrow=False,
-                                  font=dict(size=sz.op if len(op) <= 2 else sz.op_word,
-                                            color="#31333F", weight="bold")))
+            if k < len(ops) and ops[k]:
+                # anchored at its centre: plotly's "auto" anchors a paper-placed text by the
+                # third of the figure it is in (hanging from the top in the top third, so a
+                # line's symbols sat below its cells' middle, "tanh" higher than "+")
+                x = right + (op_room[k] / 2 if labelled[k] else gaps[k] / 2)
+                notes.append(dict(text=html.escape(ops[k]), x=x, y=(top + bottom) / 2,
+                                  xref="paper", yref="paper", xanchor="center",
+                                  yanchor="middle", showarrow=False,
+                                  font=dict(size=_op_size(ops[k], sz), color="#31333F",
+                                            weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
     if pick is not None:          # True / (row, col): the single panel; a key: that panel
         p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
@@ -562,17 +574,28 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     return go.Figure(traces, layout=layout, _validate=False)   # tests validate (test_plots_valid)
 
 
-def _lead(op: str, key: str, notes: list, sz: Sizes) -> dict:
-    """The symbol that carries an equation over a wrap ("+", "σ"), set just before the title of
-    the line's first panel (the annotation named `key`, already in notes), on its baseline: the
-    operator stays with its operand at any width (placed in px from the title's anchor; the
-    title's width estimated generously, so it never runs into the title)."""
+def _op_size(op: str, sz: Sizes) -> int:
+    """The font size of a symbol between panels: "+", "=", "σ" large, a word ("tanh") smaller."""
+    return sz.op if len(op) <= 2 else sz.op_word
+
+
+def _op_px(op: str, sz: Sizes) -> float:
+    """The room a symbol between panels takes, with 8 px clear on each side."""
+    return _label_px(op, _op_size(op, sz)) + 16
+
+
+def _lead(op: str, key: str, left: float, notes: list, sz: Sizes) -> dict:
+    """The symbol that carries an equation over a wrap ("+", "σ") and the title of the line's
+    first panel (the annotation named `key`, already in notes) set together from the panel's
+    left edge `left`: the symbol, then 6 px, then the title, on one line ("+ b_z (16×32)"),
+    so the operator stays with its operand at any width (a centred title's width, and so its
+    start, is known only in the browser)."""
     title = next(a for a in reversed(notes) if a.get("name") == key)
-    width = _label_px(html.unescape(title["text"]), sz.title)
-    start = {"left": 0.0, "center": -width / 2, "right": -width}[title["xanchor"]]
-    return dict(text=html.escape(op), x=title["x"], y=title["y"], xref="paper", yref="paper",
-                xanchor="right", yanchor="bottom", yshift=title["yshift"] - 2,
-                xshift=round(start) - 4, showarrow=False, name=f"lead_{key}",
+    op_px = round(_label_px(op, sz.op))
+    title.update(x=left, xanchor="left", xshift=op_px + 6)
+    return dict(text=html.escape(op), x=left, y=title["y"], xref="paper", yref="paper",
+                xanchor="right", yanchor="bottom", yshift=title["yshift"] - 2, xshift=op_px,
+                showarrow=False, name=f"lead_{key}",
                 font=dict(size=sz.op, color="#31333F", weight="bold"))
 
 
