@@ -768,13 +768,35 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
     return matrix_figure(panel, y, numbers=False, height=64 + 30 * rows)
 
 
+PROJECTED_TICK_GAP = 44         # px between a projected log axis's labels (two lines of 18 px)
+
+
 def projected(fig: go.Figure) -> go.Figure:
     """A figure built without `present` (a line chart, a text heatmap) with the projector's
-    fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged)."""
-    fig.update_layout(font_size=PRESENT.tick, title_font_size=PRESENT.fig_title,
-                      legend_font_size=PRESENT.tick - 2)
-    fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
-    fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
+    fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged),
+    and margins grown with them, the figure by as much (the screen's margins held 14 px
+    labels: at 18 px the axis title ran into the tick labels, a marker's label into the
+    figure's title). The title is
+    pinned to the figure's top, the notes above the plot get the band under it; a log axis
+    shows fewer labels (its 2-5-10 labels at 18 px touched)."""
+    grow = PRESENT.tick / NORMAL.tick
+    m = fig.layout.margin
+    above = any(a.yref == "paper" and (a.y or 0) >= 1 for a in fig.layout.annotations)
+    top = PRESENT.fig_title + 14 + (PRESENT.tick + 8 if above else 0)
+    b, t = round((m.b or 0) * grow) + 8, max(round((m.t or 0) * grow), top)
+    height = fig.layout.height and fig.layout.height + (b - (m.b or 0)) + (t - (m.t or 0))
+    fig.update_layout(font_size=PRESENT.tick, legend_font_size=PRESENT.tick - 2,
+                      title=dict(font_size=PRESENT.fig_title, y=1, yref="container",
+                                 yanchor="top", pad=dict(t=6)),
+                      margin=dict(l=round((m.l or 0) * grow), r=m.r, b=b, t=t),
+                      height=height)         # the plot keeps its height: the margins grew
+    fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick,
+                     title_standoff=8)
+    fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick,
+                     title_standoff=16)
+    plot_px = (fig.layout.height or 450) - fig.layout.margin.t - fig.layout.margin.b
+    fig.update_yaxes(selector=dict(type="log"),
+                     nticks=max(2, int(plot_px // PROJECTED_TICK_GAP)))
     fig.update_annotations(font_size=PRESENT.tick)
     return fig
 
