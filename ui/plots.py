@@ -988,6 +988,8 @@ CELL_REF_PX = 1500             # the drawing's width assumed when deciding what 
 UNROLL_PX = 88                # the unrolled network under the cell
 UNROLL_NARROW_PX = 900         # the unrolled row's width on a narrow screen (1280, sidebar open)
 CELL_TEXT_SIZE = 12
+CELL_MIN_TEXT = 9              # numbers in the nodes never smaller than this
+CELL_NARROW_PX = 820           # the drawing's width in a 1280 px window, the sidebar open
 CELL_PICK_CELLS = 128          # up to this many cells a node has a click target on every cell
 HIGHLIGHT = "#d97706"          # the chosen node, its incoming arrows and the current step
 ARROW = "#8b8f99"
@@ -1000,6 +1002,12 @@ def _subscripts(text: str) -> str:
     text = html.escape(text, quote=False)
     text = re.sub(r"_\(([^)]*)\)", r"<sub>\1</sub>", text)
     return re.sub(r"_(\w+)", r"<sub>\1</sub>", text)
+
+
+def _number_em(text: str) -> float:
+    """A cell number's width in em, generously (digits 0.6 em, "-" 0.35, "." 0.3)."""
+    return sum(0.6 if c.isdigit() else 0.35 if c == "-" else 0.3 if c == "." else 0.6
+               for c in text)
 
 
 def _unit(lo: float, hi: float) -> list[float]:
@@ -1092,6 +1100,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         x0, x1, y0, y1 = box[n.key]
         px_per_cell = (x1 - x0) * ref_px / c_n
         text_chars = max(len(_number(v)) for v in z.ravel())
+        size = text_size
+        if not present:       # the numbers' size that keeps them apart in a 1280 px window
+            narrow_px = (x1 - x0) * CELL_NARROW_PX / c_n
+            widest = max(_number_em(_number(v)) for v in z.ravel())
+            size = max(CELL_MIN_TEXT, min(text_size, int((narrow_px - 4) / max(widest, 1e-9))))
         show = (numbers and z.size <= MAX_TEXT_CELLS and cell >= 16
                 and px_per_cell >= 0.55 * text_size * text_chars + 6)    # 0.55 em a digit
         panel = Panel(z, n.title, x_labels=list(range(c_n)), key=n.key, kind=n.kind)
@@ -1101,7 +1114,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                      hoverinfo="skip", hovertemplate=None, xgap=1 if c_n <= 60 else 0,
                      ygap=1 if r_n <= 16 else 0)
         if show:
-            trace["textfont"] = dict(size=text_size)
+            trace["textfont"] = dict(size=size)
         traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
         ticks = n.key in ("x", "y")
