@@ -768,6 +768,24 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
     return matrix_figure(panel, y, numbers=False, height=64 + 30 * rows)
 
 
+def char_matrix(chars, *, title: str, x_labels, y_labels, x_title: str, y_title: str,
+                key: str, mark_col: int | None = None, present: bool = False) -> go.Figure:
+    """Characters in a grid of white cells (rows × columns of `chars`, a 2-D array of
+    one-character strings), each cell showing its character (made visible, escaped), the
+    column mark_col outlined: e.g. what each batch row reads at each time step, the compact
+    picture of a one-hot tensor whose cells are mostly 0. Hover: row, column, character."""
+    grid = np.asarray(chars, dtype=object)
+    text = np.asarray(_ticks(label(c) for c in grid.ravel()), dtype=object).reshape(grid.shape)
+    panel = Panel(np.ones(grid.shape), title, x_labels=x_labels, key=key, kind="onehot",
+                  x_title=x_title, y_title=y_title, cell_text=text.tolist(), shape=False,
+                  highlight_cols=() if mark_col is None else (mark_col,),
+                  hover=f"{y_title} %{{y}}<br>{x_title} %{{x}}<br>character %{{text}}"
+                        "<extra></extra>")
+    fig = matrix_figure(panel, y_labels, numbers=False, present=present)
+    fig.data[0].update(showscale=False)
+    return fig
+
+
 PROJECTED_TICK_GAP = 44         # px between a projected log axis's labels (two lines of 18 px)
 
 
