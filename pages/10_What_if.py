@@ -16,6 +16,7 @@ st.markdown(
 H, V = ctx.H, ctx.V
 hid = ctx.hidden_labels
 c1, c2, c3 = st.columns([1, 1, 1.4])
+page.wrap_choices("wi_z_units", "wi_r_units")        # all H units visible when chosen
 forced = {}
 for col, g, name in ((c1, "z", "update gate z"), (c2, "r", "reset gate r")):
     with col:

@@ -56,11 +56,13 @@ def body(n: int, t: int):
             if c == ref:
                 continue
             diff = getattr(runs[c][0][n], q)[t] - getattr(base, q)[t]
-            diffs.append((f"{LABEL[c]} − {LABEL[ref]}  max |Δ| {abs(diff).max():.4f}", diff,
+            # the title names the convention only (the reference is said once, above): with
+            # both names it was wider than its panel and ran into its neighbour's at V = 87
+            diffs.append((f"{LABEL[c]}  max |Δ| {abs(diff).max():.4f}", diff,
                           f"d{q}_{c[0]}_{c[1]}", False))
-        st.markdown(f"**{name}: differences from {LABEL[ref]}** (red: larger, blue: smaller; "
-                    "the sidebar's convention is the reference, the other three are compared "
-                    "with it)")
+        st.markdown(f"**{name}: differences from {LABEL[ref]}**, each panel its convention − "
+                    f"{LABEL[ref]} (red: larger, blue: smaller; the sidebar's convention is the "
+                    "reference, the other three are compared with it)")
         grid(diffs, "signed", x, rows)
     draw.look_at(
         "At the first step of batch 1 the state h₀ is 0, so 'before' and 'after' agree (both "
@@ -122,10 +124,12 @@ c3.download_button("PyTorch snippet (.py)", torch_src, "gru_torch.py", "text/x-p
 st.caption("Each snippet recomputes h of batch 1 (all steps, from h₀ = 0) with the current "
            "weights and convention, without this app; running it prints the same numbers as the "
            "h_t heatmaps of batch 1.")
-tab1, tab2 = st.tabs(["NumPy", "PyTorch"])
-with tab1:
-    st.code(np_src, language="python")
-with tab2:
-    st.code(torch_src, language="python")
+# the snippets carry every weight at full precision (thousands of lines at H = 32): folded
+with st.expander("Read the snippets here (every weight at full precision)"):
+    tab1, tab2 = st.tabs(["NumPy", "PyTorch"])
+    with tab1:
+        st.code(np_src, language="python")
+    with tab2:
+        st.code(torch_src, language="python")
 
 page.end(ctx)

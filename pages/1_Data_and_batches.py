@@ -20,6 +20,7 @@ used = N * B * S                       # characters used as inputs (positions 0 
 MAX_CODE_IDS = 400                     # ids printed in the code block (the table shows them all)
 SHORT_TEXT = 120                       # longer texts get their id list in an expander
 BOTH_GRIDS_MAX_S = 12                  # up to here X and Y grids are both drawn (2·S charts)
+OPEN_GRID_CELLS = 64                   # S·B up to here: the grids on the page, else folded
 
 
 def visible(text: str) -> str:
@@ -219,6 +220,10 @@ def carried_state(n: int) -> None:
 st.header("5 · One batch of the tensor")
 st.caption(f"The tensors have shape (N, S, B, V) = ({N}, {S}, {B}, {V}): batch, time step, row, "
            "character. Only the selected batch is drawn.")
+# Many steps of many rows (up to 32 heatmaps of 16 × V, 12,000 px of page): the current step's
+# x_t and y_t with the stepper, the batch as the characters its rows read, and every step's
+# heatmap in a folded expander (all of X and Y stay on the page and in the downloads).
+compact = S > BOTH_GRIDS_MAX_S or S * B > OPEN_GRID_CELLS
 
 
 def body(n: int, t: int):
@@ -231,6 +236,37 @@ def body(n: int, t: int):
         "input text": [visible(vocab.decode(batches.row_ids(n, b))) for b in range(B)],
         "target text": [visible(vocab.decode(batches.target_ids(n, b))) for b in range(B)],
     }), hide_index=True, key="batch_rows", height=min(320, 38 + 35 * B))
+    if compact:
+        one_step(n, t, x_labels, y_labels)
+        with st.expander(f"Every time step of batch {n + 1}: the {S} one-hot heatmaps of "
+                         f"X[{n + 1}] and Y[{n + 1}]", expanded=False):
+            grids(n, x_labels, y_labels)
+    else:
+        grids(n, x_labels, y_labels)
+    carried_state(n)
+
+
+def one_step(n: int, t: int, x_labels, y_labels) -> None:
+    """The current step's x_t and y_t, and the batch as the characters its rows read (the
+    step outlined)."""
+    st.subheader(f"Time step {t + 1}: x_{t + 1} and y_{t + 1} of batch {n + 1}")
+    st.caption("Each row has a single 1 (black): the character that row reads at this step "
+               "(x_t) and the one it must predict (y_t, the next character). Move the time "
+               "step with the stepper above.")
+    draw.matrix(batches.X[n, t], f"x_{t + 1}  inputs", x=ctx.vocab_labels, y=x_labels,
+                kind="onehot", key="step_x", x_title="character", y_title="row")
+    draw.matrix(batches.Y[n, t], f"y_{t + 1}  targets", x=ctx.vocab_labels, y=y_labels,
+                kind="onehot", key="step_y", x_title="character", y_title="row")
+    chars = [[vocab.chars[i] for i in batches.row_ids(n, b)] for b in range(B)]
+    draw.characters(chars, f"X[{n + 1}] as characters: what row b reads at step t "
+                    f"(step {t + 1} outlined)", x=[f"t{k + 1}" for k in range(S)],
+                    y=[str(b + 1) for b in range(B)], key="batch_chars", x_title="step",
+                    y_title="row", mark_col=t)
+
+
+def grids(n: int, x_labels, y_labels) -> None:
+    """X[n] and Y[n] as one heatmap per time step (one tensor at a time beyond
+    BOTH_GRIDS_MAX_S steps)."""
     show = ("X", "Y")
     if S > BOTH_GRIDS_MAX_S:
         choice = st.segmented_control(
@@ -247,10 +283,9 @@ def body(n: int, t: int):
         st.caption("The same rows one character later. Rows are labelled with their target text; "
                    "y_t of a row is x_(t+1) of the same row.")
         tensor_grid(batches.Y, "y", y_labels, n)
-    carried_state(n)
 
 
-page.stepped(ctx, body, steps=False)
+page.stepped(ctx, body, steps=compact)
 
 
 draw.look_at(

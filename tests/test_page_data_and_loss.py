@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_core as gc
-from app_helpers import charts, decode, heatmap_z, run_page
+from app_helpers import charts, decode, heatmap_z, run_page, user_key
 from ui import registry
 
 DATA = registry.get("data").file
@@ -275,3 +275,30 @@ def test_markup_in_the_text_is_shown_literally(page):
         positions = list(frame_with(at, "position", "target")["position"])
         assert positions[0] == "t1 · 1: <b>"                # the table shows it as data
         assert "t1 · 1: &lt;b&gt;" in charts(at)["term1"]["data"][0]["y"]
+
+
+def test_largest_sizes_show_the_current_step_and_fold_every_step():
+    """B = 16, S = 32 drew 32 heatmaps of 16 × V one under another (a 12,000 px page): the page
+    now shows the current step's x_t and y_t (the stepper moves it), the batch as the
+    characters its rows read, and every step's heatmap in a folded expander."""
+    state = {"text": LONG_TEXT, "batch_size": 16, "seq_len": 32, "hidden_size": 32, "step": 5}
+    at = run_page(DATA, state)
+    assert not at.exception, at.exception
+    vocab, batches, *_ = expected(LONG_TEXT, 16, 32, 32, order="sorted", weights="random")
+    n, t = 0, 4
+    c = charts(at)
+    np.testing.assert_array_equal(heatmap_z(c["step_x"]), batches.X[n, t])
+    np.testing.assert_array_equal(heatmap_z(c["step_y"]), batches.Y[n, t])
+    text = c["batch_chars"]["data"][0]["text"]
+    assert len(text) == 16 and all(len(row) == 32 for row in text)
+    for b in range(16):
+        row = LONG_TEXT[int(batches.sample_starts[n, b]):int(batches.sample_starts[n, b]) + 32]
+        assert "".join(text[b]) == row.replace(" ", "␣")
+    folded = [e for e in at.expander if e.get("plotly_chart")]
+    assert len(folded) == 1 and not folded[0].proto.expanded
+    inside = {user_key(el) for el in folded[0].get("plotly_chart")}
+    assert inside == {f"x_{k + 1}" for k in range(32)} or \
+        inside == {"row_x_1"}                                  # the 32 steps, in one figure
+    np.testing.assert_array_equal(grid(c, "x", 32), batches.X[n])   # every number still there
+    outside = [el for el in at.get("plotly_chart") if user_key(el) not in inside]
+    assert {user_key(el) for el in outside} == {"step_x", "step_y", "batch_chars"}

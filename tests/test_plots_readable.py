@@ -171,3 +171,91 @@ def test_a_title_wider_than_its_last_panel_ends_at_the_figures_edge():
     assert notes["e"].xanchor == "right" and notes["e"].x == pytest.approx(
         fig.layout[f"xaxis{5}"].domain[1])
     assert notes["c"].xanchor == "center"
+
+
+# A 1280×800 projector (or window) in presentation mode, the sidebar collapsed: a full-page
+# figure is 1,100 px wide there (measured in Chromium), not the 1,700 px of a 1920 px projector.
+PRESENT_NARROW_PX = 1100
+
+
+@pytest.mark.parametrize("H", [8, 16, 32])
+def test_projector_column_labels_stay_apart_in_a_1280_px_window(H):
+    """Presentation mode at 1280 px drew Gates' h1 … h32 every second label, sized for 1,700 px:
+    "h9h11h13" ran together. Labels are thinned for the narrowest window the mode is used in."""
+    rows = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
+    hid = [f"h{j + 1}" for j in range(H)]
+    weights = plots.Line([
+        plots.Panel(np.zeros((87, H)), "W_z", x_labels=hid, key="W",
+                    y_labels=[chr(33 + i) for i in range(87)]),
+        plots.Panel(np.zeros((H, H)), "U_z", x_labels=hid, key="U", y_labels=hid),
+        plots.Panel(np.zeros((1, H)), "b_z", x_labels=hid, key="b", y_labels=["b"])])
+    terms = plots.lines_of(_terms(H, B=16), rows, "row", ops=OPS, present=True)
+    fig = plots.heatmap_grid([*terms, weights], present=True)
+    width = PRESENT_NARROW_PX - fig.layout.margin.l - fig.layout.margin.r
+    for trace in fig.data:
+        axis = fig.layout["xaxis" + trace.xaxis[1:]]
+        shown = _shown_x_ticks(fig, trace)
+        column_px = (axis.domain[1] - axis.domain[0]) * width / len(trace.x)
+        step = list(trace.x).index(shown[1]) if len(shown) > 1 else len(trace.x)
+        widest = max(_text_px(s, axis.tickfont.size) for s in shown)
+        assert step * column_px >= widest + 4, (H, trace.name, step, column_px, widest)
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("per", [2, 3, 4])
+def test_a_wrapped_operator_sits_just_before_its_operands_title(per, present):
+    """A line that continues an equation starts with its operator ("+ b_z", "σ z_t"): the
+    operator and the title of the line's first panel start together at the panel's left edge,
+    on one line, the operator first and its title a few px after it, not the operator at the
+    panel's corner and the title centred far from it (read as a "+" left at the end of the
+    line above and a lone "σ")."""
+    terms = _terms(32, B=16)
+    lines = plots.lines_of(terms, plots.row_labels(["The quick brown fox"] * 16), "row",
+                           ops=OPS, per=per, present=present)
+    fig = plots.heatmap_grid(lines, present=present)
+    notes = {a.name: a for a in fig.layout.annotations if a.name}
+    leads = [line for line in lines[1:] if line.lead]
+    assert leads
+    for line in leads:
+        key = line.panels[0].key
+        lead, title = notes[f"lead_{key}"], notes[key]
+        trace = next(t for t in fig.data if t.name == key)
+        left = fig.layout["xaxis" + trace.xaxis[1:]].domain[0]
+        assert lead.x == title.x == left                              # the panel's left edge
+        assert (lead.y, lead.yanchor) == (title.y, title.yanchor)
+        assert abs(lead.yshift - title.yshift) <= 4                   # on the title's line
+        assert lead.xanchor == "right" and title.xanchor == "left"
+        # the operator ends where its width (at least 0.5 em) puts it, the title 2-12 px later
+        assert lead.xshift >= 0.5 * lead.font.size
+        assert 2 <= title.xshift - lead.xshift <= 12, (key, lead.xshift, title.xshift)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_symbol_between_panels_is_centred_and_clear_of_the_next_panels_row_labels(present):
+    """Output's h_t · W_y + b_y = y_linear, where W_y and b_y have their own rows: each symbol is
+    anchored at its centre (plotly's "auto" hung those of a line in the figure's top third from
+    their top, below the line's middle, "tanh" higher than "+") and sits left of the next
+    panel's row labels ("·" sat on W_y's "h1", "=" on y_linear's "1: Mat")."""
+    rows = ["1: Mat", "2: hMa"]
+    panels = [plots.Panel(np.ones((2, 2)), "h_t", x_labels=["h1", "h2"], key="h"),
+              plots.Panel(np.ones((2, 4)), "W_y", x_labels=list("hatM"), key="W",
+                          y_labels=["h1", "h2"]),
+              plots.Panel(np.ones((1, 4)), "b_y", x_labels=list("hatM"), key="b", y_labels=["b"]),
+              plots.Panel(np.ones((2, 4)), "y_linear", x_labels=list("hatM"), key="y")]
+    fig = plots.heatmap_grid([plots.Line(panels, y_labels=rows, y_title="row",
+                                         ops=("·", "+", "="))], present=present)
+    width = (PRESENT_NARROW_PX if present else WINDOW_PX) - fig.layout.margin.l \
+        - fig.layout.margin.r
+    ops = [a for a in fig.layout.annotations if a.text in ("·", "+", "=")]
+    assert len(ops) == 3
+    by_x = sorted(ops, key=lambda a: a.x)
+    following = {"·": (["h1", "h2"], "W"), "+": (["b"], "b"), "=": (rows, "y")}
+    for op in by_x:
+        assert (op.xanchor, op.yanchor) == ("center", "middle"), op.text
+        labels, key = following[op.text]
+        trace = next(t for t in fig.data if t.name == key)
+        axis = fig.layout["yaxis" + trace.yaxis[1:]]
+        start = fig.layout["xaxis" + trace.xaxis[1:]].domain[0] * width    # the panel's left
+        labels_px = max(0.55 * axis.tickfont.size * len(s) for s in labels) + 4
+        op_right = op.x * width + 0.5 * 0.6 * op.font.size
+        assert op_right + 2 <= start - labels_px, (op.text, op_right, start, labels_px)

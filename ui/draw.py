@@ -75,6 +75,15 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
     _pickable(fig, key, next(p for p, _ in panels if p.key == pick).z.shape[1], on_pick)
 
 
+def characters(chars, title: str, *, x, y, key: str, x_title: str, y_title: str,
+               mark_col: int | None = None) -> None:
+    """A grid of characters (`plots.char_matrix`), e.g. what each batch row reads at each
+    step; not offered for download (its cells hold characters, not numbers)."""
+    _show(plots.char_matrix(chars, title=title, x_labels=x, y_labels=y, x_title=x_title,
+                            y_title=y_title, key=key, mark_col=mark_col, present=presenting()),
+          key)
+
+
 def chart(fig, key: str) -> None:
     """A figure the page built itself (line charts, text heatmaps): in presentation mode with
     plots' projector fonts (`plots.projected`)."""

@@ -54,9 +54,11 @@ class Sizes:
 
     line_px: the width a full-page line of numbers may take, which the fit of numbers assumes
     (LINE_CHARS characters at 13 px on the screen; a 1920 px projector with the sidebar
-    collapsed); page_px: the width of a full-page figure the labels are fitted to (a 1280 px
-    window with the sidebar open; the projector); cells: a cell's least height for 1-8, 9-24
-    and more rows (bigger numbers need taller cells)."""
+    collapsed); page_px: the width of a full-page figure the labels are fitted to, the
+    narrowest it is drawn at (a 1280 px window with the sidebar open; presentation mode in a
+    1280 px window, the sidebar collapsed, as a 1280×800 projector shows it: labels thinned
+    for it stay apart on a 1920 px one); cells: a cell's least height for 1-8, 9-24 and more
+    rows (bigger numbers need taller cells)."""
     cell: int = 13                 # numbers in the cells
     title: int = 15                # panel titles (bold)
     tick: int = 14                 # column and row labels
@@ -74,7 +76,7 @@ class Sizes:
 
 NORMAL = Sizes()
 PRESENT = Sizes(cell=20, title=22, tick=18, inner_tick=18, fig_title=24, op=28, op_word=18,
-                line_px=1700, page_px=1700, band=84, shift=42, cells=(40, 28, 20),
+                line_px=1700, page_px=1100, band=84, shift=42, cells=(40, 28, 20),
                 row_label_px=300)
 
 
@@ -480,10 +482,14 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     else:                      # cells as tall as in a heatmap of the tallest line's rows
         cell = (_height(max(line_rows), present) - LINE_BAND - 10) / max(line_rows)
     plot_px = sum(cell * r for r in line_rows) + (band + LINE_SPACE) * (len(lines) - 1)
-    # one colour bar per kind, with the last panel of that kind whose cells carry no numbers
-    # (a signed panel with its own range has none: the bar would not hold for the others)
-    last_kind = {p.kind: id(p) for p in panels
-                 if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale)}
+    # one colour bar per kind, with the tallest panel of that kind whose cells carry no numbers
+    # (the last of equals; a bar as long as a 1-row b_z was too short for its own labels; a
+    # signed panel with its own range has none: the bar would not hold for the others)
+    last_kind, rows_of = {}, {}
+    for p in panels:
+        if not shows[id(p)] and not (p.kind == "signed" and not p.shared_scale) \
+                and zs[id(p)].shape[0] >= rows_of.get(p.kind, 0):
+            last_kind[p.kind], rows_of[p.kind] = id(p), zs[id(p)].shape[0]
     cut = _row_label_chars(lines, width)
     page_px = sz.page_px * width
     budget = min(sz.row_label_px, 0.25 * page_px)
@@ -503,8 +509,13 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
         own = any(p.y_labels is not None for p in real)
         ticks = _line_ticks(line, cut, budget, sz)
         cols = _columns(line.panels)
-        gaps = [_gap(t, present, inner_px) if own and t is not None else PANEL_GAP
-                for t in ticks[1:]]
+        # a gap holding the next panel's own row labels gets room for the symbol too, left of
+        # the labels (at its centre, "·" and "=" sat on W_y's "h1" and y_linear's "1: Mat")
+        ops = [line.ops[k] if k < len(line.ops) else "" for k in range(len(ticks) - 1)]
+        op_room = [_op_px(op, sz) / inner_px if op else 0.0 for op in ops]
+        labelled = [own and t is not None for t in ticks[1:]]
+        gaps = [_gap(t, present, inner_px) + room if here else PANEL_GAP
+                for t, room, here in zip(ticks[1:], op_room, labelled)]
         span = 1.0 - sum(gaps)
         left, bars_in_line = 0.0, 0
         for k, p in enumerate(line.panels):
@@ -521,20 +532,19 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                        alone=alone, out=(traces, axes, notes, shapes), sizes=sz,
                        cell_px=cell)
                 if first and line.lead:
-                    notes.append(dict(text=html.escape(line.lead), x=left, y=top, xref="paper",
-                                      yref="paper", xanchor="right", yanchor="bottom",
-                                      yshift=sz.shift - 4, xshift=-6, showarrow=False,
-                                      name=f"lead_{p.key}",
-                                      font=dict(size=sz.op, color="#31333F", weight="bold")))
+                    notes.append(_lead(line.lead, p.key, left, notes, sz))
                 bars_in_line += traces[-1].showscale is not False
                 most_bars = max(most_bars, bars_in_line)
-            if k < len(line.ops) and line.ops[k]:
-                op = line.ops[k]
-                notes.append(dict(text=html.escape(op), x=right + gaps[k] / 2,
-                                  y=(top + bottom) / 2, xref="paper", yref="paper",
-                                  showarrow=False,
-                                  font=dict(size=sz.op if len(op) <= 2 else sz.op_word,
-                                            color="#31333F", weight="bold")))
+            if k < len(ops) and ops[k]:
+                # anchored at its centre: plotly's "auto" anchors a paper-placed text by the
+                # third of the figure it is in (hanging from the top in the top third, so a
+                # line's symbols sat below its cells' middle, "tanh" higher than "+")
+                x = right + (op_room[k] / 2 if labelled[k] else gaps[k] / 2)
+                notes.append(dict(text=html.escape(ops[k]), x=x, y=(top + bottom) / 2,
+                                  xref="paper", yref="paper", xanchor="center",
+                                  yanchor="middle", showarrow=False,
+                                  font=dict(size=_op_size(ops[k], sz), color="#31333F",
+                                            weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
     if pick is not None:          # True / (row, col): the single panel; a key: that panel
         p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
@@ -562,6 +572,31 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                               max(_label_px(str(t), sz.tick) for t in trace.x)))
             layout["xaxis" + trace.xaxis[1:]] = axis
     return go.Figure(traces, layout=layout, _validate=False)   # tests validate (test_plots_valid)
+
+
+def _op_size(op: str, sz: Sizes) -> int:
+    """The font size of a symbol between panels: "+", "=", "σ" large, a word ("tanh") smaller."""
+    return sz.op if len(op) <= 2 else sz.op_word
+
+
+def _op_px(op: str, sz: Sizes) -> float:
+    """The room a symbol between panels takes, with 8 px clear on each side."""
+    return _label_px(op, _op_size(op, sz)) + 16
+
+
+def _lead(op: str, key: str, left: float, notes: list, sz: Sizes) -> dict:
+    """The symbol that carries an equation over a wrap ("+", "σ") and the title of the line's
+    first panel (the annotation named `key`, already in notes) set together from the panel's
+    left edge `left`: the symbol, then 6 px, then the title, on one line ("+ b_z (16×32)"),
+    so the operator stays with its operand at any width (a centred title's width, and so its
+    start, is known only in the browser)."""
+    title = next(a for a in reversed(notes) if a.get("name") == key)
+    op_px = round(_label_px(op, sz.op))
+    title.update(x=left, xanchor="left", xshift=op_px + 6)
+    return dict(text=html.escape(op), x=left, y=title["y"], xref="paper", yref="paper",
+                xanchor="right", yanchor="bottom", yshift=title["yshift"] - 2, xshift=op_px,
+                showarrow=False, name=f"lead_{key}",
+                font=dict(size=sz.op, color="#31333F", weight="bold"))
 
 
 def _title(p: Panel, z, numbers: bool) -> str:
@@ -733,13 +768,53 @@ def char_grid(chars, values, *, title: str, per_row: int = 50, start: int = 1,
     return matrix_figure(panel, y, numbers=False, height=64 + 30 * rows)
 
 
+def char_matrix(chars, *, title: str, x_labels, y_labels, x_title: str, y_title: str,
+                key: str, mark_col: int | None = None, present: bool = False) -> go.Figure:
+    """Characters in a grid of white cells (rows × columns of `chars`, a 2-D array of
+    one-character strings), each cell showing its character (made visible, escaped), the
+    column mark_col outlined: e.g. what each batch row reads at each time step, the compact
+    picture of a one-hot tensor whose cells are mostly 0. Hover: row, column, character."""
+    grid = np.asarray(chars, dtype=object)
+    text = np.asarray(_ticks(label(c) for c in grid.ravel()), dtype=object).reshape(grid.shape)
+    panel = Panel(np.ones(grid.shape), title, x_labels=x_labels, key=key, kind="onehot",
+                  x_title=x_title, y_title=y_title, cell_text=text.tolist(), shape=False,
+                  highlight_cols=() if mark_col is None else (mark_col,),
+                  hover=f"{y_title} %{{y}}<br>{x_title} %{{x}}<br>character %{{text}}"
+                        "<extra></extra>")
+    fig = matrix_figure(panel, y_labels, numbers=False, present=present)
+    fig.data[0].update(showscale=False)
+    return fig
+
+
+PROJECTED_TICK_GAP = 44         # px between a projected log axis's labels (two lines of 18 px)
+
+
 def projected(fig: go.Figure) -> go.Figure:
     """A figure built without `present` (a line chart, a text heatmap) with the projector's
-    fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged)."""
-    fig.update_layout(font_size=PRESENT.tick, title_font_size=PRESENT.fig_title,
-                      legend_font_size=PRESENT.tick - 2)
-    fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
-    fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick)
+    fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged),
+    and margins grown with them, the figure by as much (the screen's margins held 14 px
+    labels: at 18 px the axis title ran into the tick labels, a marker's label into the
+    figure's title). The title is
+    pinned to the figure's top, the notes above the plot get the band under it; a log axis
+    shows fewer labels (its 2-5-10 labels at 18 px touched)."""
+    grow = PRESENT.tick / NORMAL.tick
+    m = fig.layout.margin
+    above = any(a.yref == "paper" and (a.y or 0) >= 1 for a in fig.layout.annotations)
+    top = PRESENT.fig_title + 14 + (PRESENT.tick + 8 if above else 0)
+    b, t = round((m.b or 0) * grow) + 8, max(round((m.t or 0) * grow), top)
+    height = fig.layout.height and fig.layout.height + (b - (m.b or 0)) + (t - (m.t or 0))
+    fig.update_layout(font_size=PRESENT.tick, legend_font_size=PRESENT.tick - 2,
+                      title=dict(font_size=PRESENT.fig_title, y=1, yref="container",
+                                 yanchor="top", pad=dict(t=6)),
+                      margin=dict(l=round((m.l or 0) * grow), r=m.r, b=b, t=t),
+                      height=height)         # the plot keeps its height: the margins grew
+    fig.update_xaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick,
+                     title_standoff=8)
+    fig.update_yaxes(tickfont_size=PRESENT.tick, title_font_size=PRESENT.tick,
+                     title_standoff=16)
+    plot_px = (fig.layout.height or 450) - fig.layout.margin.t - fig.layout.margin.b
+    fig.update_yaxes(selector=dict(type="log"),
+                     nticks=max(2, int(plot_px // PROJECTED_TICK_GAP)))
     fig.update_annotations(font_size=PRESENT.tick)
     return fig
 
@@ -931,6 +1006,8 @@ CELL_REF_PX = 1500             # the drawing's width assumed when deciding what 
 UNROLL_PX = 88                # the unrolled network under the cell
 UNROLL_NARROW_PX = 900         # the unrolled row's width on a narrow screen (1280, sidebar open)
 CELL_TEXT_SIZE = 12
+CELL_MIN_TEXT = 9              # numbers in the nodes never smaller than this
+CELL_NARROW_PX = 820           # the drawing's width in a 1280 px window, the sidebar open
 CELL_PICK_CELLS = 128          # up to this many cells a node has a click target on every cell
 HIGHLIGHT = "#d97706"          # the chosen node, its incoming arrows and the current step
 ARROW = "#8b8f99"
@@ -943,6 +1020,12 @@ def _subscripts(text: str) -> str:
     text = html.escape(text, quote=False)
     text = re.sub(r"_\(([^)]*)\)", r"<sub>\1</sub>", text)
     return re.sub(r"_(\w+)", r"<sub>\1</sub>", text)
+
+
+def _number_em(text: str) -> float:
+    """A cell number's width in em, generously (digits 0.6 em, "-" 0.35, "." 0.3)."""
+    return sum(0.6 if c.isdigit() else 0.35 if c == "-" else 0.3 if c == "." else 0.6
+               for c in text)
 
 
 def _unit(lo: float, hi: float) -> list[float]:
@@ -981,7 +1064,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     text_size = sz.cell if present else CELL_TEXT_SIZE
     title_px, gap_px, tick_px, bus_px = (zoom * v for v in (CELL_TITLE_PX, CELL_GAP_PX,
                                                           CELL_TICK_PX, CELL_BUS_PX))
-    ref_px = sz.page_px if present else CELL_REF_PX
+    ref_px = sz.line_px if present else CELL_REF_PX
     col_gap = CELL_COL_GAP * 0.75 if present else CELL_COL_GAP   # bigger numbers, same width
     B = int(np.asarray(values["h"]).shape[0])
     H = int(np.asarray(values["h"]).shape[1])
@@ -1035,6 +1118,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         x0, x1, y0, y1 = box[n.key]
         px_per_cell = (x1 - x0) * ref_px / c_n
         text_chars = max(len(_number(v)) for v in z.ravel())
+        size = text_size
+        if not present:       # the numbers' size that keeps them apart in a 1280 px window
+            narrow_px = (x1 - x0) * CELL_NARROW_PX / c_n
+            widest = max(_number_em(_number(v)) for v in z.ravel())
+            size = max(CELL_MIN_TEXT, min(text_size, int((narrow_px - 4) / max(widest, 1e-9))))
         show = (numbers and z.size <= MAX_TEXT_CELLS and cell >= 16
                 and px_per_cell >= 0.55 * text_size * text_chars + 6)    # 0.55 em a digit
         panel = Panel(z, n.title, x_labels=list(range(c_n)), key=n.key, kind=n.kind)
@@ -1044,7 +1132,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                      hoverinfo="skip", hovertemplate=None, xgap=1 if c_n <= 60 else 0,
                      ygap=1 if r_n <= 16 else 0)
         if show:
-            trace["textfont"] = dict(size=text_size)
+            trace["textfont"] = dict(size=size)
         traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
         ticks = n.key in ("x", "y")

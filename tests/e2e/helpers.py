@@ -329,3 +329,85 @@ def scroll_to_bottom(page) -> None:
       }
     }""")
     page.wait_for_timeout(300)
+
+
+# Texts of one chart that run into each other: two SVG texts (tick labels, titles, symbols,
+# numbers in cells, axis titles, legend) whose boxes overlap by more than 3 px vertically and
+# come closer than 2 px horizontally (numbers in neighbouring cells that touch count).
+COLLIDING_TEXT_JS = """() => {
+  const out = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((gd, gi) => {
+    const key = (gd.closest('[class*=st-key-]')?.className.match(/st-key-\\S+/) || [''])[0];
+    const boxes = [];
+    for (const t of gd.querySelectorAll('svg text')) {
+      if (t.closest('.hoverlayer')) continue;
+      const s = (t.textContent || '').trim();
+      const cs = getComputedStyle(t), r = t.getBoundingClientRect();
+      if (!s || cs.display === 'none' || cs.visibility === 'hidden' || +cs.opacity === 0
+          || !r.width || !r.height) continue;
+      boxes.push([s, r]);
+    }
+    boxes.sort((a, b) => a[1].left - b[1].left);
+    for (let i = 0; i < boxes.length; i++) {
+      const [s0, a] = boxes[i];
+      for (let j = i + 1; j < boxes.length && boxes[j][1].left < a.right + 2; j++) {
+        const [s1, b] = boxes[j];
+        const vert = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (vert > 3)
+          out.push(`${key} "${s0}" | "${s1}": ${(b.left - a.right).toFixed(1)} px apart`);
+      }
+    }
+  });
+  return out;
+}"""
+
+
+def colliding_text(page) -> list[str]:
+    """Every pair of texts of a chart that overlap or touch (see COLLIDING_TEXT_JS)."""
+    return page.evaluate(COLLIDING_TEXT_JS)
+
+
+# The symbols between panels ("+", "=", "·", "σ", "tanh", ...): each one's centre on its line's
+# middle (its anchor) within 4 px, and 4 px clear of the row labels beside it (those within
+# 60 px above or below); a line's leading symbol (named lead_<key>) within 24 px left of its
+# panel's title and on the title's line.
+OPERATORS_JS = """(ops) => {
+  const out = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const fl = gd._fullLayout;
+    if (!fl || !fl.annotations) continue;
+    const g0 = gd.getBoundingClientRect();
+    const plotH = fl.height - fl.margin.t - fl.margin.b;
+    const labels = [...gd.querySelectorAll('.ytick text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+    const byIndex = {};
+    gd.querySelectorAll('g.annotation').forEach(g => { byIndex[+g.getAttribute('data-index')] = g; });
+    fl.annotations.forEach((a, i) => {
+      const g = byIndex[i], t = g && g.querySelector('text');
+      if (!t) return;
+      const s = t.textContent.trim(), r = t.getBoundingClientRect();
+      if (!ops.includes(s)) return;
+      if ((a.name || '').startsWith('lead_')) {
+        const k = fl.annotations.findIndex(b => b.name === a.name.slice(5));
+        const tt = byIndex[k] && byIndex[k].querySelector('text');
+        if (!tt) { out.push(`${s}: no title ${a.name}`); return; }
+        const q = tt.getBoundingClientRect();
+        const gap = q.left - r.right, dy = (q.top + q.bottom) / 2 - (r.top + r.bottom) / 2;
+        if (gap < 0 || gap > 24 || Math.abs(dy) > 8)
+          out.push(`${s} before "${tt.textContent}": ${gap.toFixed(0)} px left, ${dy.toFixed(0)} px off its line`);
+        return;
+      }
+      const y = g0.top + fl.margin.t + (1 - a.y) * plotH, mid = (r.top + r.bottom) / 2;
+      if (Math.abs(mid - y) > 4) out.push(`${s}: ${(mid - y).toFixed(0)} px off its line's middle`);
+      for (const [l, b] of labels) {
+        if (Math.abs((b.top + b.bottom) / 2 - mid) > 60) continue;
+        if (b.left < r.right + 4 && r.left < b.right + 4)
+          out.push(`${s} runs into the row label "${l}"`);
+      }
+    });
+  }
+  return out;
+}"""
+
+
+def misplaced_operators(page) -> list[str]:
+    return page.evaluate(OPERATORS_JS, OPERATORS)

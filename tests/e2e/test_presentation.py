@@ -12,6 +12,17 @@
                                           defaults and at the largest sizes (B = 16, S = 32,
                                           H = 32, a 720-character text with 87 distinct
                                           characters): no text element cut off (helpers.CLIPPED_JS)
+    test_gates_largest_keeps_labels_apart Gates at the largest sizes, 1280 and 1920 px, screen and
+                                          projector: no two texts of a chart touch (column labels
+                                          "h9h11h13"), each wrapped line's "+" / "σ" just before
+                                          its operand's title (helpers.OPERATORS_JS)
+    test_projector_charts_keep_text_apart Output, Loss, Backprop, Candidate in presentation mode:
+                                          symbols on their line's middle, clear of row labels;
+                                          axis titles, tick labels and notes apart
+    test_cell_numbers_apart_in_a_window   the drawn cell at 1280×800, sidebar open: the numbers
+                                          of neighbouring cells do not touch
+    test_largest_pages_have_a_bounded_height  Data and Conventions at the largest sizes
+    test_whatif_shows_every_forced_unit   What if at H = 32: all 32 chosen units visible
 """
 from __future__ import annotations
 
@@ -25,7 +36,9 @@ from .helpers import (
     assert_no_exception,
     cells_box,
     clipped_text,
+    colliding_text,
     goto_app,
+    misplaced_operators,
     scroll_to_bottom,
     svg_font_sizes,
     wait_for_charts,
@@ -100,12 +113,7 @@ def test_equation_row_on_the_first_screen(browser, app_server, key):
 def _cases():
     for entry in registry.PAGES:
         for sizes in ("defaults", "largest"):
-            marks = ()
-            if (entry.key, sizes) == ("whatif", "largest"):
-                marks = pytest.mark.xfail(strict=True, reason=(
-                    "What if's 'for the units' multiselect shows h1…h5 of 32 units and cuts the "
-                    "rest off; left to the rework of What if's controls (issue #14, point 5)"))
-            yield pytest.param(entry, sizes, id=f"{entry.key}-{sizes}", marks=marks)
+            yield pytest.param(entry, sizes, id=f"{entry.key}-{sizes}")
 
 
 @pytest.mark.parametrize("entry, sizes", list(_cases()))
@@ -114,6 +122,77 @@ def test_nothing_cut_off(browser, app_server, entry, sizes):
                           **(LARGEST if sizes == "largest" else {}))
     try:
         assert_no_exception(page)
+        assert clipped_text(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport, present", [(WINDOW, 0), (PROJECTOR, 0), (WINDOW, 1),
+                                               (PROJECTOR, 1)],
+                         ids=["1280", "1920", "1280-present", "1920-present"])
+def test_gates_largest_keeps_labels_apart(browser, app_server, viewport, present):
+    context, page = _open(browser, app_server, registry.get("gates"), viewport,
+                          **LARGEST, **({"present": 1} if present else {}))
+    try:
+        assert_no_exception(page)
+        collisions, misplaced = colliding_text(page), misplaced_operators(page)
+        assert collisions == [] and misplaced == [], "\n".join(collisions + misplaced)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("key", ["output", "loss", "backprop", "candidate"])
+def test_projector_charts_keep_text_apart(browser, app_server, key):
+    context, page = _open(browser, app_server, registry.get(key), PROJECTOR, present=1)
+    try:
+        assert_no_exception(page)
+        collisions, misplaced = colliding_text(page), misplaced_operators(page)
+        assert collisions == [] and misplaced == [], "\n".join(collisions + misplaced)
+    finally:
+        context.close()
+
+
+def test_cell_numbers_apart_in_a_window(browser, app_server):
+    context, page = _open(browser, app_server, registry.get("cell"), WINDOW)
+    try:
+        assert_no_exception(page)
+        assert page.locator(".js-plotly-plot g.textpoint text").count() > 0   # numbers shown
+        assert colliding_text(page) == []
+    finally:
+        context.close()
+
+
+# At the largest sizes the Data page drew 32 heatmaps one under another (11,922 px) and the
+# Conventions page printed every weight of its snippets (13,350 px), measured before the fix.
+@pytest.mark.parametrize("key", ["data", "conventions"])
+def test_largest_pages_have_a_bounded_height(browser, app_server, key):
+    context, page = _open(browser, app_server, registry.get(key), WINDOW, **LARGEST)
+    try:
+        assert_no_exception(page)
+        height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+        assert height <= 7000, height
+        assert colliding_text(page) == []      # Conventions' ŷ differences' titles ran together
+    finally:
+        context.close()
+
+
+def test_whatif_shows_every_forced_unit(browser, app_server):
+    context, page = _open(browser, app_server, registry.get("whatif"), WINDOW, **LARGEST,
+                          force_z="1")
+    try:
+        assert_no_exception(page)
+        # every chosen unit's label (h1 … h32) drawn inside the widget's box
+        inside = page.evaluate("""() => {
+          const w = document.querySelector('.st-key-wi_z_units'), box = w.getBoundingClientRect();
+          const tags = w.querySelector("[data-testid='stMultiSelectTagsContainer']");
+          return [...tags.querySelectorAll('*')]
+            .filter(e => !e.children.length && /^h[0-9]+$/.test(e.textContent.trim()))
+            .filter(e => { const r = e.getBoundingClientRect();
+              return r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1
+                && r.top >= box.top - 1 && r.bottom <= box.bottom + 1; })
+            .map(e => e.textContent.trim());
+        }""")
+        assert inside == [f"h{j + 1}" for j in range(32)], inside
         assert clipped_text(page) == []
     finally:
         context.close()
