@@ -16,12 +16,11 @@ settings measured, so the shared caches hold the runs), then for every page of t
 Prints the median (and max) of --repeats of each, per page, at the defaults and at the largest
 values (B 16, S 32, H 32 and a 720-character text), and the bytes a new browser fetched.
 --nginx: the same through two replicas behind nginx (deploy/nginx/gml.conf, which compresses
-the scripts); --mbit N: each browser's network limited to N Mbit/s (Chromium's emulation; a
-class of 30 sharing a 300 Mbit/s school link gets about 10 each).
+the scripts).
 
     python benchmarks/bench_navigate.py                     # defaults and largest, 3 repeats
     python benchmarks/bench_navigate.py --sizes defaults --repeats 5
-    python benchmarks/bench_navigate.py --sizes defaults --mbit 10 [--nginx]
+    python benchmarks/bench_navigate.py --sizes defaults --pages Gates_z_and_r --nginx
 """
 from __future__ import annotations
 
@@ -99,7 +98,6 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--pages", nargs="+", help="URL paths (default: every page; '' is Home)")
     ap.add_argument("--nginx", action="store_true", help="two replicas behind nginx")
-    ap.add_argument("--mbit", type=float, help="limit each browser's network to N Mbit/s")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -116,15 +114,7 @@ def main() -> int:
         def context():
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
             ctx.add_init_script(WATCH_JS)
-            page = ctx.new_page()
-            if args.mbit:
-                cdp = ctx.new_cdp_session(page)
-                rate = args.mbit * 1e6 / 8                      # bytes per second
-                cdp.send("Network.enable")
-                cdp.send("Network.emulateNetworkConditions", {
-                    "offline": False, "latency": 5, "downloadThroughput": rate,
-                    "uploadThroughput": rate})
-            return ctx, page
+            return ctx, ctx.new_page()
 
         for size in args.sizes:
             query = urlencode(SIZES[size])
@@ -180,7 +170,7 @@ def main() -> int:
     for size, path, cold, tab, switch in rows:
         print(f"| {size} | {path} | {cell(cold)} | {cell(tab)} | {cell(switch)} |")
     print(f"(median of each, the slowest in brackets; {'nginx, 2 replicas' if args.nginx else 'one server'}"
-          f"{f', {args.mbit:g} Mbit/s' if args.mbit else ''}; a new browser fetched "
+          f"; a new browser fetched "
           f"{statistics.median(fetched) / 1e6:.1f} MB, median)")
     for name, col, goal in (("first visit, new browser", 2, 2000), ("first visit, new tab", 3, 2000),
                             ("page switch", 4, 1000)):
