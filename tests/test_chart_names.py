@@ -92,3 +92,15 @@ def test_missing_values_are_left_out_of_the_range():
     assert plots.accessible_name(fig) == "M, 2 rows × 2 columns, values 0.2500 to 0.7500"
     empty = go.Figure(go.Heatmap(z=[[np.nan]], name="e"))
     assert plots.accessible_name(empty) == "e, 1 row × 1 column, no values"
+
+
+def test_cells_of_characters_are_said_as_characters():
+    grid = plots.char_matrix([["t", "h"], [" ", "t"]], title="What each row reads",
+                             x_labels=["1", "2"], y_labels=["1", "2"], x_title="step",
+                             y_title="row", key="chars")
+    assert plots.accessible_name(grid) == (
+        "What each row reads, 2 rows × 2 columns, cells show t, h, ␣")   # no "value 1"
+    probs = go.Figure(go.Heatmap(z=[[0.25, 0.5]], text=[["a", "b"]], name="p"),
+                      layout=dict(title=dict(text="P")))
+    assert plots.accessible_name(probs) == (
+        "P, 1 row × 2 columns, cells show a, b, values 0.2500 to 0.5000")

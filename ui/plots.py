@@ -1353,6 +1353,20 @@ def _span(values) -> str:
     return f"value {_number(lo)}" if lo == hi else f"values {_number(lo)} to {_number(hi)}"
 
 
+def _words(text) -> str:
+    """What the cells say when they carry words or characters rather than their numbers
+    ("cells show t, h, e, ␣ …"); "" when there is no cell text or it is the numbers."""
+    if text is None:
+        return ""
+    cells = [_plain(c) for c in np.asarray(text, dtype=object).ravel() if _plain(c)]
+    try:
+        [float(c.replace("−", "-")) for c in cells]
+        return ""
+    except ValueError:
+        seen = list(dict.fromkeys(cells))
+        return "cells show " + ", ".join(seen[:8]) + (" …" if len(seen) > 8 else "")
+
+
 def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str:
     """What a figure shows, in words (st.plotly_chart's `alt`, read out by screen readers):
     its title, then every matrix as "title, R rows × C columns, values lo to hi", in the order
@@ -1375,8 +1389,11 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
     def matrix(t, name: str) -> str:
         z = np.atleast_2d(np.asarray(t["z"], dtype=float))
         name = re.sub(r"\s*\(\d+×\d+\)$", "", _plain(name))      # the shape is said next
+        words, span = _words(t.get("text")), _span(z)
+        # under cells of words, one value for all (a grid of characters) says nothing
+        said = [span] if not words else [words, span] if span.startswith("values") else [words]
         return (f"{name}, {z.shape[0]} {'row' if z.shape[0] == 1 else 'rows'} × "
-                f"{z.shape[1]} {'column' if z.shape[1] == 1 else 'columns'}, {_span(z)}")
+                f"{z.shape[1]} {'column' if z.shape[1] == 1 else 'columns'}, " + ", ".join(said))
 
     words, said, joined = [], set(), True      # joined: no "; " before the next matrix
 

@@ -127,6 +127,13 @@ def test_nothing_cut_off(browser, app_server, entry, sizes):
         context.close()
 
 
+def assert_text_apart(page) -> None:
+    """No traceback, no two texts of a chart touching, every operator beside its operands."""
+    assert_no_exception(page)
+    collisions, misplaced = colliding_text(page), misplaced_operators(page)
+    assert collisions == [] and misplaced == [], "\n".join(collisions + misplaced)
+
+
 @pytest.mark.parametrize("viewport, present", [(WINDOW, 0), (PROJECTOR, 0), (WINDOW, 1),
                                                (PROJECTOR, 1)],
                          ids=["1280", "1920", "1280-present", "1920-present"])
@@ -134,9 +141,7 @@ def test_gates_largest_keeps_labels_apart(browser, app_server, viewport, present
     context, page = _open(browser, app_server, registry.get("gates"), viewport,
                           **LARGEST, **({"present": 1} if present else {}))
     try:
-        assert_no_exception(page)
-        collisions, misplaced = colliding_text(page), misplaced_operators(page)
-        assert collisions == [] and misplaced == [], "\n".join(collisions + misplaced)
+        assert_text_apart(page)
     finally:
         context.close()
 
@@ -145,9 +150,7 @@ def test_gates_largest_keeps_labels_apart(browser, app_server, viewport, present
 def test_projector_charts_keep_text_apart(browser, app_server, key):
     context, page = _open(browser, app_server, registry.get(key), PROJECTOR, present=1)
     try:
-        assert_no_exception(page)
-        collisions, misplaced = colliding_text(page), misplaced_operators(page)
-        assert collisions == [] and misplaced == [], "\n".join(collisions + misplaced)
+        assert_text_apart(page)
     finally:
         context.close()
 
