@@ -1358,13 +1358,18 @@ def _words(text) -> str:
     ("cells show t, h, e, ␣ …"); "" when there is no cell text or it is the numbers."""
     if text is None:
         return ""
-    cells = [_plain(c) for c in np.asarray(text, dtype=object).ravel() if _plain(c)]
-    try:
-        [float(c.replace("−", "-")) for c in cells]
+    def number(c: str) -> bool:
+        try:
+            float(c.replace("−", "-"))
+            return True
+        except ValueError:
+            return False
+
+    cells = [c for c in (_plain(c) for c in np.asarray(text, dtype=object).ravel()) if c]
+    if all(number(c) for c in cells):
         return ""
-    except ValueError:
-        seen = list(dict.fromkeys(cells))
-        return "cells show " + ", ".join(seen[:8]) + (" …" if len(seen) > 8 else "")
+    seen = list(dict.fromkeys(cells))
+    return "cells show " + ", ".join(seen[:8]) + (" …" if len(seen) > 8 else "")
 
 
 def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str:
@@ -1395,20 +1400,20 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
         return (f"{name}, {z.shape[0]} {'row' if z.shape[0] == 1 else 'rows'} × "
                 f"{z.shape[1]} {'column' if z.shape[1] == 1 else 'columns'}, " + ", ".join(said))
 
-    words, said, joined = [], set(), True      # joined: no "; " before the next matrix
+    parts, said, joined = [], set(), True      # joined: no "; " before the next matrix
 
     def say(text: str) -> None:
         nonlocal joined
-        words.append(text if joined else "; " + text)
+        parts.append(text if joined else "; " + text)
         joined = False
 
     for a in layout.get("annotations", ()):    # panel titles and the operators between them
-        name, text = a.get("name"), a.get("text")
+        name, text = a.get("name"), _plain(a.get("text"))
         if name in heatmaps and name not in said:
             say(matrix(heatmaps[name], text))
             said.add(name)
-        elif not name and _plain(text) and words:
-            words.append(f" {_plain(text)} ")
+        elif not name and text and parts:
+            parts.append(f" {text} ")
             joined = True
     alone = len(heatmaps) == 1 and title
     for name, t in heatmaps.items():
@@ -1416,7 +1421,7 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
             say(matrix(t, title if alone else (titles or {}).get(name, name or "matrix")))
     for t in lines:
         say(f"{_plain(t['name'])}, {len(t['y'])} points, {_span(t['y'])}")
-    text = "".join(words)
+    text = "".join(parts)
     if alone:
         title = ""                              # said as the matrix's own name
     head = title or (f"{len(heatmaps)} matrices" if len(heatmaps) > 1 else "")
