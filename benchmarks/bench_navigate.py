@@ -25,7 +25,6 @@ the scripts).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import sys
@@ -35,9 +34,10 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from e2e.helpers import CHROMIUM_ARGS, StreamlitServer, chromium_path, goto_app  # noqa: E402
-from e2e.proxy import Nginx, Replicas  # noqa: E402
+from bench_lab import setup  # noqa: E402  (one server, or replicas behind nginx)
 from ui import registry  # noqa: E402
 
 PANGRAM = "the quick brown fox jumps over the lazy dog. "
@@ -60,7 +60,7 @@ ARM_JS = "() => { window.__nav.last = 0; window.__nav.t0 = performance.now(); }"
 DONE_JS = f"""() => {{
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (!document.querySelector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   return window.__nav.last > 0 && performance.now() - window.__nav.last > {QUIET_MS};
 }}"""
 
@@ -73,22 +73,6 @@ def settled(page) -> float:
 
 FETCHED_JS = """() => performance.getEntriesByType('navigation').concat(
   performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || 0), 0)"""
-
-
-@contextlib.contextmanager
-def served(nginx: bool):
-    """The app's URL: one server, or two replicas behind nginx."""
-    env = {"OPENBLAS_NUM_THREADS": "1"}
-    if not nginx:
-        server = StreamlitServer(env=env)
-        server.start()
-        try:
-            yield server.url
-        finally:
-            server.stop()
-        return
-    with Replicas(2) as replicas, Nginx(replicas.urls) as proxy:
-        yield proxy.url
 
 
 def main() -> int:
@@ -108,7 +92,7 @@ def main() -> int:
     print(f"{os.cpu_count()} CPUs, load average {open('/proc/loadavg').read().split()[:3]}; "
           f"median of {args.repeats}", flush=True)
     rows, fetched = [], []
-    with served(args.nginx) as base, sync_playwright() as pw:
+    with setup(2 if args.nginx else 1) as (base, _), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
 
         def context():
@@ -169,11 +153,11 @@ def main() -> int:
           "\n|---|---|---:|---:|---:|")
     for size, path, cold, tab, switch in rows:
         print(f"| {size} | {path} | {cell(cold)} | {cell(tab)} | {cell(switch)} |")
-    print(f"(median of each, the slowest in brackets; {'nginx, 2 replicas' if args.nginx else 'one server'}"
-          f"; a new browser fetched "
+    served = "nginx, 2 replicas" if args.nginx else "one server"
+    print(f"(median of each, the slowest in brackets; {served}; a new browser fetched "
           f"{statistics.median(fetched) / 1e6:.1f} MB, median)")
-    for name, col, goal in (("first visit, new browser", 2, 2000), ("first visit, new tab", 3, 2000),
-                            ("page switch", 4, 1000)):
+    for name, col, goal in (("first visit, new browser", 2, 2000),
+                            ("first visit, new tab", 3, 2000), ("page switch", 4, 1000)):
         worst = max((statistics.median(r[col]), r[0], r[1]) for r in rows if r[col])
         print(f"slowest median, {name}: {worst[0]:.0f} ms ({worst[1]}, {worst[2]}; goal {goal} ms)")
     return 0

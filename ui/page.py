@@ -351,9 +351,9 @@ ONE_SCREEN_CSS = """<style>
 </style>"""
 
 
-# Our own constant CSS (keys are ours, no user text): a multiselect given to wrap_choices wraps its chosen items onto as
-# many lines as they need (Streamlit keeps them on one scrolling line of 40 px: at H = 32 it
-# showed h1…h5 of 32 forced units and hid the rest).
+# Our own constant CSS (keys are ours, no user text): a multiselect given to wrap_choices
+# wraps its chosen items onto as many lines as they need (Streamlit keeps them on one
+# scrolling line of 40 px: at H = 32 it showed h1…h5 of 32 forced units and hid the rest).
 WRAP_CHOICES_CSS = """
 .st-key-__KEY__ [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; }
 .st-key-__KEY__ .react-aria-ComboBox > div { max-height: none; height: auto; }"""

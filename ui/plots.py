@@ -794,9 +794,8 @@ def projected(fig: go.Figure) -> go.Figure:
     fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged),
     and margins grown with them, the figure by as much (the screen's margins held 14 px
     labels: at 18 px the axis title ran into the tick labels, a marker's label into the
-    figure's title). The title is
-    pinned to the figure's top, the notes above the plot get the band under it; a log axis
-    shows fewer labels (its 2-5-10 labels at 18 px touched)."""
+    figure's title). The title is pinned to the figure's top, the notes above the plot get
+    the band under it; a log axis shows fewer labels (its 2-5-10 labels at 18 px touched)."""
     grow = PRESENT.tick / NORMAL.tick
     m = fig.layout.margin
     above = any(a.yref == "paper" and (a.y or 0) >= 1 for a in fig.layout.annotations)
@@ -1100,7 +1099,8 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         top = row_top[n.row] + title_px
         box[n.key] = (mid - w / 2, mid + w / 2, y_of(top + node_px), y_of(top))
 
-    # traces as dicts, built without Plotly's validation (test_plots_valid validates what pages send)
+    # traces as dicts, built without Plotly's validation (test_plots_valid validates
+    # what the pages send)
     traces = [dict(type="scatter", x=[], y=[], xaxis="x", yaxis="y", showlegend=False,
                    hoverinfo="skip")]
     axes = dict(xaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True),
@@ -1353,20 +1353,21 @@ def _span(values) -> str:
     return f"value {_number(lo)}" if lo == hi else f"values {_number(lo)} to {_number(hi)}"
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-"))
+        return True
+    except ValueError:
+        return False
+
+
 def _words(text) -> str:
     """What the cells say when they carry words or characters rather than their numbers
     ("cells show t, h, e, ␣ …"); "" when there is no cell text or it is the numbers."""
     if text is None:
         return ""
-    def number(c: str) -> bool:
-        try:
-            float(c.replace("−", "-"))
-            return True
-        except ValueError:
-            return False
-
     cells = [c for c in (_plain(c) for c in np.asarray(text, dtype=object).ravel()) if c]
-    if all(number(c) for c in cells):
+    if all(_is_number(c) for c in cells):
         return ""
     seen = list(dict.fromkeys(cells))
     return "cells show " + ", ".join(seen[:8]) + (" …" if len(seen) > 8 else "")

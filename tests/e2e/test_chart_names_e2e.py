@@ -10,8 +10,10 @@ LOAD = 60_000
 
 def figures(page) -> list[dict]:
     return page.locator("[data-testid='stPlotlyChart']").evaluate_all(
-        "els => els.map(e => ({role: e.getAttribute('role'), label: e.getAttribute('aria-label'),"
-        " key: [...e.closest('[class*=\"st-key-\"]').classList].find(c => c.startsWith('st-key-'))}))")
+        "els => els.map(e => ({role: e.getAttribute('role'),"
+        " label: e.getAttribute('aria-label'),"
+        " key: [...e.closest('[class*=\"st-key-\"]').classList]"
+        ".find(c => c.startsWith('st-key-'))}))")
 
 
 def test_the_gates_charts_are_named_figures(page, app_server):
