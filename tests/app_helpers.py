@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+import grid_geometry
+
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,13 +50,20 @@ def charts(at: AppTest) -> dict[str, dict]:
             titles = {a["name"]: html.unescape(a["text"])
                       for a in spec["layout"]["annotations"] if "name" in a}
             for trace in spec["data"]:
-                if trace.get("name") not in titles:      # a clickable panel's markers
-                    continue
-                # the panel's own shapes (outlined cells), not the frames of all panels
-                own = [s for s in spec["layout"].get("shapes", [])
-                       if s.get("xref") == trace.get("xaxis", "x")]
+                if trace.get("name") not in titles or trace.get("type") != "heatmap":
+                    continue                             # the labels, a panel's markers
+                # as the panel would be drawn alone: its labels as x and y, its own shapes
+                # (outlined cells, named by it; not the frames of all panels) in its cells'
+                # coordinates (row and column indices)
+                view = grid_geometry.panel(spec, trace["name"])
+                own = []
+                for s in spec["layout"].get("shapes", []):
+                    if s.get("name") == trace["name"]:
+                        y0, y1, x0, x1 = view.cells(s)
+                        own.append(dict(s, x0=x0, x1=x1, y0=y0, y1=y1))
+                alone = dict(trace, x=view.x, y=view.y) if view.shared else trace
                 layout = dict(spec["layout"], title={"text": titles[trace["name"]]}, shapes=own)
-                found[trace["name"]] = {"data": [trace], "layout": layout}
+                found[trace["name"]] = {"data": [alone], "layout": layout}
     return found
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import gru_core as gc
 from app_helpers import charts, decode, run_page
+from grid_geometry import panel
 from test_beyond import recompute_from_latex
 from ui import registry
 from ui.draw import picked_cell
@@ -165,6 +166,14 @@ def test_a_clickable_panel_keeps_its_cells_to_its_frame():
                              pick="z_t")
     heat = next(t for t in fig.data if t.name == "z_t")
     i = heat.xaxis[1:]
-    assert tuple(fig.layout[f"xaxis{i}"].range) == (-0.5, 31.5)
-    assert tuple(fig.layout[f"yaxis{i}"].range) == (15.5, -0.5)
-    assert (fig.data[-1].xaxis, fig.data[-1].yaxis) == (heat.xaxis, heat.yaxis)
+    for name in (f"xaxis{i}", f"yaxis{i}"):        # fixed: the markers cannot widen them
+        assert fig.layout[name].autorange is False and fig.layout[name].range is not None
+    marks = fig.data[-1]
+    assert (marks.xaxis, marks.yaxis) == (heat.xaxis, heat.yaxis)
+    # one marker on each cell's centre, inside the panel's box (its frame)
+    view = panel(fig, "z_t")
+    left, right, low, top = view.box
+    xs, ys = np.asarray(marks.x), np.asarray(marks.y)
+    np.testing.assert_allclose(xs[:32], left + (np.arange(32) + 0.5) * view.cell_w)
+    np.testing.assert_allclose(ys[::32], top - (np.arange(16) + 0.5) * view.cell_h)
+    assert left < xs.min() and xs.max() < right and low < ys.min() and ys.max() < top

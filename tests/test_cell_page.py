@@ -14,6 +14,7 @@ import pytest
 
 import gru_core as gc
 from app_helpers import charts, decode, no_exception, run_page
+from grid_geometry import panel, traces
 from ui import draw, plots, registry, store
 
 CELL = registry.get("cell").file
@@ -39,7 +40,7 @@ def figure(at) -> dict:
 
 def nodes(spec) -> dict[str, np.ndarray]:
     """The drawn nodes: heatmap trace name -> its matrix."""
-    return {t["name"]: decode(t["z"]).reshape(-1, len(decode(t["x"])))
+    return {t["name"]: np.atleast_2d(decode(t["z"]))
             for t in spec["data"] if t["type"] == "heatmap"}
 
 
@@ -239,7 +240,7 @@ def test_the_largest_values_draw_colour_only_and_every_kth_label():
     heat = [t for t in spec["data"] if t["type"] == "heatmap"]
     assert len(heat) == len(store.CELL_NODES)
     assert all("texttemplate" not in t for t in heat)             # too many cells for numbers
-    assert decode(heat[0]["z"]).size == 16 * decode(heat[0]["x"]).size
+    assert np.atleast_2d(decode(heat[0]["z"])).shape[0] == 16       # every row of the batch
     unrolled = next(t for t in spec["data"] if t.get("name") == "unrolled_text")["texttemplate"]
     labels = [s for s in unrolled if s.startswith("h<sub>")]
     assert 4 < len(labels) < 33                                    # not all 33 h_k labels
@@ -253,7 +254,8 @@ def test_the_largest_values_draw_colour_only_and_every_kth_label():
                                         (4, 3, 65, 25), (3, 5, 4, 3), (7, 9, 13, 31)])
 @pytest.mark.parametrize("reset, update", [("before", "keep"), ("after", "take")])
 def test_the_figure_builds_at_every_size(B, H, V, S, reset, update):
-    """Every axis domain inside [0, 1] whatever the sizes (rounding once gave -6.9e-18)."""
+    """Every axis domain inside [0, 1] whatever the sizes (rounding once gave -6.9e-18), and
+    every node's cells inside the drawing."""
     rng = np.random.default_rng(B * 1000 + H * 100 + V + S)
     values = {k: rng.uniform(-1, 1, (B, V if k in ("x", "y") else H)) for k in store.CELL_NODES}
     chars = [chr(97 + v % 26) for v in range(V)]
@@ -265,6 +267,11 @@ def test_the_figure_builds_at_every_size(B, H, V, S, reset, update):
         if name.startswith(("xaxis", "yaxis")):
             lo, hi = axis["domain"]
             assert 0 <= lo <= hi <= 1, (name, lo, hi)
+    heatmaps = [t["name"] for t in traces(fig)]
+    assert sorted(heatmaps) == sorted(store.CELL_NODES)
+    for name in heatmaps:             # every node inside the drawing (its axes' range)
+        left, right, low, top = panel(fig, name).box
+        assert -1e-9 <= left < right <= 1 + 1e-9 and -1e-9 <= low < top <= 1 + 1e-9, name
 
 
 @pytest.mark.parametrize("present", ["0", "1"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grid_geometry import panel, traces
 from ui import plots
 
 
@@ -32,12 +33,12 @@ def test_every_panel_keeps_its_values_and_one_cell_height(seed):
     fig = plots.heatmap_grid(lines, numbers=bool(seed % 3))        # plotly validates the domains
     layout = fig.layout.to_plotly_json()
     heights = []
-    for trace in fig.data:
-        np.testing.assert_array_equal(np.asarray(trace.z), values[trace.name])
-        axis = layout["yaxis" + trace.yaxis[1:]]
-        low, high = axis["domain"]
-        assert 0 <= low < high <= 1
-        heights.append((high - low) / values[trace.name].shape[0])
+    assert {t["name"] for t in traces(fig)} == set(values)
+    for trace in traces(fig):
+        np.testing.assert_array_equal(panel(fig, trace["name"]).z, values[trace["name"]])
+        _, _, low, high = panel(fig, trace["name"]).box
+        assert -1e-9 <= low < high <= 1 + 1e-9
+        heights.append((high - low) / values[trace["name"]].shape[0])
     np.testing.assert_allclose(heights, heights[0], rtol=1e-9)     # one cell height everywhere
     titles = {a["name"]: a["text"] for a in layout["annotations"] if "name" in a}
     assert set(titles) == set(values)
@@ -49,6 +50,6 @@ def test_signed_panels_share_one_range_unless_told_not_to():
                                           plots.Panel(b, "b", x_labels="xy", key="b"),
                                           plots.Panel(c, "c", x_labels="xy", key="c",
                                                       shared_scale=False)], y_labels=["r"])])
-    by = {t.name: (t.zmin, t.zmax) for t in fig.data}
+    by = {t.name: (t.zmin, t.zmax) for t in fig.data if t.type == "heatmap"}
     assert by["a"] == by["b"] == (-4.0, 4.0)
     assert by["c"] == (-30.0, 30.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grid_geometry import area_height_px, area_px, area_x, panel, shown_columns, shown_rows, traces
 from ui import plots
 
 WINDOW_PX = 820          # a full-page figure in a 1280 px window with the sidebar open
@@ -23,9 +24,22 @@ def _text_px(label: str, size: float) -> float:
     return 0.55 * size * len(label)
 
 
-def _shown_x_ticks(fig, trace) -> list[str]:
-    axis = fig.layout["xaxis" + trace.xaxis[1:]]
-    return list(axis.tickvals) if axis.tickvals is not None else list(trace.x)
+def _shown_x_ticks(fig, name: str) -> list[str]:
+    return [text for _, text, _ in shown_columns(fig, name)]
+
+
+def _columns_apart(fig, figure_px: float, room: float = 0.0) -> None:
+    """Every panel's shown column labels, thinned from the first, each at least `room` px
+    wider than the widest shown apart (0.55 em a character) at a figure figure_px wide."""
+    width = area_px(fig, figure_px)
+    for trace in traces(fig):
+        p = panel(fig, trace["name"])
+        shown = shown_columns(fig, trace["name"])
+        column_px = p.cell_w * width
+        step = shown[1][0] - shown[0][0] if len(shown) > 1 else len(p.x)
+        widest = max(_text_px(s, size) for _, s, size in shown)
+        assert step * column_px >= widest + room, (trace["name"], step, column_px, widest)
+        assert shown[0][0] == 0                               # thinned from the first
 
 
 @pytest.mark.parametrize("H", [8, 16, 32])
@@ -34,21 +48,12 @@ def test_shown_column_labels_never_overlap(H, present):
     lines = plots.lines_of(_terms(H), plots.row_labels(["abcd"] * 4), "row", ops=OPS,
                            present=present)
     fig = plots.heatmap_grid(lines, present=present)
-    width = (1700 if present else WINDOW_PX) - fig.layout.margin.l - fig.layout.margin.r
-    for trace in fig.data:
-        axis = fig.layout["xaxis" + trace.xaxis[1:]]
-        shown = _shown_x_ticks(fig, trace)
-        size = axis.tickfont.size
-        column_px = (axis.domain[1] - axis.domain[0]) * width / len(trace.x)
-        step = list(trace.x).index(shown[1]) if len(shown) > 1 else len(trace.x)
-        widest = max(_text_px(s, size) for s in shown)
-        assert step * column_px >= widest, (trace.name, step, column_px, widest)
-        assert shown[0] == trace.x[0]                         # thinned from the first
+    _columns_apart(fig, 1700 if present else WINDOW_PX)
 
 
 def test_thirty_two_units_show_every_kth_label_not_all():
     fig = plots.heatmap_grid(plots.lines_of(_terms(32), ["a", "b", "c", "d"], "row", ops=OPS))
-    shown = _shown_x_ticks(fig, fig.data[0])
+    shown = _shown_x_ticks(fig, fig.data[0].name)
     assert 1 < len(shown) < 32
     k = int(shown[1][1:]) - int(shown[0][1:])
     assert shown == [f"h{j + 1}" for j in range(0, 32, k)]    # evenly, every k-th
@@ -99,9 +104,9 @@ def test_presentation_sizes_are_decided_in_the_figure():
     assert numbered and all(t.textfont.size >= 20 for t in numbered)
     titles = [a for a in fig.layout.annotations if a.name in {p.key for p in _terms(2)}]
     assert len(titles) == 5 and all(a.font.size >= 22 for a in titles)
-    for name in fig.layout.to_plotly_json():
-        if name.startswith(("xaxis", "yaxis")):
-            assert fig.layout[name].tickfont.size >= 18, name
+    for p in titles:                                   # column and row labels
+        labels = shown_columns(fig, p.name) + shown_rows(fig, p.name)
+        assert labels and all(size >= 18 for _, _, size in labels), p.name
     alone = plots.matrix_figure(_terms(2)[0], ["a", "b", "c", "d"], present=True)
     assert alone.layout.title.font.size >= 22 and alone.data[0].textfont.size >= 20
     normal = plots.heatmap_grid(plots.lines_of(_terms(2), ["a", "b", "c", "d"], "row", ops=OPS))
@@ -119,17 +124,15 @@ def test_bigger_numbers_need_bigger_cells_and_fewer_to_a_line():
                                    present=True)
 
     def cell_px(fig):
-        t = fig.data[0]
-        low, high = fig.layout["yaxis" + t.yaxis[1:]].domain
-        return (high - low) * (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 4
+        return panel(fig, fig.data[0].name).cell_h * area_height_px(fig)
 
     assert cell_px(projector) >= 1.5 * 20          # a 20 px number with room above and below
     assert cell_px(projector) > cell_px(screen) * 0.9
     # lines cut for the screen are cut again for the projector, operators kept
     again = plots.heatmap_grid(plots.lines_of(terms, rows, "row", ops=OPS), present=True)
-    assert len({t.yaxis for t in again.data}) == 5 and \
+    assert len(traces(again)) == 5 and \
         sorted(a.text for a in again.layout.annotations if a.text in OPS) == sorted(OPS)
-    assert all(t.texttemplate for t in again.data)            # and the numbers fit again
+    assert all(t["texttemplate"] for t in traces(again))      # and the numbers fit again
 
 
 @pytest.mark.parametrize("present", [False, True])
@@ -145,15 +148,13 @@ def test_row_labels_between_panels_fit_their_gap(present):
     rows = plots.row_labels(["The quick brown fox jumps over the lazy dog"] * 16)
     terms = plots.lines_of(_terms(32, B=16), rows, "row", ops=OPS, present=present)
     fig = plots.heatmap_grid([weights, *terms], present=present)
-    width = (1700 if present else WINDOW_PX) - fig.layout.margin.l - fig.layout.margin.r
-    by = {t.name: fig.layout["xaxis" + t.xaxis[1:]].domain for t in fig.data}
-    top = {t.name: fig.layout["yaxis" + t.yaxis[1:]].domain[1] for t in fig.data}
+    width = area_px(fig, 1700 if present else WINDOW_PX)
+    box = {t["name"]: panel(fig, t["name"]).box for t in traces(fig)}
     for left, right, labels in (("W", "U", hid), ("U", "b", ["b"])):
-        if top[left] != top[right]:
+        if box[left][3] != box[right][3]:
             continue                          # cut onto the next line (the projector's)
-        gap_px = (by[right][0] - by[left][1]) * width
-        size = fig.layout["yaxis" + fig.data[[t.name for t in fig.data].index(right)]
-                          .yaxis[1:]].tickfont.size
+        gap_px = (box[right][0] - box[left][1]) * width
+        size = shown_rows(fig, right)[0][2]
         # the label (0.6 em a character) and 12 px clear of the matrix at its left
         assert gap_px >= max(0.6 * size * len(s) for s in labels) + 12, (right, gap_px)
 
@@ -168,8 +169,8 @@ def test_a_title_wider_than_its_last_panel_ends_at_the_figures_edge():
     fig = plots.heatmap_grid(plots.lines_of(panels, ["1: Mat", "2: hMa"], "row",
                                             ops=("+", "+", "=", "tanh")))
     notes = {a.name: a for a in fig.layout.annotations if a.name}
-    assert notes["e"].xanchor == "right" and notes["e"].x == pytest.approx(
-        fig.layout[f"xaxis{5}"].domain[1])
+    assert notes["e"].xanchor == "right" and area_x(fig, notes["e"].x) == pytest.approx(
+        panel(fig, "e").box[1])
     assert notes["c"].xanchor == "center"
 
 
@@ -191,14 +192,7 @@ def test_projector_column_labels_stay_apart_in_a_1280_px_window(H):
         plots.Panel(np.zeros((1, H)), "b_z", x_labels=hid, key="b", y_labels=["b"])])
     terms = plots.lines_of(_terms(H, B=16), rows, "row", ops=OPS, present=True)
     fig = plots.heatmap_grid([*terms, weights], present=True)
-    width = PRESENT_NARROW_PX - fig.layout.margin.l - fig.layout.margin.r
-    for trace in fig.data:
-        axis = fig.layout["xaxis" + trace.xaxis[1:]]
-        shown = _shown_x_ticks(fig, trace)
-        column_px = (axis.domain[1] - axis.domain[0]) * width / len(trace.x)
-        step = list(trace.x).index(shown[1]) if len(shown) > 1 else len(trace.x)
-        widest = max(_text_px(s, axis.tickfont.size) for s in shown)
-        assert step * column_px >= widest + 4, (H, trace.name, step, column_px, widest)
+    _columns_apart(fig, PRESENT_NARROW_PX, room=4)
 
 
 @pytest.mark.parametrize("present", [False, True])
@@ -219,9 +213,8 @@ def test_a_wrapped_operator_sits_just_before_its_operands_title(per, present):
     for line in leads:
         key = line.panels[0].key
         lead, title = notes[f"lead_{key}"], notes[key]
-        trace = next(t for t in fig.data if t.name == key)
-        left = fig.layout["xaxis" + trace.xaxis[1:]].domain[0]
-        assert lead.x == title.x == left                              # the panel's left edge
+        left = panel(fig, key).box[0]
+        assert lead.x == title.x and area_x(fig, lead.x) == pytest.approx(left)  # its left edge
         assert (lead.y, lead.yanchor) == (title.y, title.yanchor)
         assert abs(lead.yshift - title.yshift) <= 4                   # on the title's line
         assert lead.xanchor == "right" and title.xanchor == "left"
@@ -244,8 +237,7 @@ def test_a_symbol_between_panels_is_centred_and_clear_of_the_next_panels_row_lab
               plots.Panel(np.ones((2, 4)), "y_linear", x_labels=list("hatM"), key="y")]
     fig = plots.heatmap_grid([plots.Line(panels, y_labels=rows, y_title="row",
                                          ops=("·", "+", "="))], present=present)
-    width = (PRESENT_NARROW_PX if present else WINDOW_PX) - fig.layout.margin.l \
-        - fig.layout.margin.r
+    width = area_px(fig, PRESENT_NARROW_PX if present else WINDOW_PX)
     ops = [a for a in fig.layout.annotations if a.text in ("·", "+", "=")]
     assert len(ops) == 3
     by_x = sorted(ops, key=lambda a: a.x)
@@ -253,9 +245,9 @@ def test_a_symbol_between_panels_is_centred_and_clear_of_the_next_panels_row_lab
     for op in by_x:
         assert (op.xanchor, op.yanchor) == ("center", "middle"), op.text
         labels, key = following[op.text]
-        trace = next(t for t in fig.data if t.name == key)
-        axis = fig.layout["yaxis" + trace.yaxis[1:]]
-        start = fig.layout["xaxis" + trace.xaxis[1:]].domain[0] * width    # the panel's left
-        labels_px = max(0.55 * axis.tickfont.size * len(s) for s in labels) + 4
-        op_right = op.x * width + 0.5 * 0.6 * op.font.size
+        start = panel(fig, key).box[0] * width                 # the panel's left
+        shown = shown_rows(fig, key)
+        assert [s for _, s, _ in shown] == labels
+        labels_px = max(0.55 * size * len(s) for _, s, size in shown) + 4
+        op_right = area_x(fig, op.x) * width + 0.5 * 0.6 * op.font.size
         assert op_right + 2 <= start - labels_px, (op.text, op_right, start, labels_px)

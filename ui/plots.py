@@ -462,8 +462,15 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     present: sizes for a projector (`PRESENT`): larger numbers, titles and labels, and so
     taller cells and fewer numbers to a line. Readable at any size: row labels take at most a
     quarter of the figure's width (`Sizes.row_label_px`); where column or row labels would
-    overlap (estimated at the assumed page width) every k-th is shown."""
+    overlap (estimated at the assumed page width) every k-th is shown.
+
+    Several panels share one pair of axes (`_grid_axes`), each heatmap placed in its box by
+    x0/dx, y0/dy, their column and row labels the points of one text trace named "labels"
+    (`_labels`): the browser lays out and draws each pair of axes as a plot of its own, so a
+    pair per panel made a figure of nine matrices nine plots. One panel alone keeps its own
+    axes with category ticks."""
     sz = sizes(present)
+    shared = not alone
     panels = [p for line in lines for p in line.panels if p is not None]
     zs = {id(p): p.z for p in panels}
     signed = _signed_range(*[zs[id(p)] for p in panels if p.kind == "signed" and p.shared_scale])
@@ -493,7 +500,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
     cut = _row_label_chars(lines, width)
     page_px = sz.page_px * width
     budget = min(sz.row_label_px, 0.25 * page_px)
-    traces, axes, notes, shapes, margins = [], {}, [], [], []
+    traces, axes, notes, shapes, margins, labels = [], {}, [], [], [], []
     top_px, most_bars = 0, 0
     # the plot area the labels between panels must fit in: the page's width less the widest
     # row labels at the left and a colour bar at the right
@@ -529,7 +536,7 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                        y_title=y_title, row_labels=first or own, numbers=shows[id(p)],
                        scale=signed if p.kind == "signed" and p.shared_scale else None,
                        colour_bar=last_kind.get(p.kind) == id(p), bars=bars_in_line,
-                       alone=alone, out=(traces, axes, notes, shapes), sizes=sz,
+                       alone=alone, out=(traces, axes, notes, shapes, labels), sizes=sz,
                        cell_px=cell)
                 if first and line.lead:
                     notes.append(_lead(line.lead, p.key, left, notes, sz))
@@ -546,24 +553,38 @@ def _build(lines: list[Line], *, numbers: bool, width: float = 1.0, alone: bool 
                                   font=dict(size=_op_size(ops[k], sz), color="#31333F",
                                             weight="bold")))
             left = right + (gaps[k] if k < len(gaps) else 0.0)
+    margin = dict(l=max(margins), r=10 + 75 * most_bars)
+    if shared:
+        # the row labels left of the first panels and the column labels above the first line
+        # are drawn inside the plot area (a text trace's points outside its axes' range are
+        # hidden): the axes reach that far beyond the panels' boxes, and what is placed in
+        # paper units moves with them
+        plot_w = page_px - margin["l"] - margin["r"]
+        left_px = margin["l"] - 10
+        top_px = 0 if hidden_x else sz.tick + 8
+        traces.append(_labels(labels, plot_w, plot_px, notes, sz))
+        axes = _grid_axes(left_px / plot_w, top_px / plot_px)
+        _to_paper(left_px / plot_w, top_px / plot_px, notes, shapes, traces)
+        margin.update(l=10, t=top_margin - top_px)
     if pick is not None:          # True / (row, col): the single panel; a key: that panel
         p = next(q for q in panels if q.key == pick) if isinstance(pick, str) else panels[0]
         heat = next(tr for tr in traces if tr.name == p.key)
         _picker(p, zs[id(p)], heat, traces, shapes, None if isinstance(pick, str) else pick)
-        # the markers would widen the axes' autorange by their size: the cells keep theirs
-        rows, cols = zs[id(p)].shape
-        axes[heat.xaxis.replace("x", "xaxis")].update(range=[-0.5, cols - 0.5])
-        axes[heat.yaxis.replace("y", "yaxis")].update(range=[rows - 0.5, -0.5], autorange=False)
+        if not shared:   # the markers would widen the axes' autorange: the cells keep theirs
+            rows, cols = zs[id(p)].shape
+            axes[heat.xaxis.replace("x", "xaxis")].update(range=[-0.5, cols - 0.5])
+            axes[heat.yaxis.replace("y", "yaxis")].update(range=[rows - 0.5, -0.5],
+                                                          autorange=False)
     title = _title(panels[0], zs[id(panels[0])], shows[id(panels[0])]) if alone else ""
     layout = _layout(title, round(plot_px) + top_margin + 10, top=top_margin,
                      title_above_ticks=not hidden_x, present=present, **axes,
                      annotations=notes, shapes=shapes)
     if not alone:
         layout.pop("title")
-    layout["margin"].update(l=max(margins), r=10 + 75 * most_bars)
-    plot_px = page_px - layout["margin"]["l"] - layout["margin"]["r"]
+    layout["margin"].update(margin)
+    plot_px = page_px - margin["l"] - margin["r"]
     for trace in traces:                  # column labels: every k-th where they would overlap
-        if trace.type != "heatmap" or not trace.xaxis:
+        if shared or trace.type != "heatmap" or not trace.xaxis:
             continue
         axis = axes.get("xaxis" + trace.xaxis[1:])
         if axis and axis.get("type") == "category" and trace.x is not None and len(trace.x):
@@ -609,12 +630,13 @@ def _title(p: Panel, z, numbers: bool) -> str:
 def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_labels, numbers,
            scale, colour_bar, bars, alone, out, sizes: Sizes = NORMAL,
            cell_px: float = 0) -> None:
-    """Add one panel: its trace on its own pair of axes, its title above its column labels
-    (the figure's title when alone), a thin frame between others, its outlined rows and
-    columns; its colour bar (if colour_bar and the cells carry no numbers) beside its line,
-    after the line's `bars` earlier ones. cell_px: its cells' height, for showing only as many
-    row labels as fit."""
-    traces, axes, notes, shapes = out
+    """Add one panel: its trace (alone: on its own pair of axes; else placed in its box on the
+    figure's one pair, its labels for `_labels`), its title above its column labels (the
+    figure's title when alone), a thin frame between others, its outlined rows and columns;
+    its colour bar (if colour_bar and the cells carry no numbers) beside its line, after the
+    line's `bars` earlier ones. cell_px: its cells' height, for showing only as many row
+    labels as fit."""
+    traces, axes, notes, shapes, labels = out
     i = "" if n == 1 else str(n)
     trace = _trace(p, z, y_ticks, y_title=y_title, numbers=numbers, scale=scale,
                    cell_font=sizes.cell)
@@ -623,20 +645,45 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
                                  yanchor="middle", len=y_domain[1] - y_domain[0])
     else:
         trace["showscale"] = False
-    traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", _validate=False, **trace))
-    axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p),
-                             automargin=False, domain=list(x_domain), anchor=f"y{i}")
-    inner = x_domain[0] > 0
-    y_axis = _thin(y_ticks, cell_px, 0.9 * (sizes.inner_tick if inner else sizes.tick)) \
-        if cell_px and row_labels else {}
-    axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
-                             domain=list(y_domain), anchor=f"x{i}", showticklabels=row_labels,
-                             title=dict(text=y_title if x_domain[0] == 0 else "",
-                                        font=dict(size=sizes.tick)),
-                             tickfont=dict(size=sizes.inner_tick if inner else sizes.tick),
-                             **y_axis)
     rows, cols = z.shape
     left, right = x_domain
+    low, top = y_domain
+    inner = left > 0
+    tick = sizes.inner_tick if inner else sizes.tick
+    if alone:
+        def at_x(v): return v
+        def at_y(v): return v
+        ref = (f"x{i}", f"y{i}")
+        traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", _validate=False,
+                                 **trace))
+        axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p),
+                                 automargin=False, domain=list(x_domain), anchor=f"y{i}")
+        y_axis = _thin(y_ticks, cell_px, 0.9 * tick) if cell_px and row_labels else {}
+        axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
+                                 domain=list(y_domain), anchor=f"x{i}",
+                                 showticklabels=row_labels,
+                                 title=dict(text=y_title if not inner else "",
+                                            font=dict(size=sizes.tick)),
+                                 tickfont=dict(size=tick), **y_axis)
+    else:
+        w, h = (right - left) / cols, (top - low) / rows
+        def at_x(v): return left + (v + 0.5) * w      # column v's centre (cells from 0)
+        def at_y(v): return top - (v + 0.5) * h       # row v's centre, rows from the top
+        ref = ("x", "y")
+        x_ticks = trace.pop("x")
+        y_ticks = trace.pop("y")
+        if p.hover is None and p.customdata is None:  # the labels of the cell under the mouse
+            row_names = y_ticks if y_ticks is not None else range(1, rows + 1)
+            trace["customdata"] = [[[r, c] for c in x_ticks] for r in row_names]
+            trace["hovertemplate"] = (f"{y_title or 'row'} %{{customdata[0]}}<br>"
+                                      f"{p.x_title or 'column'} %{{customdata[1]}}"
+                                      "<br>value %{z:.10g}<extra></extra>")
+        traces.append(go.Heatmap(name=p.key, x0=at_x(0), dx=w, y0=at_y(0), dy=-h, xaxis="x",
+                                 yaxis="y", _validate=False, **trace))
+        labels.append(dict(x=x_domain, y=y_domain, rows=rows, cols=cols, size=tick,
+                           columns=None if p.x_labels is None else list(x_ticks),
+                           row_labels=list(y_ticks) if row_labels and y_ticks is not None
+                           else None, title=y_title if not inner else "", key=p.key))
     if not alone:
         # a title wider than its panel that would run off the figure (its width estimated on
         # a full-page figure of the assumed page width) ends at the figure's edge instead
@@ -653,18 +700,92 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
         shapes.append(dict(type="rect", xref="paper", yref="paper", x0=left, x1=right,
                            y0=y_domain[0], y1=y_domain[1], line=dict(color="#c7c9d1", width=1),
                            fillcolor="rgba(0,0,0,0)"))
-    shapes += [_outline(r - 0.5, r + 0.5, -0.5, cols - 0.5, f"x{i}", f"y{i}")
-               for r in p.highlight_rows]
-    shapes += [_outline(-0.5, rows - 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}")
-               for j in p.highlight_cols]
-    shapes += [_outline(r - 0.5, r + 0.5, j - 0.5, j + 0.5, f"x{i}", f"y{i}", color=PICKED,
-                        width=4) for r, j in p.highlight_cells]
+    shapes += [_outline(at_y(r - 0.5), at_y(r + 0.5), at_x(-0.5), at_x(cols - 0.5), *ref,
+                        name=p.key) for r in p.highlight_rows]
+    shapes += [_outline(at_y(-0.5), at_y(rows - 0.5), at_x(j - 0.5), at_x(j + 0.5), *ref,
+                        name=p.key) for j in p.highlight_cols]
+    shapes += [_outline(at_y(r - 0.5), at_y(r + 0.5), at_x(j - 0.5), at_x(j + 0.5), *ref,
+                        color=PICKED, width=4, name=p.key) for r, j in p.highlight_cells]
+
+
+def _grid_axes(left: float = 0.0, top: float = 0.0) -> dict:
+    """The one pair of axes of a figure of several panels, fixed, without ticks or grid: 0 to 1
+    both ways is the area the panels' boxes are computed in, and the axes reach `left` further
+    left and `top` further up (room for labels, in those units)."""
+    axis = dict(domain=[0, 1], visible=False, fixedrange=True, automargin=False,
+                autorange=False)
+    return dict(xaxis=dict(axis, range=[-left, 1]), yaxis=dict(axis, range=[0, 1 + top]))
+
+
+def _to_paper(left: float, top: float, notes: list, shapes: list, traces: list) -> None:
+    """Annotations, shapes and colour bars placed in paper units of the panels' area, moved to
+    the paper units of a plot area grown by `left` and `top` (`_grid_axes`)."""
+    def at_x(v): return (v + left) / (1 + left)
+    def at_y(v): return v / (1 + top)
+    for a in notes:
+        if a.get("xref") == "paper":
+            a["x"] = at_x(a["x"])
+        if a.get("yref") == "paper":
+            a["y"] = at_y(a["y"])
+    for s in shapes:
+        if s.get("xref") == "paper":
+            s.update(x0=at_x(s["x0"]), x1=at_x(s["x1"]))
+        if s.get("yref") == "paper":
+            s.update(y0=at_y(s["y0"]), y1=at_y(s["y1"]))
+    for t in traces:
+        bar = t.colorbar if t.type == "heatmap" and t.showscale is not False else None
+        if bar is not None and bar.y is not None:
+            bar.update(x=at_x(bar.x), y=at_y(bar.y), len=bar.len / (1 + top))
+
+
+def _labels(jobs: list[dict], plot_w: float, plot_h: float, notes: list, sz: Sizes):
+    """The column and row labels of the panels of a figure of several (`_panel`'s jobs), as
+    one text trace on its axes: column labels centred 6 px above their columns (clear of the
+    first row's label beside them), row labels right aligned 4 px left of their rows, every k-th where they would overlap at a plot area of
+    plot_w × plot_h px; a panel's row title (at the figure's left edge) as an annotation
+    turned upright, named "ytitle_<key>"."""
+    xs, ys, texts, size, where = [], [], [], [], []
+    for job in jobs:
+        (left, right), (low, top) = job["x"], job["y"]
+        w, h = (right - left) / job["cols"], (top - low) / job["rows"]
+        if job["columns"]:
+            widest = max(_label_px(str(t), sz.tick) for t in job["columns"])
+            k = _every(len(job["columns"]), w * plot_w, widest)
+            for j in range(0, len(job["columns"]), k):
+                xs.append(left + (j + 0.5) * w)
+                ys.append(top + 6 / plot_h)
+                texts.append(job["columns"][j])
+                size.append(sz.tick)
+                where.append("top center")
+        if job["row_labels"]:
+            k = _every(len(job["row_labels"]), h * plot_h, 0.9 * job["size"])
+            for i in range(0, len(job["row_labels"]), k):
+                xs.append(left - 4 / plot_w)
+                ys.append(top - (i + 0.5) * h)
+                texts.append(job["row_labels"][i])
+                size.append(job["size"])
+                where.append("middle left")
+            if job["title"]:
+                widest = max(_label_px(str(t), job["size"]) for t in job["row_labels"])
+                notes.append(dict(name=f"ytitle_{job['key']}", text=html.escape(job["title"]),
+                                  x=0, y=(low + top) / 2, xref="paper", yref="paper",
+                                  xanchor="right", yanchor="middle", textangle=-90,
+                                  xshift=-(widest + 10), showarrow=False,
+                                  font=dict(size=sz.tick)))
+    return go.Scatter(x=xs, y=ys, text=texts, mode="text", textposition=where,
+                      textfont=dict(size=size, color="#444"), hoverinfo="skip",
+                      showlegend=False, cliponaxis=False, name="labels", xaxis="x", yaxis="y",
+                      _validate=False)
 
 
 def _outline(y0, y1, x0, x1, xref: str = "x", yref: str = "y", color: str = "black",
-             width: int = 3) -> dict:
-    return dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref,
-                line=dict(color=color, width=width), fillcolor="rgba(0,0,0,0)")
+             width: int = 3, name: str | None = None) -> dict:
+    """A rectangle around cells (`name`: the panel's key, so that a test finds its outlines)."""
+    shape = dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref,
+                 line=dict(color=color, width=width), fillcolor="rgba(0,0,0,0)")
+    if name is not None:
+        shape["name"] = name
+    return shape
 
 
 def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
@@ -673,24 +794,38 @@ def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
     figure's LAST trace (point index = row * columns + column), and carries the hover text;
     `cell` = (row, col) is outlined in magenta."""
     rows, cols = z.shape
-    xs, ys = list(heat.x), list(heat.y)
-    heat.update(hoverinfo="skip", hovertemplate=None)
     invisible = dict(opacity=0.0)
     y_title = p.y_title or "row"
+    if heat.x is None:              # a panel placed by x0, dx, y0, dy on a figure's one axes
+        xs = [heat.x0 + j * heat.dx for j in range(cols)]
+        ys = [heat.y0 + i * heat.dy for i in range(rows)]
+        where = [pair for row in heat.customdata for pair in row]        # [row, column]
+        custom = [[v, *pair] for v, pair in zip(z.ravel().tolist(), where)]
+        hover = (f"{y_title} %{{customdata[1]}}<br>{p.x_title or 'column'} %{{customdata[2]}}"
+                 "<br>value %{customdata[0]:.10g}<br>(click to see where it comes from)"
+                 "<extra></extra>")
+        box = (lambda v: heat.y0 + v * heat.dy, lambda v: heat.x0 + v * heat.dx)
+    else:
+        xs, ys = list(heat.x), list(heat.y)
+        custom = z.ravel()
+        hover = (f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
+                 "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
+                 "<extra></extra>")
+        box = (lambda v: v, lambda v: v)
+    heat.update(hoverinfo="skip", hovertemplate=None)
     traces.append(go.Scatter(
         x=[xs[j] for i in range(rows) for j in range(cols)],
         y=[ys[i] for i in range(rows) for j in range(cols)],
         xaxis=heat.xaxis, yaxis=heat.yaxis,
-        customdata=z.ravel(), mode="markers", showlegend=False,
+        customdata=custom, mode="markers", showlegend=False,
         marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
         selected=dict(marker=invisible), unselected=dict(marker=invisible),
-        hovertemplate=f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
-                      "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
-                      "<extra></extra>", _validate=False))
+        hovertemplate=hover, _validate=False))
     if cell is not None and cell is not True:
         i, j = cell
-        shapes.append(_outline(i - 0.5, i + 0.5, j - 0.5, j + 0.5, heat.xaxis, heat.yaxis,
-                               color=PICKED, width=4))
+        at_y, at_x = box
+        shapes.append(_outline(at_y(i - 0.5), at_y(i + 0.5), at_x(j - 0.5), at_x(j + 0.5),
+                               heat.xaxis, heat.yaxis, color=PICKED, width=4, name=p.key))
 
 
 # ---------------------------------------------------------------- the builder's front doors
@@ -1027,11 +1162,6 @@ def _number_em(text: str) -> float:
                for c in text)
 
 
-def _unit(lo: float, hi: float) -> list[float]:
-    """An axis domain inside [0, 1] despite rounding (plotly refuses -6.9e-18)."""
-    return [min(1.0, max(0.0, lo)), min(1.0, max(0.0, hi))]
-
-
 def _cell_px(B: int) -> float:
     """A node's cell height: numbers fit up to B = 4, a bounded node height beyond."""
     return 26.0 if B <= 2 else 24.0 if B <= 4 else max(5.0, min(20.0, 96.0 / B))
@@ -1109,10 +1239,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     # Every text with markup (bold, subscripts, line breaks) is a text trace's texttemplate,
     # the figure's own format strings; user text (characters) only as escaped customdata.
     titles = []                # (x, y, node, text position, template)
+    ticks_x, ticks_y, ticks_text = [], [], []     # column labels under x_t and ŷ_t
     hidden_t = _ticks(hidden)
     chars_t = _ticks(label(c) for c in chars)
     rows_t = _ticks(rows)
-    for i, n in enumerate(nodes, start=2):
+    for n in nodes:
         z = zs[n.key]
         r_n, c_n = z.shape
         x0, x1, y0, y1 = box[n.key]
@@ -1128,23 +1259,25 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         panel = Panel(z, n.title, x_labels=list(range(c_n)), key=n.key, kind=n.kind)
         scale = _signed_range(z) if n.kind == "signed" else None
         trace = _trace(panel, z, None, y_title="", numbers=show, scale=scale)
-        trace.update(x=list(range(c_n)), y=list(range(r_n)), showscale=False,
+        # placed in its box on the figure's one pair of axes (a pair per node would cost the
+        # browser a plot area each to lay out and draw): cell (a, b) centred at at_x(b), at_y(a)
+        w_cell, h_cell = (x1 - x0) / c_n, (y1 - y0) / r_n
+        def at_x(b): return x0 + (b + 0.5) * w_cell
+        def at_y(a): return y1 - (a + 0.5) * h_cell
+        del trace["x"], trace["y"]
+        trace.update(x0=at_x(0), dx=w_cell, y0=at_y(0), dy=-h_cell, showscale=False,
                      hoverinfo="skip", hovertemplate=None, xgap=1 if c_n <= 60 else 0,
                      ygap=1 if r_n <= 16 else 0)
         if show:
             trace["textfont"] = dict(size=size)
-        traces.append(dict(type="heatmap", name=n.key, xaxis=f"x{i}", yaxis=f"y{i}", **trace))
+        traces.append(dict(type="heatmap", name=n.key, xaxis="x", yaxis="y", **trace))
         col_labels = chars_t if n.key in ("x", "y") else hidden_t
-        ticks = n.key in ("x", "y")
-        every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * ref_px)))
-        axes[f"xaxis{i}"] = dict(domain=_unit(x0, x1), anchor=f"y{i}", range=[-0.5, c_n - 0.5],
-                                 fixedrange=True, showgrid=False, zeroline=False,
-                                 visible=ticks, automargin=False, side="bottom",
-                                 **(dict(tickmode="array", tickvals=list(range(0, c_n, every)),
-                                         ticktext=col_labels[::every], tickangle=0,
-                                         tickfont=dict(size=sz.tick if present else 11), ticklen=0) if ticks else {}))
-        axes[f"yaxis{i}"] = dict(domain=_unit(y0, y1), anchor=f"x{i}", range=[r_n - 0.5, -0.5],
-                                 fixedrange=True, visible=False, automargin=False)
+        if n.key in ("x", "y"):
+            every = max(1, math.ceil(c_n * 7 / max(1.0, (x1 - x0) * ref_px)))
+            for b in range(0, c_n, every):
+                ticks_x.append(at_x(b))
+                ticks_y.append(y0 - 2 / plot_px)
+                ticks_text.append(col_labels[b])
         shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=y0, y1=y1,
                            line=dict(color="#c7c9d1", width=1), fillcolor="rgba(0,0,0,0)"))
         colour = HIGHLIGHT if n.key == chosen else "#31333F"
@@ -1174,8 +1307,8 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                   for a, b in zip(rr.ravel(), cc.ravel())]
         invisible = dict(opacity=0.0)
         traces.append(dict(
-            type="scatter", x=cc.ravel().tolist(), y=rr.ravel().tolist(), xaxis=f"x{i}",
-            yaxis=f"y{i}", mode="markers", showlegend=False, name=f"pick_{n.key}",
+            type="scatter", x=[at_x(b) for b in cc.ravel()], y=[at_y(a) for a in rr.ravel()],
+            xaxis="x", yaxis="y", mode="markers", showlegend=False, name=f"pick_{n.key}",
             customdata=custom, marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
             selected=dict(marker=invisible), unselected=dict(marker=invisible),
             hovertemplate=f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
@@ -1265,6 +1398,10 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     traces.append(dict(type="scatter", x=labels_x, y=labels_y, texttemplate=labels,
                        mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
                        name="arrow_labels", textfont=dict(size=round(11 * zoom), color="#4b5563")))
+    traces.append(dict(type="scatter", name="labels", mode="text", x=ticks_x, y=ticks_y,
+                       text=ticks_text, textposition="bottom center", xaxis="x", yaxis="y",
+                       showlegend=False, hoverinfo="skip",
+                       textfont=dict(size=sz.tick if present else 11, color="#444")))
     traces.append(dict(type="scatter", name="node_titles", mode="text",
                        x=[t[0] for t in titles], y=[t[1] for t in titles],
                        customdata=[t[2] for t in titles], texttemplate=[t[4] for t in titles],
@@ -1329,7 +1466,6 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                        texttemplate=[caption], mode="text", textposition="bottom right",
                        xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
                        textfont=dict(size=round(12 * zoom), color="#4b5563")))
-    # the nodes' plot areas are transparent: the titles and labels under them stay visible
     layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8), font=FONT,
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
                   hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)

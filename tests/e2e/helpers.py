@@ -274,16 +274,34 @@ def clipped_text(page) -> list[str]:
     return page.evaluate(CLIPPED_JS)
 
 
+# The SVG texts of a chart's column and row labels: its axes' tick labels, and the points of
+# the text trace named "labels" (a figure of several matrices draws its labels so; plotly's d3
+# binds each trace's group to its calcdata, whose trace says the name).
+LABEL_TEXTS_JS = """const labelTexts = root => [
+  ...root.querySelectorAll('.xtick text, .ytick text'),
+  ...[...root.querySelectorAll('.scatterlayer .trace')]
+     .filter(g => g.__data__ && g.__data__[0] && g.__data__[0].trace.name === 'labels')
+     .flatMap(g => [...g.querySelectorAll('g.textpoint text')])];"""
+
 # Computed font sizes (px) of the charts' SVG text: numbers in cells, panel and figure titles
 # (annotations, operators between panels left out), column and row labels.
 SVG_FONTS_JS = """(ops) => {
+  """ + LABEL_TEXTS_JS + """
   const q = s => [...document.querySelectorAll(s)];
   const px = el => parseFloat(getComputedStyle(el).fontSize);
+  const labels = new Set(labelTexts(document));
+  // a row title drawn as an annotation (named ytitle_<panel>) is an axis title, not a title
+  const axisTitles = q('.js-plotly-plot').flatMap(gd => [...gd.querySelectorAll('g.annotation')]
+    .filter(g => ((gd._fullLayout.annotations[+g.getAttribute('data-index')] || {}).name || '')
+                 .startsWith('ytitle_'))
+    .map(g => g.querySelector('.annotation-text')));
   return {
-    cells: q('.js-plotly-plot .heatmaplayer text, .js-plotly-plot g.textpoint text').map(px),
-    titles: [...q('.js-plotly-plot .annotation-text').filter(e => !ops.includes(e.textContent.trim())),
+    cells: q('.js-plotly-plot .heatmaplayer text, .js-plotly-plot g.textpoint text')
+      .filter(t => !labels.has(t)).map(px),
+    titles: [...q('.js-plotly-plot .annotation-text')
+               .filter(e => !ops.includes(e.textContent.trim()) && !axisTitles.includes(e)),
              ...q('.js-plotly-plot .gtitle')].map(px),
-    ticks: q('.js-plotly-plot .xtick text, .js-plotly-plot .ytick text').map(px),
+    ticks: [...labels, ...axisTitles].map(px),
   };
 }"""
 OPERATORS = ["+", "−", "=", "σ", "tanh", "⊙", "·", "×"]
@@ -293,13 +311,22 @@ def svg_font_sizes(page) -> dict[str, list[float]]:
     return page.evaluate(SVG_FONTS_JS, OPERATORS)
 
 
-# The box (viewport px) of the cells of the matrix drawn under the trace name `name`.
+# The box (viewport px) of the cells of the matrix drawn under the trace name `name`: its
+# axes' area, or (a matrix placed by x0/dx, y0/dy on a figure's one pair of axes) its cells'.
 CELLS_BOX_JS = """(name) => {
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-    const t = (gd.data || []).find(t => t.name === name);
+    const t = (gd._fullData || []).find(t => t.name === name && t.type === 'heatmap');
     if (!t) continue;
     const fl = gd._fullLayout, r = gd.getBoundingClientRect();
     const ya = fl['yaxis' + (t.yaxis || 'y').slice(1)], xa = fl['xaxis' + (t.xaxis || 'x').slice(1)];
+    const src = (gd.data || []).find(d => d.name === name);
+    if (src && src.x === undefined && src.x0 !== undefined) {
+      const rows = t._z ? t._z.length : t.z.length, cols = t._z ? t._z[0].length : t.z[0].length;
+      const x0 = t.x0 - t.dx / 2, x1 = x0 + cols * t.dx, y0 = t.y0 - t.dy / 2, y1 = y0 + rows * t.dy;
+      const px = v => r.left + xa._offset + xa.l2p(v), py = v => r.top + ya._offset + ya.l2p(v);
+      return {top: Math.min(py(y0), py(y1)), bottom: Math.max(py(y0), py(y1)),
+              left: px(x0), right: px(x1)};
+    }
     return {top: r.top + ya._offset, bottom: r.top + ya._offset + ya._length,
             left: r.left + xa._offset, right: r.left + xa._offset + xa._length};
   }
@@ -372,13 +399,16 @@ def colliding_text(page) -> list[str]:
 # 60 px above or below); a line's leading symbol (named lead_<key>) within 24 px left of its
 # panel's title and on the title's line.
 OPERATORS_JS = """(ops) => {
+  """ + LABEL_TEXTS_JS + """
   const out = [];
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const fl = gd._fullLayout;
     if (!fl || !fl.annotations) continue;
     const g0 = gd.getBoundingClientRect();
     const plotH = fl.height - fl.margin.t - fl.margin.b;
-    const labels = [...gd.querySelectorAll('.ytick text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+    const labels = labelTexts(gd)                  // the row labels (right-aligned ones)
+      .filter(t => t.closest('.ytick') || t.getAttribute('text-anchor') === 'end')
+      .map(t => [t.textContent, t.getBoundingClientRect()]);
     const byIndex = {};
     gd.querySelectorAll('g.annotation').forEach(g => { byIndex[+g.getAttribute('data-index')] = g; });
     fl.annotations.forEach((a, i) => {

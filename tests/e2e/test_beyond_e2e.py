@@ -14,7 +14,7 @@ import gru_core as gc
 from ui import lesson
 from ui import store
 
-from .helpers import assert_no_exception, collect_page_errors, goto_app, wait_for_app
+from .helpers import assert_no_exception, cells_box, collect_page_errors, goto_app, wait_for_app
 from .test_pages import chart_data
 
 LOAD = 60_000
@@ -34,13 +34,17 @@ def metric_value(page) -> float:
     return float(page.locator("[data-testid='stMetricValue']").first.inner_text())
 
 
-def click_cell(page, key: str, row: int, col: int, rows: int, cols: int, axis: str = "") -> None:
-    """Click cell (row, col) of the chart keyed `key`, or of its panel on axes `axis` (e.g.
-    "x8y8") in a figure of several matrices."""
+def click_cell(page, key: str, row: int, col: int, rows: int, cols: int, panel: str = "") -> None:
+    """Click cell (row, col) of the chart keyed `key`, or of its matrix drawn under the trace
+    name `panel` (e.g. "z_t") in a figure of several matrices."""
     chart = page.locator(f".st-key-{key}")
     chart.scroll_into_view_if_needed()
-    box = chart.locator(f".draglayer .{axis} .nsewdrag" if axis else ".nsewdrag").first \
-        .bounding_box()
+    if panel:
+        b = cells_box(page, panel)
+        box = {"x": b["left"], "y": b["top"], "width": b["right"] - b["left"],
+               "height": b["bottom"] - b["top"]}
+    else:
+        box = chart.locator(".nsewdrag").first.bounding_box()
     x = box["x"] + box["width"] * (col + 0.5) / cols
     y = box["y"] + box["height"] * (row + 0.5) / rows
     page.mouse.move(x, y)

@@ -22,12 +22,12 @@ def test_clicking_a_gate_cell_explains_where_it_comes_from(app_server, page):
     z = tutorial_trace().z[0]
     assert f"z_t[1, 1] = {z[0, 0]:.4f}" in explained(page)
     # the z figure: W_z, U_z, b_z, then x_t W_z, h U_z, b_z, sum, z_t: z_t is the 8th panel
-    click_cell(page, "row_W_z", 1, 1, 2, 2, axis="x8y8")
+    click_cell(page, "row_W_z", 1, 1, 2, 2, panel="z_t")
     assert query(page).get("cell_b") == "1" and query(page).get("cell_j") == "1"
     assert f"z_t[2, 2] = {z[1, 1]:.4f}" in explained(page)
     # the r figure's r_t: the picked quantity follows
     r = tutorial_trace().r[0]
-    click_cell(page, "row_W_r", 0, 1, 2, 2, axis="x8y8")
+    click_cell(page, "row_W_r", 0, 1, 2, 2, panel="r_t")
     assert query(page).get("cell_q") == "r"
     assert f"r_t[1, 2] = {r[0, 1]:.4f}" in explained(page)
     assert not errors
@@ -37,6 +37,6 @@ def test_clicking_a_probability_explains_it(app_server, page):
     goto_app(page, f"{app_server}/Output_and_softmax", timeout=LOAD)
     probs = tutorial_trace(gc.TUTORIAL_CONFIG).probs[0]
     # logits, max, exp on the first line; row sum, ŷ, target on the second: ŷ is the 5th panel
-    click_cell(page, "row_logits", 1, 3, 2, 4, axis="x5y5")
+    click_cell(page, "row_logits", 1, 3, 2, 4, panel="probs")
     assert query(page).get("cell_q") == "probs" and query(page).get("cell_j") == "3"
     assert f"ŷ_t[2, 4] = {probs[1, 3]:.4f}" in explained(page)

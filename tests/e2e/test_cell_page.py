@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ui import plots, registry
+from ui import registry
 
-from .helpers import assert_no_exception, collect_page_errors, goto_app, wait_for_app
+from .helpers import assert_no_exception, cells_box, collect_page_errors, goto_app, wait_for_app
 from .test_beyond_e2e import query, tutorial_trace
 from .test_pages import chart_data
 
@@ -57,10 +57,11 @@ def test_the_cell_fits_one_1920x1080_screen_with_the_sidebar_collapsed(app_serve
 
 
 def click_node(page, node: str) -> None:
-    """Click the middle of a node's heatmap (its axes are x<i>y<i>, i = 2 + its place)."""
-    i = 2 + [n.key for n in plots.cell_nodes("before", "keep")].index(node)
-    box = page.locator(f".st-key-cell .nsewdrag[data-subplot='x{i}y{i}']").first.bounding_box()
-    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    """Click a node's heatmap, 30 % into its cells from their top left."""
+    page.locator(".st-key-cell").scroll_into_view_if_needed()
+    box = cells_box(page, node)
+    x = box["left"] + (box["right"] - box["left"]) * 0.3
+    y = box["top"] + (box["bottom"] - box["top"]) * 0.3
     page.mouse.move(x, y)
     page.wait_for_timeout(200)
     page.mouse.click(x, y)
