@@ -131,10 +131,11 @@ def _check(stem: str, actual: Image.Image) -> str | None:
         return None
     if not baseline.exists():
         visual.save_png(actual, FAILURES / f"{stem}-actual.png")
-        return (f"{stem}: no baseline {baseline}; the screenshot is in {FAILURES}/{stem}-actual.png;"
-                f" write the baselines with: {REFRESH}")
+        return (f"{stem}: no baseline {baseline}; the screenshot is in "
+                f"{FAILURES}/{stem}-actual.png; write the baselines with: {REFRESH}")
     expected = Image.open(baseline)
     result = visual.compare(actual, expected)
+    print(f"{stem}: {result.describe()}")       # shown with -s
     if result.ok:
         return None
     visual.save_png(expected, FAILURES / f"{stem}-expected.png")

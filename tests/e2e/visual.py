@@ -5,11 +5,13 @@ compares its snapshots (per-pixel threshold, then a maximum share of differing p
 A pixel differs when its colour distance exceeds PIXEL_THRESHOLD: the distance is pixelmatch's
 perceptual one (the squared difference in the YIQ colour space, weighted 0.5053 / 0.299 /
 0.1957, Kotsarenko & Ramos 2010), taken as a share of its largest possible value (35215, between
-two saturated colours; black from white is 0.966), so 0.05 means what it does in Streamlit's suite. An image fails when more than
-MAX_DIFF_FRACTION of its pixels differ (Streamlit's suite: 0.002), or when its size differs.
+two saturated colours; black from white is 0.966), so 0.05 means what it does in Streamlit's
+suite. An image fails when more than MAX_DIFF_FRACTION of its pixels differ (Streamlit's suite:
+0.002), or when its size differs.
 
 Fonts: the baselines are drawn with Liberation Sans (the charts' `Arial`, by fontconfig's metric
-alias; Debian's fonts-liberation) and DejaVu Sans (fontconfig's fallback for the glyphs Liberation
+alias; Debian's fonts-liberation; Inter, first in ui/plots.py's FONT, is not installed on CI and
+would fail the font check where it is) and DejaVu Sans (fontconfig's fallback for the glyphs Liberation
 lacks, e.g. ⊙ and ␣; fonts-dejavu-core). `platform_fonts` reads the fonts Chromium actually used
 for an element's text, so a machine that draws with other fonts is told so instead of failing
 on pixels.
@@ -72,7 +74,7 @@ class Comparison:
     differing: int               # number of differing pixels
     size_actual: tuple[int, int]
     size_expected: tuple[int, int]
-    diff: Image.Image | None     # differing pixels red on the baseline faded; None for a size mismatch
+    diff: Image.Image | None     # differing pixels red on the faded baseline (None: sizes differ)
 
     @property
     def same_size(self) -> bool:
