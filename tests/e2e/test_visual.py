@@ -92,7 +92,8 @@ def test_chart_matches_baseline(browser, app_server, name):
         assert_no_exception(page)
         selector = f".st-key-{chart_key} [data-testid='stPlotlyChart']"
         chart = page.locator(selector)
-        assert chart.count() == 1, f"no single chart keyed {chart_key} on the {page_key} page"
+        assert chart.count() == 1, (f"no single chart keyed {chart_key} on the {page_key} page "
+                                    "(a chart renamed: update SHOTS, then refresh the baselines)")
         page.mouse.move(0, 0)                   # no hover label or toolbar on the chart
         page.evaluate(SETTLED_JS, selector)
 
