@@ -56,7 +56,7 @@ def body(n: int, t: int):
                      "of a later batch it is the state the previous batch ended with.")
     if notes:
         st.caption(" ".join(notes))
-    taught, table, downloads = st.columns(3, vertical_alignment="center")
+    taught, table, downloads = st.columns([3, 1.6, 3.4], vertical_alignment="center")
     with taught:
         teach = registry.get(TAUGHT[node])
         page.link(teach.key, f"Where {names[node]} is taught: {teach.label} →")

@@ -216,15 +216,18 @@ TABLE_LABEL = "Show as table"
 
 def tables(key: str, make: Callable[[], list[tuple[str, pd.DataFrame]]]) -> None:
     """Under the chart keyed `key`: a folded "Show as table" (keyed "table_<key>") that, open,
-    shows `make()`'s [(title, DataFrame)] as st.dataframe, each under its title, numbers with
+    shows `make()`'s [(title, DataFrame)] as st.dataframe, each under its title, side by side
+    as far as they fit (a grid's panels in the equation's order), numbers with
     four decimals as in the cells (whole-number columns as whole numbers). It tracks its state
     (on_change="rerun"), so `make` runs, and its tables are sent, only while it is open; closed,
     it is one small element. Opening it reruns the page, or the stepper's fragment it is in."""
     with st.expander(TABLE_LABEL, key=f"table_{key}", on_change="rerun", type="compact",
                      icon=":material/table_view:") as box:
         if box.open:
-            for title, df in make():
-                _dataframe(title, df)
+            with st.container(horizontal=True, gap="medium"):     # side by side, wrapping
+                for title, df in make():
+                    with st.container(width="content"):
+                        _dataframe(title, df)
 
 
 def _dataframe(title: str, df: pd.DataFrame) -> None:
