@@ -60,11 +60,14 @@ def formats(df) -> dict[str, str]:
 
 
 def check(df, values, rows, columns, fmt="%.4f"):
-    """The table holds `values` (to rounding error) under these labels, shown as `fmt`."""
+    """The table holds `values` to four decimals, as the cells show them (a screen reader
+    reads the values themselves), under these labels, shown as `fmt`."""
     frame = df.value
     assert list(frame.index) == rows
     assert list(frame.columns) == columns
-    np.testing.assert_allclose(frame.to_numpy(dtype=float), values, rtol=0, atol=1e-12)
+    shown = frame.to_numpy(dtype=float)
+    np.testing.assert_array_equal(shown, np.round(shown, 4))
+    np.testing.assert_allclose(shown, values, rtol=0, atol=5e-5 + 1e-12)
     assert set(formats(df).values()) == {fmt}
     assert set(formats(df)) == set(columns)
 
@@ -196,3 +199,20 @@ def test_loss_tables_hold_every_position():
     check(table(at, "term3"), term3[:, None], ["t1", "t2", "t3"], ["term3"])
     series = table(at, "Loss per batch").value
     assert list(series.columns) == ["cross-entropy", "L2"]
+
+
+def test_a_line_charts_series_keep_six_significant_digits():
+    """A vanishing gradient's norm stays readable (1e-9 is not rounded to 0), series over the
+    same x share a table, others get their own."""
+    import plotly.graph_objects as go
+
+    from ui import draw
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[1.234567891, 1e-9], name="‖δh‖"),
+                     go.Scatter(x=[1, 2], y=[0.5, 0.25], name="other"),
+                     go.Scatter(x=[1, 5], y=[2.0, 2.0], name="c = 2")],
+                    layout=dict(title="Norms <b>back</b>", xaxis_title="step"))
+    (title, shared), (_, own) = draw.series_tables(fig)
+    assert title == "Norms back: ‖δh‖, other"
+    assert list(shared.columns) == ["‖δh‖", "other"] and shared.index.name == "step"
+    assert shared["‖δh‖"].tolist() == [1.23457, 1e-9]
+    assert own["c = 2"].tolist() == [2.0, 2.0] and list(own.index) == [1, 5]

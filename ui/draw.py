@@ -217,8 +217,9 @@ TABLE_LABEL = "Show as table"
 def tables(key: str, make: Callable[[], list[tuple[str, pd.DataFrame]]]) -> None:
     """Under the chart keyed `key`: a folded "Show as table" (keyed "table_<key>") that, open,
     shows `make()`'s [(title, DataFrame)] as st.dataframe, each under its title, side by side
-    as far as they fit (a grid's panels in the equation's order), numbers with
-    four decimals as in the cells (whole-number columns as whole numbers). It tracks its state
+    as far as they fit (a grid's panels in the equation's order); a DataFrame whose
+    attrs["format"] is set (`matrix_table`) shows its numbers so ("%.4f", as in the cells;
+    whole-number columns as whole numbers). It tracks its state
     (on_change="rerun"), so `make` runs, and its tables are sent, only while it is open; closed,
     it is one small element. Opening it reruns the page, or the stepper's fragment it is in."""
     with st.expander(TABLE_LABEL, key=f"table_{key}", on_change="rerun", type="compact",
@@ -233,26 +234,31 @@ def tables(key: str, make: Callable[[], list[tuple[str, pd.DataFrame]]]) -> None
 def _dataframe(title: str, df: pd.DataFrame) -> None:
     st.caption(store.md_literal(title))
     config = {}
-    for column in df.columns:
+    for column in df.columns if df.attrs.get("format") else ():
         values = df[column]
         if pd.api.types.is_numeric_dtype(values):
             v = values.to_numpy(dtype=float)
             v = v[np.isfinite(v)]
             whole = bool(np.all(v == np.round(v)))
-            config[column] = st.column_config.NumberColumn(format="%d" if whole else "%.4f")
+            config[column] = st.column_config.NumberColumn(
+                format="%d" if whole else df.attrs["format"])
     st.dataframe(df, column_config=config, width="content", alt=title)
 
 
 def matrix_table(title: str, values, x, y, *, x_title: str = "",
                  y_title: str = "") -> tuple[str, pd.DataFrame]:
     """(title, DataFrame) of a matrix drawn with columns x and rows y (a vector: one column),
-    its axes named by x_title and y_title ("column", "row" when empty); for `tables`."""
+    its axes named by x_title and y_title ("column", "row" when empty); for `tables`. The
+    values are the cells' numbers, rounded to four decimals (a screen reader reads the table's
+    values, not their display: 0.1790 is read "0.179", never 0.17904957516872247)."""
     z = np.asarray(values, dtype=float)
     z = z.reshape(-1, 1) if z.ndim < 2 else z.reshape(-1, z.shape[-1])
     row, column = y_title or "row", x_title or "column"
     x = list(x) if x is not None and len(x) == z.shape[1] else range(1, z.shape[1] + 1)
     y = list(y) if y is not None and len(y) == z.shape[0] else range(1, z.shape[0] + 1)
-    return title, exports.frame(z, _distinct(x, row), y, row=row, column=column)
+    df = exports.frame(np.round(z, 4) + 0.0, _distinct(x, row), y, row=row, column=column)
+    df.attrs["format"] = "%.4f"                     # + 0.0: -0.0 is shown as 0
+    return title, df
 
 
 def panel_table(p: plots.Panel, y=None, y_title: str = "") -> tuple[str, pd.DataFrame]:
@@ -265,12 +271,14 @@ def panel_table(p: plots.Panel, y=None, y_title: str = "") -> tuple[str, pd.Data
 
 def series_tables(fig) -> list[tuple[str, pd.DataFrame]]:
     """A line chart's series as tables: the series drawn over the same x values in one table
-    (a column each, x as its rows), named by the chart's title and axis titles."""
+    (a column each, x as its rows), named by the chart's title and axis titles; values to six
+    significant digits, as the chart's hover shows them (a vanishing gradient's 1e-9 stays)."""
     groups: dict[tuple, dict[str, np.ndarray]] = {}
     for i, trace in enumerate(fig.data):
         ys = np.asarray(trace.y, dtype=float)
         xs = tuple(trace.x) if trace.x is not None else tuple(range(len(ys)))
-        groups.setdefault(xs, {})[trace.name or f"series {i + 1}"] = ys
+        groups.setdefault(xs, {})[trace.name or f"series {i + 1}"] = np.array(
+            [float(f"{v:.6g}") for v in ys])
     layout = fig.layout
     title = _plain(layout.title.text) or "The chart's series"
     x_name = _plain(layout.xaxis.title.text) or "x"
@@ -284,7 +292,8 @@ def series_tables(fig) -> list[tuple[str, pd.DataFrame]]:
 
 def _plain(text) -> str:
     """A figure's own title text without its markup (<b>, <br>, entities)."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", str(text or ""))).strip()
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I))
+    return " ".join(html.unescape(text).split())
 
 
 def _distinct(labels, taken: str = "") -> list[str]:
