@@ -56,10 +56,15 @@ def body(n: int, t: int):
                      "of a later batch it is the state the previous batch ended with.")
     if notes:
         st.caption(" ".join(notes))
-    taught, downloads = st.columns(2, vertical_alignment="center")
+    taught, table, downloads = st.columns([3, 1.6, 3.4], vertical_alignment="center")
     with taught:
         teach = registry.get(TAUGHT[node])
         page.link(teach.key, f"Where {names[node]} is taught: {teach.label} →")
+    with table:       # the chosen node's matrix
+        x = ctx.vocab_labels if node in ("x", "y") else ctx.hidden_labels
+        draw.tables("cell", lambda: [draw.matrix_table(
+            f"{names[node]} at step {t + 1}", values[node], x, ctx.row_labels(n),
+            x_title="character" if node in ("x", "y") else "unit", y_title="row")])
     with downloads:
         draw.downloads()
 

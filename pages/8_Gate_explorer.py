@@ -95,13 +95,17 @@ b = a + W
 chars, positions = body[a:b], np.arange(a + 1, b + 1)
 hid = plots.hidden_labels(H)
 span = f"characters {a + 1:,}–{b:,} of {L:,}"
+columns = [f"{k} {plots.label(c)}" for k, c in zip(positions, chars)]     # the tables' columns
 st.caption(f"Showing {span}. Hover a cell for its position, character and value.")
 
 for name, kind, title in (("z", "gate", "z  update gate"), ("r", "gate", "r  reset gate"),
                           ("h", "tanh", "h  hidden state")):
     values = getattr(ex, name)[a:b].T
     draw.chart(plots.text_heatmap(values, title=title, chars=chars,
-                                  positions=positions, y_labels=hid, kind=kind), key=f"explore_{name}")
+                                  positions=positions, y_labels=hid, kind=kind), key=f"explore_{name}",
+               table=lambda v=values, t=title: [draw.matrix_table(
+                   f"{t}, {span}", v, columns, hid, x_title="position and character",
+                   y_title="unit")])
 draw.look_at(
     ("z near 1 (yellow) keeps the old state. " if config.update == "keep" else
      "z near 1 (yellow) takes the new candidate. ") +
@@ -116,17 +120,22 @@ if st.session_state["explore_unit"] not in hid:
     st.session_state["explore_unit"] = hid[0]
 unit = st.selectbox("Hidden unit", hid, key="explore_unit")
 j = hid.index(unit)
-draw.chart(plots.text_lines({f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:b, j],
-                             f"h ({unit})": ex.h[a:b, j]},
-                            title=f"Unit {unit} over {span}", chars=chars, positions=positions,
-                            y_title="value", y_range=[-1.05, 1.05]), key="explore_unit_trace")
-draw.chart(plots.text_heatmap(np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")]),
-                              title=f"Unit {unit}: mean z, r and h at the steps that read each "
-                                    "character",
-                              chars=vocab.chars, positions=np.arange(vocab.size),
-                              y_labels=[f"z ({unit})", f"r ({unit})", f"h ({unit})"], kind="tanh",
+unit_lines = {f"z ({unit})": ex.z[a:b, j], f"r ({unit})": ex.r[a:b, j], f"h ({unit})": ex.h[a:b, j]}
+draw.chart(plots.text_lines(unit_lines, title=f"Unit {unit} over {span}", chars=chars,
+                            positions=positions, y_title="value", y_range=[-1.05, 1.05]),
+           key="explore_unit_trace",
+           table=lambda: [draw.matrix_table(f"Unit {unit} over {span}", np.stack(
+               list(unit_lines.values()), axis=1), list(unit_lines), columns,
+               x_title="value", y_title="position and character")])
+by_char = np.stack([ex.by_char[q][:, j] for q in ("z", "r", "h")])
+by_char_rows = [f"z ({unit})", f"r ({unit})", f"h ({unit})"]
+by_char_title = f"Unit {unit}: mean z, r and h at the steps that read each character"
+draw.chart(plots.text_heatmap(by_char, title=by_char_title, chars=vocab.chars,
+                              positions=np.arange(vocab.size), y_labels=by_char_rows, kind="tanh",
                               y_title="mean", height=240, show_position=False),
-           key="explore_unit_by_char")
+           key="explore_unit_by_char",
+           table=lambda: [draw.matrix_table(by_char_title, by_char, plots.char_labels(vocab.chars),
+                                            by_char_rows, x_title="character", y_title="mean")])
 draw.look_at(
     "The line shows the unit character by character; the matrix averages it over the whole text "
     "for each character read (blank: a character this text lacks). A unit with h near +1 only "

@@ -1,5 +1,6 @@
 """Drawing a page's matrices and charts: every matrix drawn is keyed, offered for download
-(`downloads()`), and drawn for a projector in presentation mode (plots decides the sizes).
+(`downloads()`), drawn for a projector in presentation mode (plots decides the sizes), and can
+be read as a table from a "Show as table" control under its chart (`tables()`).
 
     draw.matrix(values, "z_t", x=..., y=..., key="z_t")      # one matrix
     draw.matrix_grid(lines)                                  # lines of matrices, one figure
@@ -8,7 +9,12 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
+from collections.abc import Callable
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from . import exports, plots, store
@@ -40,6 +46,7 @@ def _single(p: plots.Panel, y, *, width: float = 1.0, height: int | None = None)
     exports.current().register(p.key, p.full_title, p.z, p.x_labels, y)
     _show(plots.matrix_figure(p, y, numbers=_numbers(), width=width, height=height,
                               present=presenting()), p.key)
+    tables(p.key, lambda: [panel_table(p, y)])
 
 
 def matrix_row(panels: list[plots.Panel], *, y=None, y_title: str = "", ops=(),
@@ -71,23 +78,34 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
     key = f"row_{panels[0][0].key}"
     if pick is None:
         _show(fig, key)
-        return
-    _pickable(fig, key, next(p for p, _ in panels if p.key == pick).z.shape[1], on_pick)
+    else:
+        _pickable(fig, key, next(p for p, _ in panels if p.key == pick).z.shape[1], on_pick)
+    tables(key, lambda: [panel_table(p, line.y_labels, line.y_title) for p, line in panels])
 
 
 def characters(chars, title: str, *, x, y, key: str, x_title: str, y_title: str,
                mark_col: int | None = None) -> None:
     """A grid of characters (`plots.char_matrix`), e.g. what each batch row reads at each
-    step; not offered for download (its cells hold characters, not numbers)."""
+    step; not offered for download (its cells hold characters, not numbers), but shown as a
+    table of the same characters (made visible: ␣ for a space) on request."""
     _show(plots.char_matrix(chars, title=title, x_labels=x, y_labels=y, x_title=x_title,
                             y_title=y_title, key=key, mark_col=mark_col, present=presenting()),
           key)
+    tables(key, lambda: [(title, exports.frame(
+        [[plots.label(c) for c in row] for row in chars], _distinct(x, y_title or "row"), y,
+        row=y_title or "row", column=x_title or "column"))])
 
 
-def chart(fig, key: str) -> None:
+def chart(fig, key: str, table: Callable[[], list] | None = None) -> None:
     """A figure the page built itself (line charts, text heatmaps): in presentation mode with
-    plots' projector fonts (`plots.projected`)."""
+    plots' projector fonts (`plots.projected`). table: what its "Show as table" shows (a
+    callable giving [(title, DataFrame)], e.g. `matrix_table`s), called only when open;
+    without it a figure of lines offers its series (`series_tables`), other figures no table."""
     _show(plots.projected(fig) if presenting() else fig, key)
+    if table is None and fig.data and all(t.type == "scatter" for t in fig.data):
+        table = lambda: series_tables(fig)        # noqa: E731  (built only when opened)
+    if table is not None:
+        tables(key, table)
 
 
 def _show(fig, key: str) -> None:
@@ -139,6 +157,7 @@ def matrix_pick(values, title: str, *, x, y, kind: str = "signed", key: str, cel
     fig = plots.matrix_figure(panel, y, numbers=_numbers(), width=width, height=height,
                               pick=cell if cell is not None else True, present=presenting())
     _pickable(fig, key, panel.z.shape[1], on_pick)
+    tables(key, lambda: [panel_table(panel, y)])
 
 
 def _pickable(fig, key: str, cols: int, on_pick) -> None:
@@ -188,3 +207,104 @@ def picked_node(event) -> str | None:
     custom = points[0].get("customdata") if points else None
     node = custom[0] if isinstance(custom, (list, tuple)) and custom else None
     return node if node in store.CELL_NODES else None
+
+
+# ---------------------------------------------------------------- matrices as tables
+
+TABLE_LABEL = "Show as table"
+
+
+def tables(key: str, make: Callable[[], list[tuple[str, pd.DataFrame]]]) -> None:
+    """Under the chart keyed `key`: a folded "Show as table" (keyed "table_<key>") that, open,
+    shows `make()`'s [(title, DataFrame)] as st.dataframe, each under its title, side by side
+    as far as they fit (a grid's panels in the equation's order); a DataFrame whose
+    attrs["format"] is set (`matrix_table`) shows its numbers so ("%.4f", as in the cells;
+    whole-number columns as whole numbers). It tracks its state
+    (on_change="rerun"), so `make` runs, and its tables are sent, only while it is open; closed,
+    it is one small element. Opening it reruns the page, or the stepper's fragment it is in."""
+    with st.expander(TABLE_LABEL, key=f"table_{key}", on_change="rerun", type="compact",
+                     icon=":material/table_view:") as box:
+        if box.open:
+            with st.container(horizontal=True, gap="medium"):     # side by side, wrapping
+                for title, df in make():
+                    with st.container(width="content"):
+                        _dataframe(title, df)
+
+
+def _dataframe(title: str, df: pd.DataFrame) -> None:
+    st.caption(store.md_literal(title))
+    config = {}
+    for column in df.columns if df.attrs.get("format") else ():
+        values = df[column]
+        if pd.api.types.is_numeric_dtype(values):
+            v = values.to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            whole = bool(np.all(v == np.round(v)))
+            config[column] = st.column_config.NumberColumn(
+                format="%d" if whole else df.attrs["format"])
+    st.dataframe(df, column_config=config, width="content", alt=title)
+
+
+def matrix_table(title: str, values, x, y, *, x_title: str = "",
+                 y_title: str = "") -> tuple[str, pd.DataFrame]:
+    """(title, DataFrame) of a matrix drawn with columns x and rows y (a vector: one column),
+    its axes named by x_title and y_title ("column", "row" when empty); for `tables`. The
+    values are the cells' numbers, rounded to four decimals (a screen reader reads the table's
+    values, not their display: 0.1790 is read "0.179", never 0.17904957516872247)."""
+    z = np.asarray(values, dtype=float)
+    z = z.reshape(-1, 1) if z.ndim < 2 else z.reshape(-1, z.shape[-1])
+    row, column = y_title or "row", x_title or "column"
+    x = list(x) if x is not None and len(x) == z.shape[1] else range(1, z.shape[1] + 1)
+    y = list(y) if y is not None and len(y) == z.shape[0] else range(1, z.shape[0] + 1)
+    df = exports.frame(np.round(z, 4) + 0.0, _distinct(x, row), y, row=row, column=column)
+    df.attrs["format"] = "%.4f"                     # + 0.0: -0.0 is shown as 0
+    return title, df
+
+
+def panel_table(p: plots.Panel, y=None, y_title: str = "") -> tuple[str, pd.DataFrame]:
+    """A Panel's matrix as `matrix_table`: its full title, its own rows (y_labels) or the
+    shared ones `y` of its line, the labels the chart has."""
+    shared = p.y_labels is None
+    return matrix_table(p.full_title, p.z, p.x_labels, y if shared else p.y_labels,
+                        x_title=p.x_title, y_title=p.y_title or (y_title if shared else ""))
+
+
+def series_tables(fig) -> list[tuple[str, pd.DataFrame]]:
+    """A line chart's series as tables: the series drawn over the same x values in one table
+    (a column each, x as its rows), named by the chart's title and axis titles; values to six
+    significant digits, as the chart's hover shows them (a vanishing gradient's 1e-9 stays)."""
+    groups: dict[tuple, dict[str, np.ndarray]] = {}
+    for i, trace in enumerate(fig.data):
+        ys = np.asarray(trace.y, dtype=float)
+        xs = tuple(trace.x) if trace.x is not None else tuple(range(len(ys)))
+        groups.setdefault(xs, {})[trace.name or f"series {i + 1}"] = np.array(
+            [float(f"{v:.6g}") for v in ys])
+    layout = fig.layout
+    title = _plain(layout.title.text) or "The chart's series"
+    x_name = _plain(layout.xaxis.title.text) or "x"
+    out = []
+    for xs, series in groups.items():
+        df = pd.DataFrame(dict(zip(_distinct(series, x_name), series.values())),
+                          index=pd.Index(xs, name=x_name))
+        out.append((title if len(groups) == 1 else f"{title}: {', '.join(series)}", df))
+    return out
+
+
+def _plain(text) -> str:
+    """A figure's own title text without its markup (<b>, <br>, entities)."""
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I))
+    return " ".join(html.unescape(text).split())
+
+
+def _distinct(labels, taken: str = "") -> list[str]:
+    """Column labels as distinct strings, none equal to the row axis' name `taken` (a table's
+    columns must differ: "␣" and a space shown as "␣" become "␣" and "␣ (2)")."""
+    seen, out = {taken}, []
+    for label in map(str, labels):
+        name, k = label, 1
+        while name in seen:
+            k += 1
+            name = f"{label} ({k})"
+        seen.add(name)
+        out.append(name)
+    return out

@@ -60,9 +60,10 @@ def current() -> Exports:
     return _run.exports
 
 
-def frame(values, x, y) -> pd.DataFrame:
-    """A matrix as a DataFrame with its axis labels as column and row names."""
-    return pd.DataFrame(values, index=pd.Index(y, name="row"), columns=pd.Index(x, name="column"))
+def frame(values, x, y, *, row: str = "row", column: str = "column") -> pd.DataFrame:
+    """A matrix as a DataFrame with its axis labels as column and row names (the axes named
+    `row` and `column`)."""
+    return pd.DataFrame(values, index=pd.Index(y, name=row), columns=pd.Index(x, name=column))
 
 
 def _safe(name: str) -> str:
