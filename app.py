@@ -44,12 +44,12 @@ c4.metric("Batch-1 loss", f"{run.ce[0].loss:.4f}")
 sections = registry.sections()
 for column, (section, pages) in zip(st.columns(len(sections)), sections.items()):
     with column:
-        st.subheader(section)
+        st.header(section)
         for p in pages:
             st.page_link(p.file, label=p.label)
             st.caption(p.blurb)
 
-st.subheader("For teachers")
+st.header("For teachers")
 st.markdown(
     "- **The URL is the lesson.** Every control, the batch and time step, the selected cell, "
     "the convention and What if's forced gates and edited weight are in the address bar: copy "
@@ -59,7 +59,7 @@ st.markdown(
     "- **Lesson files** (sidebar → Lesson) save everything, trained or edited weights included, "
     "and load back exactly.\n"
     "- **Tutorial preset** (sidebar) returns to Part 1's string, sizes and published weights.")
-st.subheader("Ready-made lessons")
+st.header("Ready-made lessons")
 for i, (title, target, params) in enumerate(LESSONS):
     with st.container(key=f"lesson_{i}"):
         st.page_link(target.file, label=title, icon=":material/school:", query_params=params)

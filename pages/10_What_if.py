@@ -166,7 +166,7 @@ def body(n: int, t: int):
             plots.Panel(getattr(w, q)[t] - getattr(tr, q)[t], f"{name} what-if − original",
                         x_labels=x, key=f"diff_{q}", shape=False)],
             y=rows, y_title="row")
-    st.subheader("Did the state get copied?")
+    st.header("Did the state get copied?")
     if forced and (n, t) < start:
         st.caption(f"This step runs normally: the gates are forced from batch {start[0] + 1}, "
                    f"t = {start[1] + 1} on. Step forward to see the effect.")

@@ -46,7 +46,7 @@ def body(n: int, t: int):
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
     base = runs[ref][0][n]
     for q, name, kind, x in (("h", "h_t", "tanh", hid), ("probs", "ŷ_t", "gate", voc)):
-        st.subheader(f"{name}, batch {n + 1}, step {t + 1}")
+        st.header(f"{name}, batch {n + 1}, step {t + 1}")
         grid([(f"{name}  {LABEL[c]}{'  (sidebar)' if c == ref else ''}",
                getattr(runs[c][0][n], q)[t], f"{q}_{c[0]}_{c[1]}", True)
               for c in compute.CONVENTIONS],
@@ -74,7 +74,7 @@ def body(n: int, t: int):
 page.stepped(ctx, body)
 
 
-st.subheader("Who computes which")
+st.header("Who computes which")
 # a static table: its long cells wrap (a dataframe's fixed-width columns cut them off)
 st.table(pd.DataFrame([
     ("torch.nn.GRU (PyTorch), cuDNN", "after", "keep",
@@ -96,7 +96,7 @@ st.caption("torch.nn.GRU = this app's 'after / keep' exactly, with the output la
            "Linear(H, V); the PyTorch snippet below checks it. Keras stores the same numbers in "
            "another layout (kernel (V, 3H) with gates z, r, h).")
 
-st.subheader("Where the tutorials contradict themselves")
+st.header("Where the tutorials contradict themselves")
 st.markdown("""
 - Part 1's **code** applies the reset gate before the product with U_h; its **equations and
   figures** apply it after (as PyTorch does). This app follows the code by default.
@@ -109,7 +109,7 @@ st.markdown("""
 - Part 1's sampler never feeds the sampled character back; the NumPy chapter's sampler crashes.
 """)
 
-st.subheader("Take this run elsewhere")
+st.header("Take this run elsewhere")
 np_src, torch_src = compute.get_snippets(ctx.run)
 c1, c2, c3 = st.columns(3)
 c1.download_button("Weights in torch.nn.GRU layout (.npz)", compute.torch_layout_npz(ctx.run.params),

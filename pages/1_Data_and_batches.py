@@ -87,8 +87,10 @@ ids_columns = {
     "used as": role,
 }
 if L <= SHORT_TEXT:             # reads left to right like the text
+    # the corner cell names the columns (a header cell with no text is unnamed for a reader)
     st.dataframe(pd.DataFrame([[str(v) for v in col] for col in ids_columns.values()],
-                              index=list(ids_columns), columns=[str(i + 1) for i in range(L)]),
+                              index=pd.Index(list(ids_columns), name="position"),
+                              columns=[str(i + 1) for i in range(L)]),
                  key="ids_table")
 else:                           # one line per character: cheap to send and to scroll
     st.dataframe(pd.DataFrame({"position": range(1, L + 1), **ids_columns}), hide_index=True,

@@ -41,7 +41,7 @@ def body(n: int, t: int):
     if not draw.presenting():
         x_t()
     for g, name in (("z", "update gate"), ("r", "reset gate")):
-        st.subheader(f"{g}: the {name}")
+        st.header(f"{g}: the {name}")
         st.latex(equations.gate(g, B, V, H))
         W, U, b = getattr(p, f"W_{g}"), getattr(p, f"U_{g}"), getattr(p, f"b_{g}")
         # One figure: the three weight matrices feeding the H units (each with its own rows),

@@ -16,7 +16,7 @@ CHAIN_COLUMNS = 128          # at most this many time steps in the chain heatmap
 
 def chain(n: int, t: int) -> None:
     """h for every time step of one batch row (columns), the carried h_0 first."""
-    st.subheader(r"The chain: $h_{t-1} \to h_t \to h_{t+1}$")
+    st.header(r"The chain: $h_{t-1} \to h_t \to h_{t+1}$")
     B, S, N = ctx.B, ctx.S, ctx.run.num_batches
     c1, c2 = st.columns([2, 3])
     with c1:
@@ -121,7 +121,7 @@ def this_step(n: int, t: int) -> None:
         return plots.Panel(values, title, x_labels=hid, key=key, kind=kind, **marks(key))
 
     # ---------------------------------------------------------------- candidate
-    st.subheader(r"$\tilde h_t$: the candidate state")
+    st.header(r"$\tilde h_t$: the candidate state")
     st.latex(equations.candidate(cfg))
     st.markdown(equations.candidate_note(cfg))
     # the weight matrices feeding the H units, each with its own rows
@@ -177,7 +177,7 @@ def this_step(n: int, t: int) -> None:
         "red positive. At t = 1 of batch 1, h_(t−1) = 0, so the reset product is 0 too.")
 
     # ---------------------------------------------------------------- update
-    st.subheader("$h_t$: the new state")
+    st.header("$h_t$: the new state")
     st.latex(equations.update(cfg))
     st.markdown(equations.update_note(cfg))
     keep = cfg.update == "keep"

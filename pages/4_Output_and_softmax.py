@@ -67,7 +67,7 @@ def body(n: int, t: int):
     probs = bv(tr.probs[t], "ŷ_t = exp / row sum", "probs", "gate", **cell)
     target = bv(Y[t], "y_t  target (one-hot)", "target", "onehot")
 
-    st.subheader("The dense layer: y_linear = h_t W_y + b_y")
+    st.header("The dense layer: y_linear = h_t W_y + b_y")
     if draw.presenting():               # the equation as one row, on the first screen
         hp = plots.Panel(tr.h[t], "h_t", x_labels=hid, key="h_t", kind="tanh", x_title="unit")
         wp = plots.Panel(p.W_y, "W_y", x_labels=voc, key="W_y", x_title="character",
@@ -82,7 +82,7 @@ def body(n: int, t: int):
     draw.look_at("Each logit is row b of h_t times column v of W_y (plus b_y): a large positive "
                  "score (red) makes that character likely, a negative one (blue) unlikely.")
 
-    st.subheader("Softmax with the max trick")
+    st.header("Softmax with the max trick")
     st.markdown(
         r"$e^a$ overflows for large $a$, so each row's largest logit is subtracted first: every "
         "exponent is then ≤ 0 and the largest term is exactly 1. Subtracting the same number "
@@ -100,7 +100,7 @@ def body(n: int, t: int):
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")
 
-    st.subheader("Predicted vs target character")
+    st.header("Predicted vs target character")
     pred = tr.probs[t].argmax(axis=1)
     target = ctx.run.batches.y_ids[n, t]
     table = pd.DataFrame({

@@ -28,7 +28,7 @@ def body(n: int, t: int):
     positions = [f"t{s + 1} · {r}" for s in range(S) for r in rows]
     voc = ctx.vocab_labels
 
-    st.subheader("term1 = y ⊙ log ŷ, every position")
+    st.header("term1 = y ⊙ log ŷ, every position")
     about = (f"S·B = {S * B} positions, one per line: time step, then row (labelled with the "
              "text the row reads). ŷ is what the model predicted, y the target; their product "
              "term1 is zero except in the target's column, where it is log ŷ of the target.")
@@ -53,7 +53,7 @@ def body(n: int, t: int):
         column_config={"ŷ of target": st.column_config.NumberColumn(format="%.4f"),
                        "term2 = log ŷ(target)": st.column_config.NumberColumn(format="%.4f")})
 
-    st.subheader("From positions to one number: cross-entropy and L2 side by side")
+    st.header("From positions to one number: cross-entropy and L2 side by side")
     m1, m2 = st.columns(2, gap="large")
     m1.metric(f"Cross-entropy L of batch {n + 1} = mean of term3", f"{ce.loss:.4f}", border=True,
               help="= −(1/(S·B)) Σ y ⊙ log ŷ over the whole batch.")
@@ -111,7 +111,7 @@ def body(n: int, t: int):
         with b:
             by_step(l2_step, width=0.25)
 
-    st.subheader("The loss of every batch")
+    st.header("The loss of every batch")
     c1, c2, _ = st.columns([1, 1, 2])
     c1.metric(f"Mean cross-entropy, {run.num_batches} batches",
               f"{sum(c.loss for c in run.ce) / run.num_batches:.4f}")

@@ -69,7 +69,7 @@ def grad_panel(values, name: str, what: str, key: str, own_scale: bool = False) 
 
 
 def vanishing(n: int) -> None:
-    st.subheader("5 · Vanishing and exploding gradients", anchor="vanishing")
+    st.header("5 · Vanishing and exploding gradients", anchor="vanishing")
     c1, c2 = st.columns([3, 1])
     scale = c2.select_slider("Scale U_z, U_r, U_h by", U_SCALES, key="bptt_u_scale",
                              help="A what-if for this chart only: the same model with larger (or "
@@ -99,7 +99,7 @@ def vanishing(n: int) -> None:
 
 
 def clipping(n: int) -> None:
-    st.subheader("6 · Clipping the gradient")
+    st.header("6 · Clipping the gradient")
     c1, c2, c3 = st.columns([2, 3, 3])
     kind = c1.radio("Clip", list(CLIPS), key="bptt_clip_kind", format_func=CLIPS.get)
     c = c1.select_slider("c", CLIP_VALUES, key="bptt_clip_value",
@@ -124,7 +124,7 @@ def clipping(n: int) -> None:
 
 
 def gradient_check(n: int) -> None:
-    st.subheader("7 · Finite-difference check")
+    st.header("7 · Finite-difference check")
     # two lines: on one, the formula ran past a 1280 px window's page and was cut off
     st.latex(r"\begin{gathered}\frac{\partial L}{\partial \theta_i} \approx \frac{8\,"
              r"[L(\theta+\varepsilon e_i) - L(\theta-\varepsilon e_i)] - [L(\theta+2\varepsilon e_i)"
@@ -166,12 +166,12 @@ def body(n: int, t: int):
                f"and should predict {store.md_literal(targets)}. "
                f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
 
-    st.subheader("1 · Into the output layer: δy_linear")
+    st.header("1 · Into the output layer: δy_linear")
     st.latex(equations.bptt_output(loss, B, V, S))
     draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})", x=voc, y=rows,
                 key="dlogits", x_title="character", y_title="row")
 
-    st.subheader("2 · Into the hidden state: δh_t, and what goes back to h_(t−1)")
+    st.header("2 · Into the hidden state: δh_t, and what goes back to h_(t−1)")
     st.latex(equations.bptt_dh(B, V, H))
     draw.matrix(g.dh[t], f"δh_t  (t = {t + 1})", x=hid, y=rows, key="dh_t",
                 x_title="unit", y_title="row")
@@ -188,7 +188,7 @@ def body(n: int, t: int):
     parts.append(batch_panel(bp.dh_prev[t], f"total δh_{t}", "dh_prev_total"))
     draw.matrix_row(parts, y=rows, y_title="row", ops=("+", "+", "+", "="))
 
-    st.subheader("3 · Through σ and tanh: the pre-activation gradients")
+    st.header("3 · Through σ and tanh: the pre-activation gradients")
     pre = [batch_panel(g.da_z[t], "δa_z", "da_z"), batch_panel(g.da_r[t], "δa_r", "da_r"),
            batch_panel(g.da_h[t], "δa_h", "da_h")]
     if cfg.reset == "after":
@@ -198,7 +198,7 @@ def body(n: int, t: int):
         st.caption("At t = 1 the state h_0 of the first batch is zero, so δr_t = (…) ⊙ h_0 and "
                    "everything that flows through the reset gate is zero.")
 
-    st.subheader("4 · Into the weights: one term per time step, summed")
+    st.header("4 · Into the weights: one term per time step, summed")
     for line in equations.bptt_weights(cfg):
         st.latex(line)
     draw.matrix_row([grad_panel(bp.per_step[param][t], param, f"step {t + 1}'s term", "param_step"),

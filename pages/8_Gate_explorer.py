@@ -115,7 +115,7 @@ draw.look_at(
     "near 0.5 (σ of numbers near 0); training turns that flat field into stripes.")
 
 # ---------------------------------------------------------------- one unit
-st.subheader("One unit over the text")
+st.header("One unit over the text")
 if st.session_state["explore_unit"] not in hid:
     st.session_state["explore_unit"] = hid[0]
 unit = st.selectbox("Hidden unit", hid, key="explore_unit")

@@ -67,7 +67,7 @@ def body(n: int, t: int):
     st.dataframe(table, key="terms", hide_index=True, width="stretch",
                  column_config={"value": st.column_config.NumberColumn(format="%.10f")})
 
-    st.subheader("Where the numbers come from")
+    st.header("Where the numbers come from")
     if q in ("z", "r", "h_tilde"):
         g = "h" if q == "h_tilde" else q
         i = ex.char_index

@@ -77,6 +77,17 @@ class Context:
         return self.run.vocab.chars[ids[n, t, b]]
 
 
+# Our own constant CSS (no user text), so that no formula is a scroll box a keyboard cannot
+# reach (axe-core's scrollable-region-focusable): a display formula wider than its column wraps
+# after a top-level relation or operator (=, +, ⊙, ...) as KaTeX does inline, and keeps 2 px on
+# its right for the 2 px strut KaTeX puts after a final sub- or superscript (.vlist-s), which
+# otherwise made every formula ending in one scroll sideways by 2 px.
+READABLE_CSS = """<style>
+[data-testid="stMain"] .katex-display { padding-right: 2px; }
+[data-testid="stMain"] .katex-display > .katex { white-space: normal; }
+</style>"""
+
+
 def setup(key: str, *, needs_run: bool = True) -> Context | None:
     """Page config, URL, sidebar, title, notes, and (needs_run) the cached run of the sidebar's
     settings with the store's model; on bad input a message and st.stop().
@@ -94,6 +105,7 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
     lesson.follow_goto(entry.file)
     sidebar(entry)
     store.write_url()
+    st.html(READABLE_CSS)               # style only: takes no room on the page
     st.title(entry.title)
     lesson.presentation(entry)
     neighbours(entry)
