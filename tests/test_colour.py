@@ -246,3 +246,59 @@ def test_focus_ring_stands_out_from_both_backgrounds():
     for ring in rings:
         for bg in ("backgroundColor", "secondaryBackgroundColor"):
             assert contrast(ring, THEME[bg]) >= NON_TEXT, (ring, THEME[bg])
+
+
+# ---------------------------------------------------------------- nothing told by colour alone
+
+def _transparent(colour) -> bool:
+    return colour is None or bool(re.fullmatch(r"rgba\([^)]*,\s*0(\.0*)?\)", str(colour)))
+
+
+def colour_only_marks(spec: dict, key: str) -> list[str]:
+    """What a figure tells by colour alone: a tinted shape without an outline of its own (a
+    tint is a colour; an outline is a shape), or two line series of one chart that differ
+    in nothing but their colour (same dash, marker symbol, width and mode)."""
+    out = []
+    for k, s in enumerate(spec.get("layout", {}).get("shapes", [])):
+        line = s.get("line") or {}
+        if not _transparent(s.get("fillcolor")) and s.get("fillcolor") != "white" \
+                and float(line.get("width", 2)) < 1.5:
+            out.append(f"{key} shape {k}: a {s.get('fillcolor')} tint without an outline")
+    looks = {}
+    for t in spec.get("data", []):
+        if t.get("type") != "scatter" or "lines" not in (t.get("mode") or "lines") \
+                or t.get("hoverinfo") == "skip" or not t.get("name"):
+            continue
+        line, marker = t.get("line") or {}, t.get("marker") or {}
+        look = (line.get("dash", "solid"), line.get("width", 2), t.get("mode"),
+                marker.get("symbol", "circle"), t.get("opacity", 1))
+        looks.setdefault(look, []).append(t["name"])
+    out += [f"{key}: {', '.join(names)} differ by colour alone"
+            for names in looks.values() if len(names) > 1]
+    return out
+
+
+COLOUR_MARKED = ("whatif", "conventions", "backprop", "inspector", "cell", "data", "gates",
+                 "explorer", "training")
+# Known: their line charts tell units (What if: h1, h2), series (Backprop: "loss at every
+# step" and "at the last step only") and gates (Gate explorer: z, r, h of a unit) apart by
+# colour alone; the line builders of ui/plots.py
+# (line_chart, text_lines, xy_lines, compare_lines) give every series the same marker symbol
+# and dash. Strict: this fails as soon as they differ otherwise, and the mark is then removed.
+LINES_BY_COLOUR = pytest.mark.xfail(strict=True, reason="line series differ by colour alone")
+
+
+@pytest.mark.parametrize("page_key", [pytest.param(k, marks=LINES_BY_COLOUR)
+                                      if k in ("whatif", "backprop", "explorer") else k
+                                      for k in COLOUR_MARKED])
+def test_nothing_is_told_by_colour_alone(page_key):
+    at = run_page(registry.get(page_key).file)
+    assert no_exception(at), at.exception
+    failures = []
+    for el in at.get("plotly_chart"):
+        failures += colour_only_marks(json.loads(el.proto.spec), user_key(el))
+    for m in at.metric:                    # a change is said with its sign, not only its colour
+        delta = m.proto.delta
+        if delta:
+            assert re.match(r"[+\-−]\d|[+\-−]?0\.0+$", delta), (m.label, delta)
+    assert not failures, "\n".join(failures)
