@@ -2,8 +2,9 @@
 keys, never the mouse and never element.click().
 
 The walk: on the Gates page, Tab to the stepper and step through time with Next / Prev and the
-time-step slider; change the sidebar's hidden size with the arrow keys; open the Cell inspector
-from the sidebar's navigation and pick a quantity, a row and a unit there; open Training and
+time-step slider, and pick a cell of z_t from the selectboxes under its equation; change the
+sidebar's hidden size with the arrow keys; open the Cell inspector from the sidebar's
+navigation and pick a quantity, a row and a unit there; open Training and
 sampling from the navigation, pick the sonnets, start training and stop it.
 
 At every stop the focused element must show a visible focus ring: the element's box (or, for a
@@ -129,6 +130,20 @@ def wait_param(page, key: str, value: str, what: str) -> None:
     wait_for_app(page, timeout=LOAD_TIMEOUT)
 
 
+def choose(page, key: str, what: str, to: str = "1", move: str = "ArrowDown") -> None:
+    """Tab to the selectbox keyed `key`, open it (ArrowDown), take the next option (`move`:
+    ArrowDown, or ArrowUp for the previous one) and choose it (Enter); its value must become
+    `to` in the URL."""
+    tab_to(page, key_is(key, "INPUT"), what)
+    assert_focus_ring(page, what)
+    page.keyboard.press("ArrowDown")              # opens the list at the chosen option
+    page.wait_for_selector("[role='listbox'] [role='option']", timeout=10_000)
+    page.keyboard.press(move)
+    page.keyboard.press("Enter")
+    url_key = {"pick_j": "cell_j", "pick_b": "cell_b"}.get(key, key)
+    wait_param(page, url_key, to, f"ArrowDown, ArrowDown, Enter on {what}")
+
+
 def key_is(key: str, tag: str | None = None):
     return lambda i: i.get("key") == key and (tag is None or i.get("tag") == tag)
 
@@ -159,6 +174,12 @@ def test_lesson_by_keyboard_alone(app_server, page):
     thumb = page.locator(".st-key-step [data-testid='stSliderThumbValue']")
     assert thumb.inner_text().strip() == "1"
 
+    # -- pick a cell of z_t without the chart: the selectboxes under its equation
+    choose(page, "pick_j", "the Gates page's Unit (pick a cell by keyboard)")
+    assert param(page, "cell_j") == "1"
+    assert "z_t[1, 2]" in page.locator("[data-testid='stMarkdownContainer']").filter(
+        has_text="comes from").first.inner_text()
+
     # -- a sidebar slider with the arrow keys (Tab order runs on from the main area to the
     # sidebar's navigation, text and sliders)
     hidden_before = int(param(page, "hidden_size"))
@@ -188,16 +209,11 @@ def test_lesson_by_keyboard_alone(app_server, page):
     assert_focus_ring(page, "the Quantity option")
     page.keyboard.press("ArrowRight")
     wait_param(page, "cell_q", "r", "ArrowRight on Quantity")
-    for key, label in (("cell_b", "Batch row b"), ("cell_j", "Unit j")):
-        tab_to(page, key_is(key, "INPUT"), f"the Cell inspector's {label}")
-        assert_focus_ring(page, label)
-        page.keyboard.press("ArrowDown")          # opens the list at the chosen option
-        page.wait_for_selector("[role='listbox'] [role='option']", timeout=10_000)
-        page.keyboard.press("ArrowDown")          # the next option
-        page.keyboard.press("Enter")
-        wait_param(page, key, "1", f"ArrowDown, ArrowDown, Enter on {label}")
+    choose(page, "cell_b", "the Cell inspector's Batch row b")
+    wait_param(page, "cell_j", "1", "the Unit picked on the Gates page")      # kept
+    choose(page, "cell_j", "the Cell inspector's Unit j", to="0", move="ArrowUp")
     metric = page.locator("[data-testid='stMetricLabel']").first.inner_text()
-    assert "r_t[2, 2]" in metric, f"the inspected cell is {metric!r}, r_t[2, 2] expected"
+    assert "r_t[2, 1]" in metric, f"the inspected cell is {metric!r}, r_t[2, 1] expected"
 
     # -- open Training from the navigation, pick the sonnets, train and stop
     tab_to(page, lambda i: i.get("tag") == "A" and i.get("text", "").endswith("Training and sampling")
