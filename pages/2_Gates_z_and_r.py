@@ -68,7 +68,8 @@ def body(n: int, t: int):
             draw.cell_equation(ex, f"{g}_t", f"row {v + 1} of W_{g}, the character "
                                f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the "
                                f"one-hot x_t picks, column {pj + 1} of U_{g} meets h_(t−1)'s row "
-                               f"{pb + 1}, and b_{g}[{pj + 1}] is added")
+                               f"{pb + 1}, and b_{g}[{pj + 1}] is added",
+                               draw.CellKeys({"z": "z_t", "r": "r_t"}, q, rows, hid))
         if g == "z" and draw.presenting():
             x_t()
     draw.look_at(

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import compute, draw, equations, page, plots, store
 
 ctx = page.setup("candidate")
+PICKABLE = {"h_tilde": "h̃_t", "h": "h_t"}       # the result matrices whose cells can be picked
 st.markdown(
     r"The reset gate $r_t$ decides how much of the previous state $h_{t-1}$ enters the candidate "
     r"$\tilde h_t$; the update gate $z_t$ then mixes $h_{t-1}$ and $\tilde h_t$ into the new state "
@@ -94,7 +95,7 @@ def this_step(n: int, t: int) -> None:
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
 
     # the picked cell of h̃_t or h_t (click one) and the cells it comes from, outlined
-    q, pb, pj = page.picked(ctx, ("h_tilde", "h"))
+    q, pb, pj = page.picked(ctx, tuple(PICKABLE))
     ex = compute.explain(ctx.run, n, q, t, pb, pj)
     v = ex.char_index
     cell, row, col = {(pb, pj)}, {pb}, {pj}
@@ -170,7 +171,8 @@ def this_step(n: int, t: int) -> None:
                       f"r_t[{pb + 1}, {pj + 1}] scales (h_(t−1) U_h + b_hn)[{pb + 1}, {pj + 1}]")
         draw.cell_equation(ex, "h̃_t", f"row {v + 1} of W_h, the character "
                            f"{store.md_literal(repr(ctx.char_at(n, t, pb)))}, is the one the "
-                           f"one-hot x_t picks, {reset_says}, and b_h[{pj + 1}] is added")
+                           f"one-hot x_t picks, {reset_says}, and b_h[{pj + 1}] is added",
+                           draw.CellKeys(PICKABLE, q, rows, hid))
     draw.look_at(
         "x_t W_h is just the row of W_h for each row's character. Where r is near 0 (purple) the "
         "previous state hardly reaches the candidate. tanh keeps h̃ in (−1, 1): blue negative, "
@@ -205,7 +207,7 @@ def this_step(n: int, t: int) -> None:
     draw.matrix_grid(lines, pick="h_t", on_pick=page.pick("h"))
     if q == "h":
         draw.cell_equation(ex, "h_t", "the same cell of the gate, of h_(t−1) and of h̃_t above, "
-                           "and of the two parts")
+                           "and of the two parts", draw.CellKeys(PICKABLE, q, rows, hid))
     kept = "z" if keep else "1 − z"
     draw.look_at(
         f"Each unit of h_t is a weighted average of h_(t−1) (weight {kept}) and h̃_t (weight "

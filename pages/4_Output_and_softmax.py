@@ -95,7 +95,8 @@ def body(n: int, t: int):
         lines((logits, maxes, exp), (sums, probs, target))
     draw.cell_equation(ex, "ŷ_t", f"row {pb + 1} of h_t times column {pv + 1} of W_y plus "
                        f"b_y[{pv + 1}] is the logit; its exp is divided by the sum of row "
-                       f"{pb + 1} of exp")
+                       f"{pb + 1} of exp", draw.CellKeys({"probs": "ŷ_t"}, "probs", rows, voc,
+                                                         "character"))
     draw.look_at("Every row of exp has a 1 where its logit is largest; every row of ŷ sums to 1. "
                  "Compare ŷ with the target y_t row by row: the target's column should be the "
                  "brightest.")

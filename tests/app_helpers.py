@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 
 from pathlib import Path
 
@@ -24,6 +25,19 @@ def run_page(path: str, state: dict | None = None, query: dict | None = None) ->
     for k, v in (state or {}).items():
         at.session_state[k] = v
     return at.run()
+
+
+INKED = re.compile(r'<span style="color:#[0-9a-f]{6}">(.*)</span>', re.S)
+
+
+def cell_texts(value):
+    """A heatmap's cell text as the cells read: each cell's text comes wrapped in the span that
+    colours it (ui/plots.CELL_INK, black or white against the cell's fill); this unwraps it.
+    Nested lists in, nested lists out."""
+    if isinstance(value, (list, tuple)):
+        return [cell_texts(v) for v in value]
+    m = INKED.fullmatch(value) if isinstance(value, str) else None
+    return m.group(1) if m else value
 
 
 def decode(value):

@@ -177,3 +177,22 @@ def test_a_clickable_panel_keeps_its_cells_to_its_frame():
     np.testing.assert_allclose(xs[:32], left + (np.arange(32) + 0.5) * view.cell_w)
     np.testing.assert_allclose(ys[::32], top - (np.arange(16) + 0.5) * view.cell_h)
     assert left < xs.min() and xs.max() < right and low < ys.min() and ys.max() < top
+
+
+@pytest.mark.parametrize("path, quantity, other, width", [
+    (GATES, "z", "r", 2), (CANDIDATE, "h_tilde", "h", 2), (OUTPUT, "probs", None, 4)])
+def test_a_cell_can_be_picked_without_clicking_the_chart(path, quantity, other, width):
+    """Beside the picked cell's equation, selectboxes pick another cell (matrix, row, column)
+    for a keyboard; the choice becomes the picked cell, outlined and explained like a click's."""
+    at = run_page(path)
+    assert at.selectbox(key="pick_b").value == 0 and at.selectbox(key="pick_j").value == 0
+    at.selectbox(key="pick_b").set_value(1).run()
+    at.selectbox(key="pick_j").set_value(width - 1).run()
+    assert not at.exception, at.exception
+    s = at.session_state
+    assert (s["cell_q"], s["cell_b"], s["cell_j"]) == (quantity, 1, width - 1)
+    assert any(f"[2, {width}] = " in m.value for m in at.markdown if m.value.startswith("**Where"))
+    if other is not None:
+        at.selectbox(key="pick_q").set_value(other).run()
+        assert (s["cell_q"], s["cell_b"], s["cell_j"]) == (other, 1, width - 1)
+        assert at.selectbox(key="pick_q").value == other

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import gru_core as gc
-from app_helpers import charts, decode, no_exception, run_page
+from app_helpers import cell_texts, charts, decode, no_exception, run_page
 from grid_geometry import panel, traces
 from ui import draw, plots, registry, store
 
@@ -93,7 +93,7 @@ def test_the_first_step_shows_the_tutorials_published_numbers():
 def test_numbers_are_in_the_cells_at_the_defaults_with_four_decimals():
     spec = figure(run_page(CELL))
     z = next(t for t in spec["data"] if t.get("name") == "z")
-    assert z["text"] == [["0.1790", "0.5943"], ["0.6596", "0.5663"]]
+    assert cell_texts(z["text"]) == [["0.1790", "0.5943"], ["0.6596", "0.5663"]]
     assert z["texttemplate"] == "%{text}"
 
 

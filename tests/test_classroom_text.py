@@ -63,10 +63,10 @@ def test_what_if_shows_no_change_as_no_change():
 
 
 def test_cell_numbers_line_up_in_four_decimals_and_whole_numbers_stay_whole():
-    from app_helpers import charts, run_page
+    from app_helpers import cell_texts, charts, run_page
     at = run_page(registry.get("gates").file)
     cells = charts(at)
     # the tutorial's z_1 (published [[.1791, .5943], [.6596, .5663]]; its weights are printed rounded)
-    assert cells["z_t"]["data"][0]["text"] == [["0.1790", "0.5943"], ["0.6596", "0.5663"]]
-    assert cells["x_t"]["data"][0]["text"] == [["0", "0", "0", "1"], ["1", "0", "0", "0"]]
+    assert cell_texts(cells["z_t"]["data"][0]["text"]) == [["0.1790", "0.5943"], ["0.6596", "0.5663"]]
+    assert cell_texts(cells["x_t"]["data"][0]["text"]) == [["0", "0", "0", "1"], ["1", "0", "0", "0"]]
     assert any("rounded to 4 decimals" in c.value for c in at.caption)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_core as gc
-from app_helpers import charts, decode, heatmap_z, run_page, user_key
+from app_helpers import cell_texts, charts, decode, heatmap_z, run_page, user_key
 from ui import registry
 
 DATA = registry.get("data").file
@@ -124,7 +124,7 @@ def test_tutorial_preset_shows_the_published_loss_and_term3():
     assert ce_metric == [LOSS_PUBLISHED]
     spec = charts(at)["term3"]
     np.testing.assert_allclose(heatmap_z(spec)[:, 0], TERM3_PUBLISHED, atol=2e-4)
-    shown = [float(s) for s in np.ravel(decode(spec["data"][0]["text"]))]   # numbers in the cells
+    shown = [float(s) for s in np.ravel(cell_texts(spec["data"][0]["text"]))]   # numbers in the cells
     np.testing.assert_allclose(shown, TERM3_PUBLISHED, atol=2e-4)
 
 
@@ -289,7 +289,7 @@ def test_largest_sizes_show_the_current_step_and_fold_every_step():
     c = charts(at)
     np.testing.assert_array_equal(heatmap_z(c["step_x"]), batches.X[n, t])
     np.testing.assert_array_equal(heatmap_z(c["step_y"]), batches.Y[n, t])
-    text = c["batch_chars"]["data"][0]["text"]
+    text = cell_texts(c["batch_chars"]["data"][0]["text"])
     assert len(text) == 16 and all(len(row) == 32 for row in text)
     for b in range(16):
         row = LONG_TEXT[int(batches.sample_starts[n, b]):int(batches.sample_starts[n, b]) + 32]

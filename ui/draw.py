@@ -113,13 +113,48 @@ def _show(fig, key: str) -> None:
                     alt=plots.accessible_name(fig))
 
 
-def cell_equation(ex, symbol: str, outlined: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class CellKeys:
+    """The keyboard's way to pick a cell of a page's result matrices (a click on a chart is
+    the mouse's only): the page's quantities {"z": "z_t", ...} (the picked one first or not),
+    the rows' and the columns' labels, and what a column is ("unit", "character")."""
+
+    quantities: dict[str, str]
+    picked: str
+    rows: list[str]
+    cols: list[str]
+    col_title: str = "unit"
+
+
+def cell_equation(ex, symbol: str, outlined: str, keys: CellKeys | None = None) -> None:
     """Under a result matrix: the picked cell's scalar equation with its real numbers (an
-    explanation from gru_core.explain_cell) and what the outlines around it show."""
+    explanation from gru_core.explain_cell) and what the outlines around it show; with `keys`,
+    selectboxes that pick another cell (matrix, row, column) by keyboard."""
     st.markdown(f"**Where {symbol}[{ex.b + 1}, {ex.j + 1}] = {ex.result:.4f} comes from** "
-                f"(outlined in magenta; {outlined}). Click another cell of the result to follow "
-                "a different number.")
+                f"(outlined in magenta; {outlined}). Click another cell of the result"
+                + (", or choose it here," if keys else "") + " to follow a different number.")
+    if keys is not None:
+        _cell_keys(keys, ex.b, ex.j)
     st.latex(ex.latex)
+
+
+def _cell_keys(keys: CellKeys, b: int, j: int) -> None:
+    """Selectboxes for the picked cell (pick_q, pick_b, pick_j), set to the cell picked now (a
+    click on the chart included); a choice becomes the picked cell (cell_q, cell_b, cell_j)."""
+    s = st.session_state
+    s["pick_q"], s["pick_b"], s["pick_j"] = keys.picked, b, j
+
+    def chosen() -> None:
+        s["cell_q"], s["cell_b"], s["cell_j"] = s["pick_q"], s["pick_b"], s["pick_j"]
+
+    cols = st.columns([2, 3, 3, 2] if len(keys.quantities) > 1 else [3, 3, 4])
+    if len(keys.quantities) > 1:
+        cols[0].selectbox("Matrix", list(keys.quantities), key="pick_q",
+                          format_func=keys.quantities.get, on_change=chosen)
+    cols[-3].selectbox("Row", range(len(keys.rows)), key="pick_b",
+                       format_func=lambda r: keys.rows[r], on_change=chosen)
+    cols[-2].selectbox(keys.col_title.capitalize(), range(len(keys.cols)), key="pick_j",
+                       format_func=lambda c: keys.cols[c], on_change=chosen)
 
 
 def look_at(text: str) -> None:

@@ -24,13 +24,22 @@ from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 
+# The scales as explicit stops, as plotly.py defines them (viridis; ColorBrewer's RdBu, reversed
+# below so that negative is blue and positive red; ColorBrewer's Greys, white 0 to black 1).
+# Figures are built without plotly.py's validation, so a scale's name would reach plotly.js,
+# whose "RdBu" is another scale (positive blue, negative tan, a grey middle) and whose "Greys"
+# runs from black to white: the pages' "red positive" and "the 1 is black" would be false.
+VIRIDIS = [list(s) for s in pc.get_colorscale("Viridis")]
+RDBU = [list(s) for s in pc.get_colorscale("RdBu")]
+GREYS = [list(s) for s in pc.get_colorscale("Greys")]
 SCALES = {
-    "gate": dict(colorscale="Viridis", zmin=0.0, zmax=1.0),
-    "tanh": dict(colorscale="RdBu", reversescale=True, zmin=-1.0, zmax=1.0),
-    "signed": dict(colorscale="RdBu", reversescale=True),
-    "onehot": dict(colorscale="Greys", zmin=0.0, zmax=1.0),
+    "gate": dict(colorscale=VIRIDIS, zmin=0.0, zmax=1.0),
+    "tanh": dict(colorscale=RDBU, reversescale=True, zmin=-1.0, zmax=1.0),
+    "signed": dict(colorscale=RDBU, reversescale=True),
+    "onehot": dict(colorscale=GREYS, zmin=0.0, zmax=1.0),
 }
 MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
 FONT = dict(family="Inter, Arial, sans-serif", size=14)
@@ -39,6 +48,10 @@ VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 # common forms of colour blindness in the first four, which is as many as a chart here draws).
 PALETTE = ("#1d4ed8", "#b91c1c", "#d97706", "#047857", "#7c3aed", "#0f766e")
 PICKED = "#ff00ff"       # the outline of a picked cell and its operands
+# Text on a coloured cell: black or white, whichever contrasts more with the cell's fill (WCAG
+# relative luminance); the better of the two is never below 4.58:1. Left to itself plotly
+# writes white or #444, which falls to 3.1:1 on mid-tone cells.
+CELL_INK = ("#000000", "#ffffff")
 
 # Fit. A line of the page's width holds LINE_CHARS characters of cell text: twenty numbers such
 # as "-0.1234" with a space each (five B×4 matrices, the Gates page's equation at H = 4), or
@@ -417,11 +430,40 @@ def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
     if p.customdata is not None:
         trace["customdata"] = p.customdata
     if p.cell_text is not None:
-        trace.update(text=p.cell_text, texttemplate="%{text}", textfont=dict(size=cell_font))
+        trace.update(text=_inked(p.cell_text, z, trace), texttemplate="%{text}",
+                     textfont=dict(size=cell_font))
     elif numbers:
-        trace.update(text=_cell_text(z), texttemplate="%{text}", textfont=dict(size=cell_font),
-                     showscale=False)
+        trace.update(text=_inked(_cell_text(z), z, trace), texttemplate="%{text}",
+                     textfont=dict(size=cell_font), showscale=False)
     return trace
+
+
+def _inked(text, z: np.ndarray, trace: dict) -> list[list[str]]:
+    """Every cell's text in the colour of CELL_INK that contrasts more with the cell's fill
+    (the trace's colour scale at the cell's value), as <span style="color:…">text</span>."""
+    fill = _fill_rgb(z, trace)
+    lin = np.where(fill <= 0.04045, fill / 12.92, ((fill + 0.055) / 1.055) ** 2.4)
+    lum = lin @ np.array([0.2126, 0.7152, 0.0722])
+    white = (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05)       # white beats black on this fill
+    return [[f'<span style="color:{CELL_INK[int(w)]}">{c}</span>' if c != "" else c
+             for c, w in zip(row, wrow)]
+            for row, wrow in zip(np.asarray(text, dtype=object).tolist(), white.tolist())]
+
+
+def _fill_rgb(z: np.ndarray, trace: dict) -> np.ndarray:
+    """The sRGB colour (0..1, last axis) plotly.js fills each cell with: the colour scale
+    (reversed when reversescale) interpolated linearly in RGB at (z − zmin) / (zmax − zmin)."""
+    stops = [list(s) for s in trace["colorscale"]]             # explicit stops (SCALES)
+    if trace.get("reversescale"):
+        stops = [[1 - pos, c] for pos, c in reversed(stops)]
+    pos = np.array([float(s[0]) for s in stops])
+    rgb = np.array([pc.hex_to_rgb(c) if c.startswith("#") else pc.unlabel_rgb(c)
+                    for _, c in stops], dtype=float) / 255
+    z = np.asarray(z, dtype=float)
+    lo = trace.get("zmin", np.nanmin(z) if np.isfinite(z).any() else 0.0)
+    hi = trace.get("zmax", np.nanmax(z) if np.isfinite(z).any() else 1.0)
+    u = np.clip(np.nan_to_num((z - lo) / (hi - lo) if hi > lo else z * 0 + 0.5, nan=0.0), 0, 1)
+    return np.stack([np.interp(u, pos, rgb[:, k]) for k in range(3)], axis=-1)
 
 
 def _x_axis(p: Panel) -> dict:
@@ -1143,7 +1185,9 @@ CELL_TEXT_SIZE = 12
 CELL_MIN_TEXT = 9              # numbers in the nodes never smaller than this
 CELL_NARROW_PX = 820           # the drawing's width in a 1280 px window, the sidebar open
 CELL_PICK_CELLS = 128          # up to this many cells a node has a click target on every cell
-HIGHLIGHT = "#d97706"          # the chosen node, its incoming arrows and the current step
+# the chosen node (its title text too: amber-700, 5.0:1 on white; amber-600 #d97706 was 3.2:1),
+# its incoming arrows and the current step
+HIGHLIGHT = "#b45309"
 ARROW = "#8b8f99"
 STEP_FILL = "rgba(217, 119, 6, 0.16)"
 
