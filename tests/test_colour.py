@@ -280,17 +280,9 @@ def colour_only_marks(spec: dict, key: str) -> list[str]:
 
 COLOUR_MARKED = ("whatif", "conventions", "backprop", "inspector", "cell", "data", "gates",
                  "explorer", "training")
-# Known: their line charts tell units (What if: h1, h2), series (Backprop: "loss at every
-# step" and "at the last step only") and gates (Gate explorer: z, r, h of a unit) apart by
-# colour alone; the line builders of ui/plots.py
-# (line_chart, text_lines, xy_lines, compare_lines) give every series the same marker symbol
-# and dash. Strict: this fails as soon as they differ otherwise, and the mark is then removed.
-LINES_BY_COLOUR = pytest.mark.xfail(strict=True, reason="line series differ by colour alone")
 
 
-@pytest.mark.parametrize("page_key", [pytest.param(k, marks=LINES_BY_COLOUR)
-                                      if k in ("whatif", "backprop", "explorer") else k
-                                      for k in COLOUR_MARKED])
+@pytest.mark.parametrize("page_key", COLOUR_MARKED)
 def test_nothing_is_told_by_colour_alone(page_key):
     at = run_page(registry.get(page_key).file)
     assert no_exception(at), at.exception

@@ -1001,6 +1001,19 @@ def _colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+# Series are told apart by more than colour: a marker symbol each, and a dash each where a
+# series is too long for markers.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _series_look(i: int, markers: bool) -> dict:
+    """Series i's line and marker, beyond its colour: its symbol, or (no markers) its dash."""
+    return dict(mode="lines+markers" if markers else "lines",
+                line=dict(color=_colour(i), dash="solid" if markers else DASHES[i % len(DASHES)]),
+                marker=dict(color=_colour(i), symbol=SYMBOLS[i % len(SYMBOLS)]))
+
+
 LEGEND_ROW_PX = 640            # a legend row below a line chart holds this many px of entries
 
 
@@ -1031,9 +1044,7 @@ def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
     traces = []
     for i, (name, ys) in enumerate(series.items()):
         xs = list(range(len(ys))) if x is None else x
-        traces.append(go.Scatter(x=xs, y=list(ys), name=name,
-                                 mode="lines+markers" if len(ys) <= 60 else "lines",
-                                 line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
+        traces.append(go.Scatter(x=xs, y=list(ys), name=name, **_series_look(i, len(ys) <= 60),
                                  hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
     xaxis = {}
     if x_labels is not None:
@@ -1066,8 +1077,7 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
     positions = [int(p) for p in positions]
     ticks = _ticks(label(c) for c in chars)        # in the hover
     traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
-                         mode="lines+markers" if len(positions) <= 120 else "lines",
-                         line=dict(color=_colour(i)), marker=dict(color=_colour(i)),
+                         **_series_look(i, len(positions) <= 120),
                          hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>"
                                        + name + "</extra>")
               for i, (name, ys) in enumerate(series.items())]
@@ -1082,13 +1092,14 @@ def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: in
              log_y: bool = False, faint=()) -> go.Figure:
     """Lines with their own x values: series = {name: (xs, ys)} (a loss per step and per epoch).
     Series named in `faint` are drawn thin and pale, so a smoother series on top stands out."""
-    traces = [go.Scatter(x=list(xs), y=list(ys), name=name,
-                         mode="lines+markers" if len(ys) <= 60 else "lines",
-                         line=dict(width=1 if name in faint else 2.5, color=_colour(i)),
-                         marker=dict(color=_colour(i), size=5),
-                         opacity=0.45 if name in faint else 1.0,
-                         hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
-              for i, (name, (xs, ys)) in enumerate(series.items())]
+    traces = []
+    for i, (name, (xs, ys)) in enumerate(series.items()):
+        look = _series_look(i, len(ys) <= 60)
+        look["line"]["width"] = 1 if name in faint else 2.5
+        look["marker"]["size"] = 5
+        traces.append(go.Scatter(x=list(xs), y=list(ys), name=name, **look,
+                                 opacity=0.45 if name in faint else 1.0,
+                                 hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
     layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
                           names=[t.name for t in traces],
                           yaxis=dict(type="log" if log_y else "linear"))
@@ -1106,6 +1117,7 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
             traces.append(go.Scatter(
                 x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
                 mode="lines+markers" if len(x) <= 60 else "lines",
+                marker=dict(color=_colour(k), symbol=SYMBOLS[k % len(SYMBOLS)]),
                 line=dict(color=_colour(k), dash=dash, width=2 if dash == "solid" else 1.5),
                 hovertemplate="%{x}: %{y:.4f}<extra>" + name + suffix + "</extra>"))
     shapes, notes = [], []
