@@ -43,8 +43,9 @@ STREAMLIT_ONLY = [
     # component). axe cannot tell: Streamlit's label is not tied to the input (the input is named
     # by aria-label, the <label> has no `for`) and the chosen items' group carries data-disabled,
     # not aria-disabled; axe exempts a disabled control's label only when it is associated with
-    # it (axe-core #2090). No Streamlit issue was found for this; the fix belongs in Streamlit's
-    # WidgetLabel / Multiselect (associate the label, mark the tags group aria-disabled).
+    # it (axe-core #2090). No Streamlit issue names this; the fix belongs in Streamlit's
+    # WidgetLabel / Multiselect (associate the label, mark the tags group aria-disabled), the
+    # widget streamlit/streamlit#16175 rebuilt on React Aria and #16200 made more accessible.
     ("color-contrast", "[data-testid='stMultiSelect']:has(input[role='combobox']:disabled)",
      "a disabled multiselect's label and chosen items"),
 ]
