@@ -109,8 +109,8 @@ def chart(fig, key: str, table: Callable[[], list] | None = None) -> None:
 
 
 def _show(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False},
-                    alt=plots.accessible_name(fig))
+    st.plotly_chart(plots.sent(fig), key=key, width="stretch", theme=None,
+                    config={"displayModeBar": False}, alt=plots.accessible_name(fig))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,9 +205,9 @@ def _pickable(fig, key: str, cols: int, on_pick) -> None:
         if cell_at is not None and on_pick is not None:
             on_pick(*cell_at)
 
-    st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
-                    selection_mode="points", config={"displayModeBar": False},
-                    alt=plots.accessible_name(fig))
+    st.plotly_chart(plots.sent(fig, pickable=True), key=key, width="stretch", theme=None,
+                    on_select=picked, selection_mode="points",
+                    config={"displayModeBar": False}, alt=plots.accessible_name(fig))
 
 
 def picked_cell(event, cols: int, curve: int = 1) -> tuple[int, int] | None:
@@ -230,8 +230,9 @@ def cell_diagram(fig, *, key: str, on_pick, names: dict[str, str], step: int) ->
         if node is not None:
             on_pick(node)
 
-    st.plotly_chart(fig, key=key, width="stretch", on_select=picked,
-                    selection_mode="points", config={"displayModeBar": False},
+    st.plotly_chart(plots.sent(fig, pickable=True), key=key, width="stretch", theme=None,
+                    on_select=picked, selection_mode="points",
+                    config={"displayModeBar": False},
                     alt=f"The GRU cell at step {step + 1}: " + plots.accessible_name(fig, names))
 
 

@@ -109,19 +109,24 @@ def setup(key: str, *, needs_run: bool = True) -> Context | None:
     st.title(entry.title)
     lesson.presentation(entry)
     neighbours(entry)
-    lesson.loaded_note()
-    for note in store.take_notes():
-        st.info(note)
+    # Notes come and go with the settings; in a keyed container they do not move what follows
+    # (the frontend keys an unkeyed block by its place, so a note above it would mount the
+    # block and every chart in it anew).
+    notes = st.container(key="page_notes")
+    with notes:
+        lesson.loaded_note()
+        for note in store.take_notes():
+            st.info(note)
     if not needs_run:
         return None
     settings = store.settings()
     try:
         run = get_run(settings, store.model())
     except InputError as err:
-        st.error(str(err))
+        notes.error(str(err))
         st.stop()
     for note in run.notes:
-        st.info(note)
+        notes.info(note)
     return Context(entry, settings, run)
 
 
@@ -358,7 +363,8 @@ def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = Tru
         if downloads:
             draw.downloads()
 
-    fragment()
+    with st.container(key="stepped"):      # keyed: stays mounted when elements above change
+        fragment()
 
 
 def link(key: str, label: str) -> None:

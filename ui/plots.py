@@ -43,6 +43,13 @@ SCALES = {
 }
 MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
 FONT = dict(family="Inter, Arial, sans-serif", size=14)
+# Figures carry no Plotly template and are drawn without Streamlit's chart theme (see `sent`):
+# what those gave is set here. Labels and numbers in dark grey (9.7:1 on white; the theme's
+# grey was 3.7:1), titles as the page's headings: its font, bold, in its text colour; 8 px
+# between the cells and their labels.
+INK = "#444444"
+TITLE_FONT = dict(family='"Source Sans", sans-serif', color="#111827", weight="bold")
+HOVER = dict(bgcolor="white", bordercolor="#6b7280", font=dict(color="#111827"))
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 # The one palette of the line charts (blue, red, amber, green, violet, teal: distinct for the
 # common forms of colour blindness in the first four, which is as many as a chart here draws).
@@ -144,11 +151,12 @@ def _layout(title: str, height: int, *, top: int = 44, title_above_ticks: bool =
     white (larger in presentation mode). title_above_ticks pins the title to the top of the
     figure, for column ticks on top."""
     z = sizes(present)
-    title_dict = dict(text=title, font=dict(size=z.fig_title), x=0, xanchor="left")
+    title_dict = dict(text=title, font=dict(TITLE_FONT, size=z.fig_title), x=0, xanchor="left")
     if title_above_ticks:
         title_dict.update(y=1, yanchor="top", yref="container", pad=dict(t=6))
-    return dict(title=title_dict, height=height, margin=dict(l=10, r=10, t=top, b=10),
-                font=dict(FONT, size=z.tick), plot_bgcolor="white", **rest)
+    return dict(title=title_dict, height=height, margin=dict(l=10, r=10, t=top, b=10, pad=8),
+                font=dict(FONT, size=z.tick, color=INK), plot_bgcolor="white",
+                hoverlabel=HOVER, **rest)
 
 
 def _number(v: float) -> str:
@@ -698,11 +706,11 @@ def _panel(p: Panel, z, y_ticks, n: int, x_domain, y_domain, *, y_title, row_lab
         ref = (f"x{i}", f"y{i}")
         traces.append(go.Heatmap(name=p.key, xaxis=f"x{i}", yaxis=f"y{i}", _validate=False,
                                  **trace))
-        axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p),
+        axes[f"xaxis{i}"] = dict(dict(tickfont=dict(size=sizes.tick)), **_x_axis(p), ticks="",
                                  automargin=False, domain=list(x_domain), anchor=f"y{i}")
         y_axis = _thin(y_ticks, cell_px, 0.9 * tick) if cell_px and row_labels else {}
         axes[f"yaxis{i}"] = dict(type="category", autorange="reversed", automargin=False,
-                                 domain=list(y_domain), anchor=f"x{i}",
+                                 domain=list(y_domain), anchor=f"x{i}", ticks="",
                                  showticklabels=row_labels,
                                  title=dict(text=y_title if not inner else "",
                                             font=dict(size=sizes.tick)),
@@ -966,6 +974,28 @@ def char_matrix(chars, *, title: str, x_labels, y_labels, x_title: str, y_title:
 PROJECTED_TICK_GAP = 44         # px between a projected log axis's labels (two lines of 18 px)
 
 
+def sent(fig: go.Figure, *, pickable: bool = False) -> go.Figure:
+    """The figure as a page hands it to st.plotly_chart (with theme=None): without a Plotly
+    template (what a figure needs is set in this module) and with a fixed
+    layout.datarevision; a pickable one (on_select) with the click, hover and drag modes its
+    selection needs.
+
+    Streamlit mounts a new chart for every changed figure and draws it twice: plotly.js's
+    `react` on the spec, then again on a copy of it made through JSON (its theming pass, which
+    runs with or without a theme). plotly.js compares the two: a template by identity, data
+    arrays by identity unless layout.datarevision is given, and those modes as Streamlit's pass
+    sets them. Without a template, with a revision and with the modes already set, the second
+    `react` finds nothing changed and draws nothing. Every new figure a page shows is
+    therefore drawn once (tests/e2e/test_smoke.py counts the draws)."""
+    fig.layout._props.pop("template", None)        # plotly.py adds its default one on creation
+    fig.layout.datarevision = 1
+    if pickable:
+        fig.layout.clickmode = "event+select"
+        fig.layout.hovermode = fig.layout.hovermode or "closest"
+        fig.layout.dragmode = fig.layout.dragmode or "pan"
+    return fig
+
+
 def projected(fig: go.Figure) -> go.Figure:
     """A figure built without `present` (a line chart, a text heatmap) with the projector's
     fonts: labels, legend and title (cell text keeps its size: those cells are not enlarged),
@@ -1019,14 +1049,14 @@ LEGEND_ROW_PX = 640            # a legend row below a line chart holds this many
 
 def _line_layout(title: str, height: int, *, x_title: str, y_title: str, names=(),
                  top: int = 44, xaxis=None, yaxis=None, **rest) -> dict:
-    """The frame of a line chart: axes titled, light grid, the legend (the series' `names`)
-    below the plot. Its margins are computed here (no automargin: it draws the figure twice):
-    room for the axes' numbers and titles and for the legend's rows."""
+    """The frame of a line chart: axes titled, a light grid across, the legend (the series'
+    `names`) below the plot. Its margins are computed here (no automargin: it draws the figure
+    twice): room for the axes' numbers and titles and for the legend's rows."""
     entries = sum(40 + _label_px(n, 12) for n in names) if len(names) > 1 else 0
     legend_rows = -(-int(entries) // LEGEND_ROW_PX)
     layout = _layout(title, height, top=top,
-                     xaxis=dict(title=x_title, automargin=False, gridcolor="#e5e7eb",
-                                **(xaxis or {})),
+                     xaxis={**dict(title=x_title, automargin=False, showgrid=False,
+                                   zeroline=False), **(xaxis or {})},
                      yaxis=dict(title=y_title, automargin=False, gridcolor="#e5e7eb",
                                 zerolinecolor="#9ca3af", **(yaxis or {})),
                      legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom",
@@ -1522,7 +1552,8 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                        texttemplate=[caption], mode="text", textposition="bottom right",
                        xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
                        textfont=dict(size=round(12 * zoom), color="#4b5563")))
-    layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8), font=FONT,
+    layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8),
+                  font=dict(FONT, color=INK), hoverlabel=HOVER,
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
                   hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)
     return go.Figure(traces, layout=layout, _validate=False)
