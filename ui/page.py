@@ -85,6 +85,8 @@ class Context:
 READABLE_CSS = """<style>
 [data-testid="stMain"] .katex-display { padding-right: 2px; }
 [data-testid="stMain"] .katex-display > .katex { white-space: normal; }
+[data-testid="stElementContainer"]:has(> div > [data-testid="stPlotlyChart"]) {
+    width: round(down, 100%, 1px) !important; }
 </style>"""
 
 

@@ -857,7 +857,7 @@ def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
         box = (lambda v: heat.y0 + v * heat.dy, lambda v: heat.x0 + v * heat.dx)
     else:
         xs, ys = list(heat.x), list(heat.y)
-        custom = z.ravel()
+        custom = z.ravel().tolist()      # a list, not an array: see _values
         hover = (f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
                  "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
                  "<extra></extra>")
@@ -1037,6 +1037,13 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
+def _values(ys) -> list[float]:
+    """A series as a list of floats. A NumPy array is sent as a binary array, which plotly.js
+    holds as a typed array and its `react` compares as a value, so as changed: Streamlit's
+    second pass over a new chart (`sent`) would draw it again."""
+    return np.asarray(ys, dtype=float).tolist()
+
+
 def _series_look(i: int, markers: bool) -> dict:
     """Series i's line and marker, beyond its colour: its symbol, or (no markers) its dash."""
     return dict(mode="lines+markers" if markers else "lines",
@@ -1106,7 +1113,7 @@ def text_lines(series: dict, *, title: str, chars, positions, y_title: str, heig
     """Lines over the characters of a text (a unit's z, r, h): x = position, tick = character."""
     positions = [int(p) for p in positions]
     ticks = _ticks(label(c) for c in chars)        # in the hover
-    traces = [go.Scatter(x=positions, y=np.asarray(ys, dtype=float), customdata=ticks, name=name,
+    traces = [go.Scatter(x=positions, y=_values(ys), customdata=ticks, name=name,
                          **_series_look(i, len(positions) <= 120),
                          hovertemplate="position %{x} · %{customdata}: %{y:.4f}<extra>"
                                        + name + "</extra>")
@@ -1145,7 +1152,7 @@ def compare_lines(original: dict, changed: dict, *, title: str, x, x_title: str,
         for series, dash, suffix in ((original, "dash", " original"),
                                      (changed, "solid", " what-if")):
             traces.append(go.Scatter(
-                x=list(x), y=np.asarray(series[name], dtype=float), name=name + suffix,
+                x=list(x), y=_values(series[name]), name=name + suffix,
                 mode="lines+markers" if len(x) <= 60 else "lines",
                 marker=dict(color=_colour(k), symbol=SYMBOLS[k % len(SYMBOLS)]),
                 line=dict(color=_colour(k), dash=dash, width=2 if dash == "solid" else 1.5),
