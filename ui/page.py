@@ -81,7 +81,10 @@ class Context:
 # reach (axe-core's scrollable-region-focusable): a display formula wider than its column wraps
 # after a top-level relation or operator (=, +, ⊙, ...) as KaTeX does inline, and keeps 2 px on
 # its right for the 2 px strut KaTeX puts after a final sub- or superscript (.vlist-s), which
-# otherwise made every formula ending in one scroll sideways by 2 px.
+# otherwise made every formula ending in one scroll sideways by 2 px. A chart's container is
+# floored to whole pixels: plotly draws a new chart at the width it reads from the style (to
+# 1/1000 px) and Streamlit then sets the measured one (to 1/64 px); a fractional column width
+# made them differ, and the chart was drawn again (plots.sent).
 READABLE_CSS = """<style>
 [data-testid="stMain"] .katex-display { padding-right: 2px; }
 [data-testid="stMain"] .katex-display > .katex { white-space: normal; }

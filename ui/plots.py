@@ -983,10 +983,12 @@ def sent(fig: go.Figure, *, pickable: bool = False) -> go.Figure:
     Streamlit mounts a new chart for every changed figure and draws it twice: plotly.js's
     `react` on the spec, then again on a copy of it made through JSON (its theming pass, which
     runs with or without a theme). plotly.js compares the two: a template by identity, data
-    arrays by identity unless layout.datarevision is given, and those modes as Streamlit's pass
-    sets them. Without a template, with a revision and with the modes already set, the second
-    `react` finds nothing changed and draws nothing. Every new figure a page shows is
-    therefore drawn once (tests/e2e/test_smoke.py counts the draws)."""
+    arrays by identity unless layout.datarevision is given (a 1-D NumPy array, which becomes a
+    typed array, as a value: series are lists, `_values`), the width (ui/page.py's CSS gives a
+    chart whole pixels) and those modes as Streamlit's pass sets them. Without a template, with
+    a revision and with the modes already set, the second `react` finds nothing changed and
+    draws nothing: every new figure a page shows is drawn once (tests/e2e/test_redraw.py
+    counts the drawings)."""
     fig.layout._props.pop("template", None)        # plotly.py adds its default one on creation
     fig.layout.datarevision = 1
     if pickable:
