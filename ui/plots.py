@@ -1083,7 +1083,7 @@ def line_chart(series: dict, *, title: str, x_title: str, y_title: str, x=None,
     traces = []
     for i, (name, ys) in enumerate(series.items()):
         xs = list(range(len(ys))) if x is None else x
-        traces.append(go.Scatter(x=xs, y=list(ys), name=name, **_series_look(i, len(ys) <= 60),
+        traces.append(go.Scatter(x=xs, y=_values(ys), name=name, **_series_look(i, len(ys) <= 60),
                                  hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
     xaxis = {}
     if x_labels is not None:
@@ -1136,7 +1136,7 @@ def xy_lines(series: dict, *, title: str, x_title: str, y_title: str, height: in
         look = _series_look(i, len(ys) <= 60)
         look["line"]["width"] = 1 if name in faint else 2.5
         look["marker"]["size"] = 5
-        traces.append(go.Scatter(x=list(xs), y=list(ys), name=name, **look,
+        traces.append(go.Scatter(x=list(xs), y=_values(ys), name=name, **look,
                                  opacity=0.45 if name in faint else 1.0,
                                  hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>"))
     layout = _line_layout(title, height, x_title=x_title, y_title=y_title,
