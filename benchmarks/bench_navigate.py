@@ -7,8 +7,9 @@ settings measured, so the shared caches hold the runs), then for every page of t
                nothing cached, so Streamlit's scripts are fetched and compiled, among them the
                4.7 MB Plotly chunk) and in a new tab of a browser that has opened the app
                before (its HTTP cache warm); the time is from the navigation's start to the
-               last change of the page's DOM (a MutationObserver on the document: elements
-               added, removed or retexted, charts included) once the script run is over and
+               last change of the page's content (a MutationObserver on the document: elements
+               in the app's root added, removed or retexted, charts included) once the script
+               run is over, no element is waiting for its script (Streamlit's skeleton) and
                nothing has changed for 600 ms
   page switch  in a session on the previous page of the registry (a tab of the warm browser),
                a click on the page's link in the sidebar's navigation; the time is from the
@@ -47,12 +48,19 @@ SIZES = {"defaults": {},
 QUIET_MS = 600
 NAV_LINK = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"
 
-# Installed before the page's own scripts: remembers the time of the last DOM change.
+# Installed before the page's own scripts: remembers the time of the last change of the page's
+# content: in the app's root element (not Plotly's style and measuring elements in the head and
+# the body, which it adds when its script runs: on Home that runs once Home is drawn, ui/page.py).
 WATCH_JS = """(() => {
   performance.setResourceTimingBufferSize(5000);     // Streamlit loads a few hundred chunks
   window.__nav = {last: 0};
-  new MutationObserver(() => { window.__nav.last = performance.now(); })
-    .observe(document, {childList: true, subtree: true, characterData: true});
+  const shown = r => {
+    const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    return !!(el && el.closest("[data-testid='stApp']"));
+  };
+  new MutationObserver(records => {
+    if (records.some(shown)) window.__nav.last = performance.now();
+  }).observe(document, {childList: true, subtree: true, characterData: true});
 })();"""
 
 ARM_JS = "() => { window.__nav.last = 0; window.__nav.t0 = performance.now(); }"
@@ -61,6 +69,8 @@ DONE_JS = f"""() => {{
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  // an element whose script is still loading (a chart before Plotly's has run) is a skeleton
+  if (document.querySelector("[data-testid='stSkeleton']")) return false;
   return window.__nav.last > 0 && performance.now() - window.__nav.last > {QUIET_MS};
 }}"""
 
