@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import ast
 import gc as python_gc
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit
 from streamlit.source_util import page_icon_and_name
 from streamlit.testing.v1 import AppTest
 
 import gru_core as gc
 from app_helpers import ROOT, TIMEOUT, charts, heatmap_z, no_exception
-from ui import registry
+from ui import page, registry
 
 UI = ROOT / "ui"
 PY_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(UI.glob("*.py"))]
@@ -121,6 +123,22 @@ def test_home_and_the_sidebar_list_every_page_from_the_registry():
         if p.number is not None:
             assert labels.count(p.label) >= 2, p.label     # the sidebar and Home's index
     assert f"{registry.PAGES[1].label} →" in labels        # the next page from Home
+
+
+
+def test_home_loads_the_chart_script_streamlit_itself_imports():
+    """Home's early load names the file Streamlit's own bundle imports for a chart (a Streamlit
+    upgrade that renames it fails here, not silently in the browser); only Home asks for it."""
+    assert page.CHART_SCRIPT is not None
+    js = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    bundles = [p.read_text(encoding="utf-8") for p in js.glob("index.*.js")]
+    assert any(f"import(`./{page.CHART_SCRIPT}`)" in b for b in bundles)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert no_exception(at)
+    loads = [el.proto.body for el in at.get("html") if "import(" in el.proto.body]
+    assert len(loads) == 1 and json.dumps(page.CHART_SCRIPT) in loads[0]
+    gates = AppTest.from_file(str(ROOT / registry.get("gates").file), default_timeout=TIMEOUT).run()
+    assert not [el for el in gates.get("html") if "import(" in el.proto.body]
 
 
 # ---------------------------------------------------------------- the model store

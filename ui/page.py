@@ -14,8 +14,10 @@ A page script is thin; it is known by its entry in ui/registry.py:
 from __future__ import annotations
 
 import gc as python_gc
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -84,12 +86,14 @@ class Context:
 # otherwise made every formula ending in one scroll sideways by 2 px. A chart's container is
 # floored to whole pixels: plotly draws a new chart at the width it reads from the style (to
 # 1/1000 px) and Streamlit then sets the measured one (to 1/64 px); a fractional column width
-# made them differ, and the chart was drawn again (plots.sent).
+# made them differ, and the chart was drawn again (plots.sent). Home's script that loads the
+# chart component early (`load_charts`) is not shown and takes no gap.
 READABLE_CSS = """<style>
 [data-testid="stMain"] .katex-display { padding-right: 2px; }
 [data-testid="stMain"] .katex-display > .katex { white-space: normal; }
 [data-testid="stElementContainer"]:has(> div > [data-testid="stPlotlyChart"]) {
     width: round(down, 100%, 1px) !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-load_charts) { display: none; }
 </style>"""
 
 
@@ -227,10 +231,48 @@ _FOCUS_JS = """<script>
 </script>"""
 
 
+# Streamlit's chart component and Plotly with it (one 4.7 MB script) are loaded when a page
+# first shows a chart, and running Plotly's script holds the browser for about a second on a
+# small machine (benchmarks/README.md). Home shows no chart: once Home is drawn and the browser
+# is idle, this loads the component's script as Streamlit itself would (the same URL, so the
+# same module, run once), and the first page opened from Home draws at once. Our own constant
+# script; the file name is the installed Streamlit's (`_chart_script`).
+_LOAD_CHARTS_JS = """<script>
+(() => {
+  const main = document.querySelector('script[type="module"][src*="static/js/index."]');
+  if (!main) return;
+  const load = () => import(new URL(__FILE__, main.src).href).catch(() => {});
+  (window.requestIdleCallback || (f => setTimeout(f, 200)))(load, {timeout: 4000});
+})();
+</script>"""
+
+
+def _chart_script() -> str | None:
+    """The file name of Streamlit's chart component ("PlotlyChart.<hash>.js"), next to its main
+    script in the installed package's static/js, or None if this Streamlit has none by that
+    name (then nothing is loaded early)."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None
+
+
+CHART_SCRIPT = _chart_script()
+LOAD_CHARTS_HTML = (None if CHART_SCRIPT is None else
+                    _LOAD_CHARTS_JS.replace("__FILE__", json.dumps(CHART_SCRIPT)))
+
+
+def load_charts() -> None:
+    """On Home (from `end`): the browser loads the chart component's script while Home is read
+    (`_LOAD_CHARTS_JS`). Takes no room on the page."""
+    if LOAD_CHARTS_HTML is not None:
+        with st.container(key="load_charts"):     # hidden (READABLE_CSS): no gap for it
+            st.html(LOAD_CHARTS_HTML, unsafe_allow_javascript=True)
+
+
 def end(ctx: Context | str) -> None:
     """Every page's last call, after everything it draws: large links to the previous and the
     next page in the tutorial's order (the last page leads back to Home), and, when a lesson
-    link asked to open at one of this page's sections (`focus`), the scroll to it.
+    link asked to open at one of this page's sections (`focus`), the scroll to it; on Home, the
+    early load of the chart component's script (`load_charts`).
 
     ctx: the page's Context, or its registry key (pages whose setup returns no Context)."""
     entry = registry.get(ctx) if isinstance(ctx, str) else ctx.entry
@@ -241,6 +283,8 @@ def end(ctx: Context | str) -> None:
     elif focus and st.session_state.pop(store.FOCUS_PENDING_KEY, False):
         st.html(_FOCUS_JS.replace("__ANCHOR__", FOCUS[focus][1]), unsafe_allow_javascript=True)
     st.html(PATH_CSS)
+    if entry is registry.HOME:
+        load_charts()
     before, after = registry.neighbours(entry)
     try:
         with st.container(key="page_end"):
