@@ -86,14 +86,12 @@ class Context:
 # otherwise made every formula ending in one scroll sideways by 2 px. A chart's container is
 # floored to whole pixels: plotly draws a new chart at the width it reads from the style (to
 # 1/1000 px) and Streamlit then sets the measured one (to 1/64 px); a fractional column width
-# made them differ, and the chart was drawn again (plots.sent). Home's script that loads the
-# chart component early (`load_charts`) is not shown and takes no gap.
+# made them differ, and the chart was drawn again (plots.sent).
 READABLE_CSS = """<style>
 [data-testid="stMain"] .katex-display { padding-right: 2px; }
 [data-testid="stMain"] .katex-display > .katex { white-space: normal; }
 [data-testid="stElementContainer"]:has(> div > [data-testid="stPlotlyChart"]) {
     width: round(down, 100%, 1px) !important; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-load_charts) { display: none; }
 </style>"""
 
 
@@ -256,6 +254,10 @@ def _chart_script() -> str | None:
 
 
 CHART_SCRIPT = _chart_script()
+# the script's block is not shown, and the page's flex column gives it no gap (Home only)
+_HIDE_LOAD_CHARTS_CSS = """<style>
+[data-testid="stLayoutWrapper"]:has(> .st-key-load_charts) { display: none; }
+</style>"""
 LOAD_CHARTS_HTML = (None if CHART_SCRIPT is None else
                     _LOAD_CHARTS_JS.replace("__FILE__", json.dumps(CHART_SCRIPT)))
 
@@ -264,7 +266,8 @@ def load_charts() -> None:
     """On Home (from `end`): the browser loads the chart component's script while Home is read
     (`_LOAD_CHARTS_JS`). Takes no room on the page."""
     if LOAD_CHARTS_HTML is not None:
-        with st.container(key="load_charts"):     # hidden (READABLE_CSS): no gap for it
+        st.html(_HIDE_LOAD_CHARTS_CSS)           # style only: takes no room on the page
+        with st.container(key="load_charts"):
             st.html(LOAD_CHARTS_HTML, unsafe_allow_javascript=True)
 
 
