@@ -125,7 +125,6 @@ def test_home_and_the_sidebar_list_every_page_from_the_registry():
     assert f"{registry.PAGES[1].label} →" in labels        # the next page from Home
 
 
-
 def test_home_loads_the_chart_script_streamlit_itself_imports():
     """Home's early load names the file Streamlit's own bundle imports for a chart (a Streamlit
     upgrade that renames it fails here, not silently in the browser); only Home asks for it."""
