@@ -857,7 +857,7 @@ def _picker(p: Panel, z, heat, traces, shapes, cell) -> None:
         box = (lambda v: heat.y0 + v * heat.dy, lambda v: heat.x0 + v * heat.dx)
     else:
         xs, ys = list(heat.x), list(heat.y)
-        custom = z.ravel().tolist()      # a list, not an array: see _values
+        custom = _values(z.ravel())
         hover = (f"{y_title} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
                  "<br>value %{customdata:.10g}<br>(click to see where it comes from)"
                  "<extra></extra>")
