@@ -11,6 +11,9 @@ VIEWS = {"step": "step t's contribution", "sum": "summed over all steps"}
 CLIPS = {"value": "by value", "norm": "by global norm"}
 CLIP_VALUES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 5.0)
 U_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
+# The page's two tabs: time step t's way back (sections 1-4), the whole batch's (5-7).
+PARTS = ("1–4 · One time step back", "5–7 · Vanishing, clipping, gradient check")
+SCROLL_KEY = "_bptt_scroll"        # the button that ends sections 1-4 asked for section 5
 PART_TITLES = {"direct": "direct", "via_z": "via z", "via_r": "via r", "via_h": "via h̃"}
 # The grid of parameter gradients: a line per kind (input weights, recurrent weights, biases)
 # while a kind's three fit a line, else gate by gate (GRID_WIDE); the output layer's two after.
@@ -155,17 +158,11 @@ def gradient_check(n: int) -> None:
                  column_config={"max relative error": st.column_config.NumberColumn(format="%.2e")})
 
 
-def body(n: int, t: int):
-    bp = compute.get_bptt(ctx.run, n, loss)
+def one_step(bp, n: int, t: int):
+    """Sections 1-4: what time step t sends back, and its term of every weight's gradient."""
     g = bp.grads
     B, V, H, S = ctx.B, ctx.V, ctx.H, ctx.S
     rows, hid, voc = ctx.row_labels(n), ctx.hidden_labels, ctx.vocab_labels
-    reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(B))
-    targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(B))
-    st.caption(f"Batch {n + 1}, time step {t + 1} of {S}: the rows read {store.md_literal(reads)} "
-               f"and should predict {store.md_literal(targets)}. "
-               f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
-
     st.header("1 · Into the output layer: δy_linear")
     st.latex(equations.bptt_output(loss, B, V, S))
     draw.matrix(g.dlogits[t], f"δy_linear_t  (t = {t + 1})", x=voc, y=rows,
@@ -222,10 +219,38 @@ def body(n: int, t: int):
         "character, positive elsewhere. The four parts of δh_(t−1) add up to the total. With a "
         "one-hot x_t, step t's term of δW_z is δa_z placed in the rows of the characters read; "
         "each bias gets the column sums of its δa. Step through t: the terms differ, the sum does not.")
+    st.button(f"Next: {PARTS[1]}", key="bptt_next_part", type="primary",
+              icon=":material/arrow_downward:", on_click=open_part, args=(PARTS[1],))
 
-    vanishing(n)
-    clipping(n)
-    gradient_check(n)
+
+def open_part(label: str) -> None:
+    """Callback of the button that ends sections 1-4: the second tab, scrolled to section 5."""
+    st.session_state["bptt_part"] = label
+    st.session_state[SCROLL_KEY] = True
+
+
+def body(n: int, t: int):
+    bp = compute.get_bptt(ctx.run, n, loss)
+    reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(ctx.B))
+    targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(ctx.B))
+    st.caption(f"Batch {n + 1}, time step {t + 1} of {ctx.S}: the rows read "
+               f"{store.md_literal(reads)} and should predict {store.md_literal(targets)}. "
+               f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
+    if page.focus_pending(ctx) == "vanishing":     # a lesson link opens at section 5
+        st.session_state["bptt_part"] = PARTS[1]
+    # Only the open tab is computed and drawn (on_change="rerun"): the page is half as tall, and
+    # a change redraws one part, not both.
+    step_part, batch_part = st.tabs(PARTS, key="bptt_part", on_change="rerun")
+    if step_part.open:
+        with step_part:
+            one_step(bp, n, t)
+    if batch_part.open:
+        with batch_part:
+            if st.session_state.pop(SCROLL_KEY, False):
+                page.scroll_to("vanishing")
+            vanishing(n)
+            clipping(n)
+            gradient_check(n)
 
 
 page.stepped(ctx, body)

@@ -14,6 +14,9 @@ LONG = ("The quick brown fox jumps over the lazy dog. Pack my box with five doze
         "How vexingly quick daft zebras jump; 0123456789 ") * 6          # 798 characters
 BIG = {"text": LONG, "batch_size": 16, "seq_len": 32, "hidden_size": 32, "weights": "random",
        "order": "sorted"}
+# The page's two tabs (on_change="rerun": only the open one is drawn): sections 1-4, then 5-7.
+STEP_PART, BATCH_PART = "1–4 · One time step back", "5–7 · Vanishing, clipping, gradient check"
+SECTIONS_5_7 = {"bptt_part": BATCH_PART}
 MEDIUM = {"text": LONG, "batch_size": 3, "seq_len": 5, "hidden_size": 4, "weights": "random",
           "order": "sorted", "seed": 7}
 
@@ -38,6 +41,14 @@ def reference(settings: dict, n: int = 0, loss: str = "ce"):
 
 def z_of(at, key: str) -> np.ndarray:
     return np.atleast_2d(heatmap_z(charts(at)[key]))
+
+
+def open_batch_part(at):
+    """The same session, its second tab opened (sections 5-7)."""
+    at.session_state["bptt_part"] = BATCH_PART
+    at.run()
+    assert no_exception(at), at.exception
+    return at
 
 
 def gradcheck_errors(at) -> list[float]:
@@ -89,7 +100,7 @@ def test_switching_the_loss_changes_dlogits():
 
 
 def test_defaults_gradient_check_table_below_1e6():
-    at = run_page(PAGE)
+    at = run_page(PAGE, state=SECTIONS_5_7)
     errors = gradcheck_errors(at)
     assert len(errors) == 11                                     # 11 parameters without b_hn
     assert max(errors) < 1e-6
@@ -115,7 +126,7 @@ def test_conventions_and_losses_match_gru_core(reset, update, loss):
     np.testing.assert_allclose(parts, z_of(at, "dh_prev_total"), rtol=1e-10, atol=1e-15)
     assert ("dq" in charts(at)) == (reset == "after")
     # the gradient check runs on this small model and passes
-    assert max(gradcheck_errors(at)) < 1e-6
+    assert max(gradcheck_errors(open_batch_part(at))) < 1e-6
 
 
 def test_step_view_shows_each_steps_contribution():
@@ -132,7 +143,7 @@ def test_step_view_shows_each_steps_contribution():
 # ---------------------------------------------------------------- vanishing / exploding
 
 def test_norm_chart_every_step_series_and_vanishing_then_exploding():
-    at = run_page(PAGE, state=BIG)
+    at = run_page(PAGE, state={**BIG, **SECTIONS_5_7})
     assert no_exception(at), at.exception
     params, _, _, g = reference(BIG)
     spec = charts(at)["norms_back"]
@@ -153,7 +164,7 @@ def test_norm_chart_every_step_series_and_vanishing_then_exploding():
 # ---------------------------------------------------------------- clipping
 
 def test_clip_by_value_and_by_norm():
-    at = run_page(PAGE, state={"bptt_clip_kind": "value", "bptt_clip_value": 0.01})
+    at = run_page(PAGE, state={"bptt_clip_kind": "value", "bptt_clip_value": 0.01, **SECTIONS_5_7})
     _, _, _, g = reference({})
     np.testing.assert_allclose(z_of(at, "clip_before"), g.W_z, rtol=1e-12)
     np.testing.assert_allclose(z_of(at, "clip_after"), np.clip(g.W_z, -0.01, 0.01), rtol=1e-12)
@@ -180,11 +191,12 @@ def test_clip_by_value_and_by_norm():
 def test_extremes_run_without_exception(state):
     at = run_page(PAGE, state=state)
     assert no_exception(at), at.exception
-    assert "dlogits" in charts(at) and "norms_back" in charts(at)
+    assert "dlogits" in charts(at)
+    assert "norms_back" in charts(open_batch_part(at))
 
 
 def test_big_gradient_check_is_behind_a_toggle_and_passes():
-    at = run_page(PAGE, state=BIG)
+    at = run_page(PAGE, state={**BIG, **SECTIONS_5_7})
     assert not [df for df in at.dataframe if "max relative error" in df.value.columns]
     at.toggle(key="bptt_check").set_value(True)
     at.run()
@@ -201,3 +213,34 @@ def test_b_hn_selected_then_reset_before_does_not_break():
     at.run()
     assert no_exception(at), at.exception
     assert at.session_state["bptt_param"] == "W_z"
+
+
+# ---------------------------------------------------------------- the two tabs
+
+def test_each_tab_draws_only_its_sections_and_next_opens_the_second():
+    at = run_page(PAGE)
+    assert no_exception(at), at.exception
+    assert [t.label for t in at.tabs] == [STEP_PART, BATCH_PART]
+    headers = [h.value for h in at.header]
+    assert [h[0] for h in headers if h[0].isdigit()] == ["1", "2", "3", "4"]
+    assert "dlogits" in charts(at) and "norms_back" not in charts(at)
+    assert not [df for df in at.dataframe if "max relative error" in df.value.columns]
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    at.button(key="bptt_next_part").click().run()            # the button that ends section 4
+    assert no_exception(at), at.exception
+    assert at.session_state["bptt_part"] == BATCH_PART
+    assert [h.value[0] for h in at.header if h.value[0].isdigit()] == ["5", "6", "7"]
+    assert "norms_back" in charts(at) and "dlogits" not in charts(at)
+    scrolls = [h.proto.body for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    assert len(scrolls) == 1 and '"vanishing"' in scrolls[0]       # to section 5, once
+    at.button(key="next_step").click().run()                      # the stepper: no new scroll
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    assert at.session_state["bptt_part"] == BATCH_PART
+
+
+def test_lesson_link_to_vanishing_opens_the_second_tab():
+    at = run_page(PAGE, query={"focus": "vanishing"})
+    assert no_exception(at), at.exception
+    assert at.session_state["bptt_part"] == BATCH_PART
+    assert "norms_back" in charts(at)
+    assert [h for h in at.get("html") if '"vanishing"' in h.proto.body]

@@ -271,6 +271,20 @@ def load_charts() -> None:
             st.html(LOAD_CHARTS_HTML, unsafe_allow_javascript=True)
 
 
+def focus_pending(ctx: Context) -> str:
+    """The section (a FOCUS name) a lesson link asked this page to open at, until `end` has
+    scrolled to it; "" if none. A page that hides the section in a tab opens that tab."""
+    focus = st.session_state.get("focus", "")
+    pending = st.session_state.get(store.FOCUS_PENDING_KEY, False)
+    return focus if pending and focus and FOCUS[focus][0] == ctx.entry.key else ""
+
+
+def scroll_to(anchor: str) -> None:
+    """Scroll to the heading with this id (one of FOCUS's constant anchors) once it is drawn."""
+    assert anchor in {a for _, a in FOCUS.values()}, anchor      # never user text
+    st.html(_FOCUS_JS.replace("__ANCHOR__", anchor), unsafe_allow_javascript=True)
+
+
 def end(ctx: Context | str) -> None:
     """Every page's last call, after everything it draws: large links to the previous and the
     next page in the tutorial's order (the last page leads back to Home), and, when a lesson
@@ -284,7 +298,7 @@ def end(ctx: Context | str) -> None:
         st.session_state["focus"] = ""
         store.write_url()
     elif focus and st.session_state.pop(store.FOCUS_PENDING_KEY, False):
-        st.html(_FOCUS_JS.replace("__ANCHOR__", FOCUS[focus][1]), unsafe_allow_javascript=True)
+        scroll_to(FOCUS[focus][1])
     st.html(PATH_CSS)
     if entry is registry.HOME:
         load_charts()
