@@ -195,9 +195,9 @@ def proto_strings(msg: Message, path: str = ""):
                 yield name, v
 
 
-# The app's own constant script (ui/page.py; no user text in it): Home's early load of the
-# chart component. Every other html element is checked like Markdown.
-OWN_HTML = {ui_page.LOAD_CHARTS_HTML}
+# The app's own constant script (ui/page.py; no user text in it): every page's early load of
+# the element scripts. Every other html element is checked like Markdown.
+OWN_HTML = {ui_page.PRELOAD_HTML}
 
 
 def rendered_strings(at: AppTest) -> list[tuple[str, str]]:

@@ -125,19 +125,22 @@ def test_home_and_the_sidebar_list_every_page_from_the_registry():
     assert f"{registry.PAGES[1].label} →" in labels        # the next page from Home
 
 
-def test_home_loads_the_chart_script_streamlit_itself_imports():
-    """Home's early load names the file Streamlit's own bundle imports for a chart (a Streamlit
-    upgrade that renames it fails here, not silently in the browser); only Home asks for it."""
-    assert page.CHART_SCRIPT is not None
+def test_every_page_preloads_the_element_scripts_streamlit_itself_imports():
+    """The early load names the files Streamlit's own bundles import for a chart, a code block,
+    a data frame, a table, a select box and a formula (a Streamlit upgrade that renames one
+    fails here, not silently in the browser); every page asks for them once."""
+    assert len(page.PRELOAD_SCRIPTS) == len(page.PRELOADED)
     js = Path(streamlit.__file__).parent / "static" / "static" / "js"
-    bundles = [p.read_text(encoding="utf-8") for p in js.glob("index.*.js")]
-    assert any(f"import(`./{page.CHART_SCRIPT}`)" in b for b in bundles)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    assert no_exception(at)
-    loads = [el.proto.body for el in at.get("html") if "import(" in el.proto.body]
-    assert len(loads) == 1 and json.dumps(page.CHART_SCRIPT) in loads[0]
-    gates = AppTest.from_file(str(ROOT / registry.get("gates").file), default_timeout=TIMEOUT).run()
-    assert not [el for el in gates.get("html") if "import(" in el.proto.body]
+    bundles = [p.read_text(encoding="utf-8") for p in js.glob("*.js")]
+    for name, file in zip(page.PRELOADED, page.PRELOAD_SCRIPTS):
+        assert file.startswith(name + ".")
+        assert any(f"import(`./{file}`)" in b for b in bundles), file
+    for entry in (registry.HOME, registry.get("gates"), registry.get("data")):
+        at = AppTest.from_file(str(ROOT / entry.file), default_timeout=TIMEOUT).run()
+        assert no_exception(at)
+        loads = [el.proto.body for el in at.get("html") if "import(" in el.proto.body]
+        assert len(loads) == 1, entry.key
+        assert json.dumps(list(page.PRELOAD_SCRIPTS)) in loads[0]
 
 
 # ---------------------------------------------------------------- the model store

@@ -193,7 +193,8 @@ FOCUS = {"vanishing": ("backprop", "vanishing")}
 
 # Our own constant CSS (never user text): "Start here" and the next-page link look like primary
 # buttons (the theme's primaryColor, .streamlit/config.toml), the end links are large; a heading
-# scrolled to (focus, an anchor link) keeps a margin above it for a control pinned at the top.
+# scrolled to (focus, an anchor link) keeps a margin above it for a control pinned at the top;
+# the block of the element scripts' early load (`preload`) is not shown, and gets no gap.
 PATH_CSS = """<style>
 .st-key-start_here a, .st-key-page_end a {
   border: 1px solid #6b7280; border-radius: 0.6rem; padding: 0.7rem 1.1rem;
@@ -207,6 +208,7 @@ PATH_CSS = """<style>
 .st-key-page_end [data-testid="stIconMaterial"] { font-size: 1.6rem; }
 .st-key-start_here a:hover, .st-key-page_next a:hover { background: #1e40af; }
 .st-key-page_end hr { margin: 0.5rem 0 0.75rem; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-preload) { display: none; }
 </style>"""
 
 # Scrolls to the heading with id __ANCHOR__ (one of FOCUS's constant anchors, never user text)
@@ -229,46 +231,53 @@ _FOCUS_JS = """<script>
 </script>"""
 
 
-# Streamlit's chart component and Plotly with it (one 4.7 MB script) are loaded when a page
-# first shows a chart, and running Plotly's script holds the browser for about a second on a
-# small machine (benchmarks/README.md). Home shows no chart: once Home is drawn and the browser
-# is idle, this loads the component's script as Streamlit itself would (the same URL, so the
-# same module, run once), and the first page opened from Home draws at once. Our own constant
-# script; the file name is the installed Streamlit's (`_chart_script`).
-_LOAD_CHARTS_JS = """<script>
+# Streamlit loads the script of an element type the first time a page shows one, and running
+# it holds the browser: about a second for the chart component (Plotly, one 4.7 MB script), a
+# third of one for the code block's syntax highlighter on a small machine (benchmarks/README.md).
+# Once a page is drawn, this loads the scripts of the element types the app's pages show, one
+# per idle period of the browser, as Streamlit itself would (the same URLs, so the same modules,
+# each run once per tab): the next page opened draws without waiting for them. Our own constant
+# script; the file names are the installed Streamlit's (`_element_scripts`).
+_PRELOAD_JS = """<script>
 (() => {
   const main = document.querySelector('script[type="module"][src*="static/js/index."]');
   if (!main) return;
-  const load = () => import(new URL(__FILE__, main.src).href).catch(() => {});
-  (window.requestIdleCallback || (f => setTimeout(f, 200)))(load, {timeout: 4000});
+  const files = __FILES__;
+  const idle = window.requestIdleCallback || (f => setTimeout(f, 200));
+  const next = () => {
+    const file = files.shift();
+    if (file) import(new URL(file, main.src).href).catch(() => {}).finally(() => idle(next));
+  };
+  idle(next, {timeout: 4000});
 })();
 </script>"""
+# The element types beyond Home's whose scripts Streamlit loads on our pages, in the order of
+# the pages that first show them: charts and formulas (KaTeX; the cell page), data frames and
+# code blocks (Data), select boxes (Gates), tables (Conventions).
+PRELOADED = ("PlotlyChart", "rehype-katex", "DataFrame", "StreamlitSyntaxHighlighter",
+             "Selectbox", "Table")
 
 
-def _chart_script() -> str | None:
-    """The file name of Streamlit's chart component ("PlotlyChart.<hash>.js"), next to its main
-    script in the installed package's static/js, or None if this Streamlit has none by that
-    name (then nothing is loaded early)."""
-    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
+def _element_scripts(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The file name ("PlotlyChart.<hash>.js") of each element type's script in the installed
+    Streamlit's static/js, next to its main script; a name this Streamlit has no single file
+    for is left out (then its script loads when a page first shows the element)."""
+    js = Path(st.__file__).parent / "static" / "static" / "js"
+    found = [sorted(js.glob(f"{name}.*.js")) for name in names]
+    return tuple(files[0].name for files in found if len(files) == 1)
 
 
-CHART_SCRIPT = _chart_script()
-# the script's block is not shown, and the page's flex column gives it no gap (Home only)
-_HIDE_LOAD_CHARTS_CSS = """<style>
-[data-testid="stLayoutWrapper"]:has(> .st-key-load_charts) { display: none; }
-</style>"""
-LOAD_CHARTS_HTML = (None if CHART_SCRIPT is None else
-                    _LOAD_CHARTS_JS.replace("__FILE__", json.dumps(CHART_SCRIPT)))
+PRELOAD_SCRIPTS = _element_scripts(PRELOADED)
+PRELOAD_HTML = (None if not PRELOAD_SCRIPTS else
+                _PRELOAD_JS.replace("__FILES__", json.dumps(list(PRELOAD_SCRIPTS))))
 
 
-def load_charts() -> None:
-    """On Home (from `end`): the browser loads the chart component's script while Home is read
-    (`_LOAD_CHARTS_JS`). Takes no room on the page."""
-    if LOAD_CHARTS_HTML is not None:
-        st.html(_HIDE_LOAD_CHARTS_CSS)           # style only: takes no room on the page
-        with st.container(key="load_charts"):
-            st.html(LOAD_CHARTS_HTML, unsafe_allow_javascript=True)
+def preload() -> None:
+    """From `end`, on every page: the browser loads the element scripts the other pages need
+    while this one is read (`_PRELOAD_JS`). Takes no room on the page."""
+    if PRELOAD_HTML is not None:
+        with st.container(key="preload"):        # hidden, with no gap (PATH_CSS)
+            st.html(PRELOAD_HTML, unsafe_allow_javascript=True)
 
 
 def focus_pending(ctx: Context) -> str:
@@ -288,8 +297,8 @@ def scroll_to(anchor: str) -> None:
 def end(ctx: Context | str) -> None:
     """Every page's last call, after everything it draws: large links to the previous and the
     next page in the tutorial's order (the last page leads back to Home), and, when a lesson
-    link asked to open at one of this page's sections (`focus`), the scroll to it; on Home, the
-    early load of the chart component's script (`load_charts`).
+    link asked to open at one of this page's sections (`focus`), the scroll to it; the early
+    load of the element scripts other pages need (`preload`).
 
     ctx: the page's Context, or its registry key (pages whose setup returns no Context)."""
     entry = registry.get(ctx) if isinstance(ctx, str) else ctx.entry
@@ -300,8 +309,7 @@ def end(ctx: Context | str) -> None:
     elif focus and st.session_state.pop(store.FOCUS_PENDING_KEY, False):
         scroll_to(FOCUS[focus][1])
     st.html(PATH_CSS)
-    if entry is registry.HOME:
-        load_charts()
+    preload()
     before, after = registry.neighbours(entry)
     try:
         with st.container(key="page_end"):
