@@ -109,6 +109,7 @@ st.markdown("""
 - Part 1's sampler never feeds the sampled character back; the NumPy chapter's sampler crashes.
 """)
 
+SNIPPET_TABS = ("NumPy", "PyTorch")
 st.header("Take this run elsewhere")
 np_src, torch_src = compute.get_snippets(ctx.run)
 c1, c2, c3 = st.columns(3)
@@ -124,12 +125,18 @@ c3.download_button("PyTorch snippet (.py)", torch_src, "gru_torch.py", "text/x-p
 st.caption("Each snippet recomputes h of batch 1 (all steps, from h₀ = 0) with the current "
            "weights and convention, without this app; running it prints the same numbers as the "
            "h_t heatmaps of batch 1.")
-# the snippets carry every weight at full precision (thousands of lines at H = 32): folded
-with st.expander("Read the snippets here (every weight at full precision)"):
-    tab1, tab2 = st.tabs(["NumPy", "PyTorch"])
-    with tab1:
-        st.code(np_src, language="python")
-    with tab2:
-        st.code(torch_src, language="python")
+# The snippets carry every weight at full precision (thousands of lines at H = 32): folded, and
+# sent only while open, one language at a time (on_change="rerun"): the browser highlights
+# and lays out only the code shown.
+with st.expander("Read the snippets here (every weight at full precision)", key="snippets_open",
+                 on_change="rerun") as box:
+    if box.open:
+        numpy_tab, torch_tab = st.tabs(SNIPPET_TABS, key="snippet_tab", on_change="rerun")
+        if numpy_tab.open:
+            with numpy_tab:
+                st.code(np_src, language="python")
+        if torch_tab.open:
+            with torch_tab:
+                st.code(torch_src, language="python")
 
 page.end(ctx)

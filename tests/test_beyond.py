@@ -369,8 +369,10 @@ def test_editing_a_weight_updates_the_loss():
 
 @pytest.mark.parametrize("reset, update", [("before", "keep"), ("after", "take")])
 def test_numpy_snippet_on_the_conventions_page_reproduces_the_displayed_h(reset, update):
-    at = run_page(CONVENTIONS, state={"reset": reset, "update": update, "step": 2})
+    at = run_page(CONVENTIONS, state={"reset": reset, "update": update, "step": 2,
+                                      "snippets_open": True})
     assert not at.exception
+    assert len(at.code) == 1                             # the NumPy tab, the one open
     ns = run_snippet(at.code[0].value)
     shown = heatmap_z(charts(at)[f"h_{reset}_{update}"])
     np.testing.assert_allclose(ns["h"][1], shown, rtol=0, atol=1e-12)
@@ -452,3 +454,18 @@ def test_every_page_has_a_narrative_in_the_tutorials_order():
     assert all(e.narrative for e in entries)
     steps = [int(re.match(r"Step (\d+)", e.narrative).group(1)) for e in entries]
     assert steps == sorted(steps)
+
+
+def test_conventions_sends_a_snippet_only_while_it_is_read():
+    at = run_page(CONVENTIONS, state={"hidden_size": 4, "weights": "random"})
+    assert not at.exception
+    assert not at.code                                   # folded: no snippet sent
+    at.session_state["snippets_open"] = True
+    at.run()
+    assert not at.exception
+    assert [c.language for c in at.code] == ["python"]   # the NumPy tab only
+    assert "import numpy as np" in at.code[0].value and "import torch" not in at.code[0].value
+    at.session_state["snippet_tab"] = "PyTorch"
+    at.run()
+    assert not at.exception
+    assert len(at.code) == 1 and "import torch" in at.code[0].value
