@@ -1,6 +1,7 @@
-"""Page 6: backpropagation through time for one batch: dL/dy_linear, dL/dh_t and how it splits
-through z, r and h̃, the pre-activation gradients, every weight's gradient per step and summed,
-vanishing / exploding, the finite-difference check and clipping (003 and 004)."""
+"""Page 6: backpropagation through time for one batch, in two tabs: dL/dy_linear, dL/dh_t and
+how it splits through z, r and h̃, the pre-activation gradients, every weight's gradient per
+step and summed (sections 1-4); vanishing / exploding, clipping and the finite-difference check
+(5-7) (003 and 004)."""
 import pandas as pd
 import streamlit as st
 
