@@ -203,7 +203,7 @@ PATH_CSS = """<style>
 .st-key-start_here a, .st-key-page_next a { background: #1d4ed8; border-color: #1d4ed8; }
 .st-key-start_here a p, .st-key-page_next a p, .st-key-start_here a span,
 .st-key-page_next a span { color: #ffffff; }
-[data-testid="stMain"] :is(h1, h2, h3)[id] { scroll-margin-top: 7rem; }
+[data-testid="stMain"] :is(h1, h2, h3)[id] { scroll-margin-top: 9.5rem; }
 .st-key-start_here [data-testid="stIconMaterial"],
 .st-key-page_end [data-testid="stIconMaterial"] { font-size: 1.6rem; }
 .st-key-start_here a:hover, .st-key-page_next a:hover { background: #1e40af; }
