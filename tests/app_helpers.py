@@ -15,6 +15,9 @@ import grid_geometry
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
+# Backprop's second tab (sections 5-7: norms, clipping, the gradient check), drawn only while
+# open (pages/6_Backprop_through_time.py, PARTS): state that opens it.
+BACKPROP_5_7 = {"bptt_part": "5–7 · Vanishing, clipping, gradient check"}
 
 
 def run_page(path: str, state: dict | None = None, query: dict | None = None) -> AppTest:

@@ -22,7 +22,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from app_helpers import ROOT, decode, no_exception, run_page, user_key
+from app_helpers import BACKPROP_5_7, ROOT, decode, no_exception, run_page, user_key
 from ui import page as ui_page
 from ui import plots, registry
 
@@ -280,10 +280,6 @@ def colour_only_marks(spec: dict, key: str) -> list[str]:
 
 COLOUR_MARKED = ("whatif", "conventions", "backprop", "inspector", "cell", "data", "gates",
                  "explorer", "training")
-
-
-# Backprop draws its sections 5-7 (the norms, clipping) in its second tab, only when open.
-BACKPROP_5_7 = {"bptt_part": "5–7 · Vanishing, clipping, gradient check"}
 
 
 @pytest.mark.parametrize("page_key, state", [(k, {}) for k in COLOUR_MARKED]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gru_core as gc
-from tests.app_helpers import charts, decode, heatmap_z, no_exception, run_page
+from tests.app_helpers import BACKPROP_5_7, charts, decode, heatmap_z, no_exception, run_page
 from ui import registry
 
 PAGE = registry.get("backprop").file
@@ -15,8 +15,8 @@ LONG = ("The quick brown fox jumps over the lazy dog. Pack my box with five doze
 BIG = {"text": LONG, "batch_size": 16, "seq_len": 32, "hidden_size": 32, "weights": "random",
        "order": "sorted"}
 # The page's two tabs (on_change="rerun": only the open one is drawn): sections 1-4, then 5-7.
-STEP_PART, BATCH_PART = "1–4 · One time step back", "5–7 · Vanishing, clipping, gradient check"
-SECTIONS_5_7 = {"bptt_part": BATCH_PART}
+STEP_PART, BATCH_PART = "1–4 · One time step back", BACKPROP_5_7["bptt_part"]
+SECTIONS_5_7 = BACKPROP_5_7
 MEDIUM = {"text": LONG, "batch_size": 3, "seq_len": 5, "hidden_size": 4, "weights": "random",
           "order": "sorted", "seed": 7}
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import gru_core as gc
 import reference_gru as ref
-from app_helpers import TIMEOUT, no_exception, run_page, user_key
+from app_helpers import BACKPROP_5_7, TIMEOUT, no_exception, run_page, user_key
 from ui import registry
 
 ROWS = ["1: Mat", "2: hMa"]             # batch 1 of the tutorial: B = 2 rows, S = 3 steps
@@ -74,8 +74,6 @@ def check(df, values, rows, columns, fmt="%.4f"):
 
 # ---------------------------------------------------------------- off, unbuilt, on every chart
 
-# Backprop draws its sections 5-7 in its second tab, only when open.
-BACKPROP_5_7 = {"bptt_part": "5–7 · Vanishing, clipping, gradient check"}
 TABLE_PAGES = FORWARD + ["backprop", "whatif", "conventions", "inspector", "explorer"]
 
 
