@@ -222,6 +222,26 @@ def test_pages_remember_their_own_controls_across_page_switches():
     assert at.radio(key="bptt_loss").value == "l2"
 
 
+
+def test_the_sidebar_is_the_same_elements_on_every_page():
+    """The sidebar's controls keep their element ids from page to page (sidebar.same_on_every_page,
+    drawn as app.py's own): the browser keeps them mounted on a page switch instead of mounting
+    every control anew. A page's own controls stay the page's: the stepper's slider differs."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+
+    def shared():
+        return {"text": at.text_area(key="text").id, "hidden_size": at.slider(key="hidden_size").id,
+                "numbers": at.toggle(key="numbers").id, "present": at.toggle(key="present").id}
+
+    home = shared()
+    steps = {}
+    for key in ("gates", "backprop", "conventions"):
+        at.switch_page(registry.get(key).file).run()
+        assert no_exception(at), at.exception
+        assert shared() == home, key
+        steps[key] = at.slider(key="step").id
+    assert len(set(steps.values())) == 3, steps
+
 # ---------------------------------------------------------------- downloads
 
 @pytest.mark.parametrize("key", ["gates", "backprop", "conventions"])

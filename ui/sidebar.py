@@ -2,8 +2,12 @@
 sliders, the model and data options, and the Lesson section."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import lesson, registry, store
 
@@ -66,12 +70,29 @@ SIZE_SLIDERS = (
 )
 
 
+@contextlib.contextmanager
+def same_on_every_page() -> Iterator[None]:
+    """Elements drawn inside are the same elements on every page: drawn as the entry point's
+    (app.py's) own, as Streamlit draws what an entry point shares between the pages of
+    `st.navigation`. The identity Streamlit gives an element includes the script that draws it;
+    drawn as the page's, every control of the sidebar was a new element after a page switch,
+    mounted anew by the browser. With a `pages/` folder Streamlit runs each page script on its
+    own, so this sets the script explicitly (ScriptRunContext.run_with_active_hash); a Streamlit
+    without that method draws the elements as the page's, as before."""
+    ctx = get_script_run_ctx()
+    shared = getattr(ctx, "run_with_active_hash", None)
+    main = getattr(getattr(ctx, "pages_manager", None), "main_script_hash", None)
+    with shared(main) if shared is not None and isinstance(main, str) else contextlib.nullcontext():
+        yield
+
+
 def sidebar(entry: registry.Page) -> None:
-    """Navigation, then the controls the teacher's `hide` flags leave in."""
+    """Navigation, then the controls the teacher's `hide` flags leave in; the same elements on
+    every page (`same_on_every_page`), so a page switch leaves them in place."""
     s = st.session_state
     bounds = store.slider_bounds(s["text"], s["batch_size"])
     hide = store.hidden()
-    with st.sidebar:
+    with same_on_every_page(), st.sidebar:
         navigation()
         st.divider()
         if "text" not in hide:

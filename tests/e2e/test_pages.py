@@ -12,7 +12,8 @@ pages/N_Name.py is served at /Name.
     test_deep_link_on_a_fresh_server (a) first request to a FRESH server is a deep link with
                                     parameters: that page, controls at those values
     test_page_switches_keep_the_values (b) sidebar-nav clicks through every page keep a
-                                    keyboard-set value, and the URL carries it again
+                                    keyboard-set value, and the URL carries it again; the
+                                    sidebar stays the same elements (not mounted anew)
     test_url_reproduces_the_screen  (c) the address bar after keyboard changes, opened in a new
                                     browser context, shows the same controls and chart data
 """
@@ -255,18 +256,32 @@ def test_deep_link_on_a_fresh_server(fresh_server, page, path):
     assert {k: q.get(k) for k in DEEP} == DEEP, f"the URL lost parameters: {page.url}"
 
 
+# Marks every element of the sidebar; returns [elements, how many were marked before].
+MARK_SIDEBAR = """() => {
+  const els = [...document.querySelectorAll('[data-testid=stSidebarUserContent] [data-testid]')];
+  const kept = els.filter(e => e.__mark === true).length;
+  els.forEach(e => { e.__mark = true; });
+  return [els.length, kept];
+}"""
+
+
 def test_page_switches_keep_the_values(app_server, page):
-    """(b) A value set with the keyboard survives clicks through every page in the sidebar nav."""
+    """(b) A value set with the keyboard survives clicks through every page in the sidebar nav,
+    and the sidebar is the same elements on every page (ui/sidebar.py, same_on_every_page): a
+    switch does not mount its controls anew."""
     open_page(page, app_server, GATES, "hidden_size=4")
     hidden = press_right(page, "hidden_size")                       # 5
     batch = press_right(page, "batch_size")                         # 3
     order = [p for p in PATHS if p != GATES] + [GATES]
+    marked, _ = page.evaluate(MARK_SIDEBAR)
+    assert marked > 100, marked             # the navigation, the controls, the Lesson section
     for path in order:
         page.locator(f"{NAV_LINKS}[href='{path}']").first.click()
         page.wait_for_function("p => location.pathname.replace(/^\\/+|\\/+$/g, '') === p",
                                arg=path, timeout=LOAD_TIMEOUT)
         wait_for_app(page, timeout=LOAD_TIMEOUT)
         assert_no_exception(page)
+        assert page.evaluate(MARK_SIDEBAR) == [marked, marked], f"sidebar mounted anew on /{path}"
         assert slider_value(page, "hidden_size") == hidden, f"hidden_size lost on /{path}"
         assert slider_value(page, "batch_size") == batch, f"batch_size lost on /{path}"
         page.wait_for_function(
