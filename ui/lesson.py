@@ -349,6 +349,7 @@ PRESENT_CSS = """<style>
 html { font-size: 18px; }
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] li { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+[data-testid="stMain"] [data-testid="stTab"] p { font-size: 1.15rem; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
 [data-testid="stMain"] .katex { font-size: 1.35em; }

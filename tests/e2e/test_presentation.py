@@ -4,6 +4,8 @@
     test_projector_font_sizes             Gates, present=1: numbers in cells ≥ 20 px, panel
                                           titles ≥ 22 px, column and row labels ≥ 18 px (the
                                           SVG text's computed font size); the sidebar collapsed
+    test_projector_tab_labels             Candidate, Backprop: a tab's label as large as the
+                                          page's text (≥ 20 px), not Streamlit's small tab font
     test_stepper_stays_on_screen          Prev / Next / the sliders stay in the window after
                                           scrolling to the bottom (presentation and normal)
     test_equation_row_on_the_first_screen each forward page's main equation row (its result
@@ -75,6 +77,27 @@ def test_projector_font_sizes(browser, app_server):
         assert fonts["ticks"] and min(fonts["ticks"]) >= 18, fonts["ticks"]
         sidebar = page.locator("[data-testid='stSidebar']").bounding_box()
         assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, sidebar   # collapsed
+    finally:
+        context.close()
+
+
+# computed font size (px) of each tab label and of the page's paragraphs
+TAB_FONTS_JS = """() => {
+  const px = sel => [...document.querySelectorAll(sel)]
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  return {tabs: px("[data-testid='stMain'] [data-testid='stTab'] p"),
+          text: px("[data-testid='stMain'] .stMarkdown p")};
+}"""
+
+
+@pytest.mark.parametrize("key", ["candidate", "backprop"])
+def test_projector_tab_labels(browser, app_server, key):
+    context, page = _open(browser, app_server, registry.get(key), PROJECTOR, present=1)
+    try:
+        assert_no_exception(page)
+        fonts = page.evaluate(TAB_FONTS_JS)
+        assert fonts["tabs"] and min(fonts["tabs"]) >= 20, fonts
+        assert min(fonts["tabs"]) >= min(fonts["text"]) - 0.5, fonts
     finally:
         context.close()
 
