@@ -230,15 +230,23 @@ def open_part(label: str) -> None:
     st.session_state[SCROLL_KEY] = True
 
 
+def one_step_open() -> bool:
+    """The first tab is open: the page follows the time step (sections 5-7 take the whole
+    batch, so the second tab has no time-step control)."""
+    return st.session_state.get("bptt_part", PARTS[0]) != PARTS[1]
+
+
 def body(n: int, t: int):
     bp = compute.get_bptt(ctx.run, n, loss)
-    reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(ctx.B))
-    targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(ctx.B))
-    st.caption(f"Batch {n + 1}, time step {t + 1} of {ctx.S}: the rows read "
-               f"{store.md_literal(reads)} and should predict {store.md_literal(targets)}. "
-               f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
-    if page.focus_pending(ctx) == "vanishing":     # a lesson link opens at section 5
-        st.session_state["bptt_part"] = PARTS[1]
+    if one_step_open():
+        reads = ", ".join(repr(ctx.char_at(n, t, b)) for b in range(ctx.B))
+        targets = ", ".join(repr(ctx.char_at(n, t, b, target=True)) for b in range(ctx.B))
+        st.caption(f"Batch {n + 1}, time step {t + 1} of {ctx.S}: the rows read "
+                   f"{store.md_literal(reads)} and should predict {store.md_literal(targets)}. "
+                   f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
+    else:
+        st.caption(f"Batch {n + 1}, all {ctx.S} time steps. "
+                   f"Batch loss ({LOSSES[loss]}) = {bp.loss:.6g}.")
     # Only the open tab is computed and drawn (on_change="rerun"): the page is half as tall, and
     # a change redraws one part, not both.
     step_part, batch_part = st.tabs(PARTS, key="bptt_part", on_change="rerun")
@@ -254,6 +262,8 @@ def body(n: int, t: int):
             gradient_check(n)
 
 
-page.stepped(ctx, body)
+if page.focus_pending(ctx) == "vanishing":         # a lesson link opens at section 5
+    st.session_state["bptt_part"] = PARTS[1]
+page.stepped(ctx, body, steps=one_step_open)
 
 page.end(ctx)

@@ -233,9 +233,31 @@ def test_each_tab_draws_only_its_sections_and_next_opens_the_second():
     assert "norms_back" in charts(at) and "dlogits" not in charts(at)
     scrolls = [h.proto.body for h in at.get("html") if "scrollIntoView" in h.proto.body]
     assert len(scrolls) == 1 and '"vanishing"' in scrolls[0]       # to section 5, once
-    at.button(key="next_step").click().run()                      # the stepper: no new scroll
+    # sections 5-7 take the whole batch: the stepper has the batch only, no time step
+    assert [s.key for s in at.slider if s.key in ("batch", "step")] == ["batch"]
+    assert not [b for b in at.button if b.key in ("prev_step", "next_step")]
+    assert "all 3 time steps" in at.caption[0].value, at.caption[0].value
+    at.slider(key="batch").set_value(2).run()                     # the stepper: no new scroll
+    assert no_exception(at), at.exception
     assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
     assert at.session_state["bptt_part"] == BATCH_PART
+    at.session_state["bptt_part"] = STEP_PART                     # back: the time step again
+    at.run()
+    assert [s.key for s in at.slider if s.key in ("batch", "step")] == ["batch", "step"]
+    assert at.button(key="next_step") is not None
+
+
+def test_play_stops_when_the_second_tab_opens():
+    """Play advances the time step; sections 5-7 do not follow it, so opening their tab stops
+    the timer (the page's fragment is no longer rerun every PLAY_SECONDS)."""
+    at = run_page(PAGE)
+    at.toggle(key="playing").set_value(True).run()
+    assert no_exception(at), at.exception
+    assert at.session_state["playing"] is True
+    at.button(key="bptt_next_part").click().run()
+    assert no_exception(at), at.exception
+    assert at.session_state["playing"] is False
+    assert not [t for t in at.toggle if t.key == "playing"]
 
 
 def test_lesson_link_to_vanishing_opens_the_second_tab():

@@ -415,22 +415,30 @@ def _stepper(ctx: Context, steps: bool) -> tuple[int, int]:
     return st.session_state["batch"] - 1, (st.session_state["step"] - 1 if steps else 0)
 
 
-def stepped(ctx: Context, body: Callable[[int, int], None], *, steps: bool = True,
-            downloads: bool = True) -> None:
+def stepped(ctx: Context, body: Callable[[int, int], None], *,
+            steps: bool | Callable[[], bool] = True, downloads: bool = True) -> None:
     """Draw the stepper and body(n, t) inside a fragment, so moving through time reruns only
     this part; while "Play" is on the fragment advances itself. The matrices' download buttons
-    come after the body (downloads=False: the body places `draw.downloads()` itself)."""
-    playing = bool(st.session_state.get(PLAYING_KEY)) and steps
+    come after the body (downloads=False: the body places `draw.downloads()` itself).
+
+    steps: whether the body depends on the time step (else no time-step slider, Prev / Next or
+    Play, and t = 0); a callable is asked on every run of the fragment (a tab of the body that
+    shows the whole batch, say)."""
+    shows_steps = steps if callable(steps) else (lambda: steps)
+    playing = bool(st.session_state.get(PLAYING_KEY)) and shows_steps()
     drawn_before = exports.current().copy()   # the page's matrices outside the fragment
 
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def fragment():
         exports.begin(drawn_before)           # a rerun of this part alone may draw others
+        steps_now = shows_steps()
+        if not steps_now:                     # the body does not follow t: Play is off
+            st.session_state[PLAYING_KEY] = False
         if playing and st.session_state.get(ADVANCE_KEY):
             _clamp_step(ctx)
             _move(ctx.run.num_batches, ctx.S, 1)
         st.session_state[ADVANCE_KEY] = playing
-        n, t = stepper(ctx, steps=steps)
+        n, t = stepper(ctx, steps=steps_now)
         if bool(st.session_state.get(PLAYING_KEY)) != playing:
             st.rerun()                      # start / stop the timer: needs a full run
         body(n, t)
