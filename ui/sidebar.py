@@ -75,10 +75,11 @@ def same_on_every_page() -> Iterator[None]:
     """Elements drawn inside are the same elements on every page: drawn as the entry point's
     (app.py's) own, as Streamlit draws what an entry point shares between the pages of
     `st.navigation`. The identity Streamlit gives an element includes the script that draws it;
-    drawn as the page's, every control of the sidebar was a new element after a page switch,
-    mounted anew by the browser. With a `pages/` folder Streamlit runs each page script on its
-    own, so this sets the script explicitly (ScriptRunContext.run_with_active_hash); a Streamlit
-    without that method draws the elements as the page's, as before."""
+    drawn as the page's, every control of the sidebar would be a new element after a page
+    switch, mounted anew by the browser. With a `pages/` folder Streamlit runs each page script
+    on its own, so this sets the script explicitly (ScriptRunContext.run_with_active_hash); under
+    a Streamlit without that method the elements are the page's: the same controls and values,
+    mounted anew on a switch."""
     ctx = get_script_run_ctx()
     shared = getattr(ctx, "run_with_active_hash", None)
     main = getattr(getattr(ctx, "pages_manager", None), "main_script_hash", None)
