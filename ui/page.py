@@ -432,9 +432,9 @@ def stepped(ctx: Context, body: Callable[[int, int], None], *,
     def fragment():
         exports.begin(drawn_before)           # a rerun of this part alone may draw others
         steps_now = shows_steps()
-        if not steps_now:                     # the body does not follow t: Play is off
-            st.session_state[PLAYING_KEY] = False
-        if playing and st.session_state.get(ADVANCE_KEY):
+        if not steps_now and st.session_state.get(PLAYING_KEY):
+            st.session_state[PLAYING_KEY] = False   # the body does not follow t: Play stops
+        if playing and steps_now and st.session_state.get(ADVANCE_KEY):
             _clamp_step(ctx)
             _move(ctx.run.num_batches, ctx.S, 1)
         st.session_state[ADVANCE_KEY] = playing
