@@ -16,6 +16,9 @@ pages/N_Name.py is served at /Name.
                                     sidebar stays the same elements (not mounted anew)
     test_url_reproduces_the_screen  (c) the address bar after keyboard changes, opened in a new
                                     browser context, shows the same controls and chart data
+    test_play_advances_the_time_step_and_stops
+                                    Play moves t until switched off; Backprop's second tab
+                                    (no time step) stops it
 """
 from __future__ import annotations
 
@@ -344,3 +347,38 @@ def test_candidate_chain_tab_draws_the_chain(app_server, page, screenshot_dir):
     downloads = page.locator("[data-testid='stExpander'] summary").filter(has_text="Download")
     assert "Download the 2 matrices" in downloads.first.inner_text()
     full_screenshot(page, screenshot_dir / "page-3_Candidate_chain_tab.png")
+
+
+def test_play_advances_the_time_step_and_stops(app_server, page):
+    """The stepper's Play moves t every PLAY_SECONDS until it is switched off; on Backprop,
+    opening the tab of sections 5-7 (the whole batch, no time step) stops it."""
+    def url_step() -> str | None:
+        return query(page).get("step")
+
+    def toggle_play() -> None:
+        page.locator(".st-key-playing label").first.click()
+
+    open_page(page, app_server, GATES)
+    toggle_play()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('step') === '3'",
+                           timeout=20_000)
+    toggle_play()
+    wait_for_app(page, timeout=LOAD_TIMEOUT)
+    stopped = (query(page).get("batch"), url_step(), slider_value(page, "step"))
+    page.wait_for_timeout(3_000)
+    assert (query(page).get("batch"), url_step(), slider_value(page, "step")) == stopped
+    assert_no_exception(page)
+
+    open_page(page, app_server, registry.get("backprop").url_path)
+    toggle_play()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('step') === '2'",
+                           timeout=20_000)
+    page.locator("[data-testid='stTab']").nth(1).click()
+    page.locator("#vanishing").wait_for(timeout=LOAD_TIMEOUT)
+    wait_for_app(page, timeout=LOAD_TIMEOUT)
+    assert page.locator(".st-key-playing").count() == 0
+    assert slider_value(page, "step") is None                 # the stepper: the batch only
+    stopped = (query(page).get("batch"), url_step())
+    page.wait_for_timeout(3_000)
+    assert (query(page).get("batch"), url_step()) == stopped
+    assert_no_exception(page)
