@@ -222,7 +222,6 @@ def test_pages_remember_their_own_controls_across_page_switches():
     assert at.radio(key="bptt_loss").value == "l2"
 
 
-
 def test_the_sidebar_is_the_same_elements_on_every_page():
     """The sidebar's controls keep their element ids from page to page (sidebar.same_on_every_page,
     drawn as app.py's own): the browser keeps them mounted on a page switch instead of mounting
@@ -241,6 +240,7 @@ def test_the_sidebar_is_the_same_elements_on_every_page():
         assert shared() == home, key
         steps[key] = at.slider(key="step").id
     assert len(set(steps.values())) == 3, steps
+
 
 # ---------------------------------------------------------------- downloads
 
