@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_navigate import ARM_JS, NAV_LINK, SIZES, WATCH_JS, settled  # noqa: E402
+from bench_navigate import ARM_JS, SIZES, WATCH_JS, nav_link, settled  # noqa: E402
 from e2e.helpers import CHROMIUM_ARGS, StreamlitServer, chromium_path, goto_app  # noqa: E402
 from ui import registry  # noqa: E402
 
@@ -42,8 +42,7 @@ def switch(context, base: str, before: str, target: str, read_ms: int) -> dict[s
         goto_app(page, f"{base}/{before}", timeout=60_000)
         settled(page)
         page.wait_for_timeout(read_ms)
-        paths = [h.strip("/") for h in page.locator(NAV_LINK).evaluate_all(
-            "links => links.map(a => new URL(a.href).pathname)")]
+        link = nav_link(page, target)
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
 
@@ -52,7 +51,7 @@ def switch(context, base: str, before: str, target: str, read_ms: int) -> dict[s
 
         start = counters()
         page.evaluate(ARM_JS)
-        page.locator(NAV_LINK).nth(paths.index(target)).click()
+        link.click()
         wall = settled(page)
         end = counters()
         return {"wall": wall, **{k: (end[k] - start[k]) * 1000 for k in COUNTERS}}

@@ -84,6 +84,13 @@ def settled(page) -> float:
     return page.evaluate("() => window.__nav.last - (window.__nav.t0 || 0)")
 
 
+def nav_link(page, path: str):
+    """The sidebar navigation's link to the page at URL path `path`, or None (Home's own)."""
+    paths = [h.strip("/") for h in page.locator(NAV_LINK).evaluate_all(
+        "links => links.map(a => new URL(a.href).pathname)")]
+    return page.locator(NAV_LINK).nth(paths.index(path)) if path in paths else None
+
+
 FETCHED_JS = """() => performance.getEntriesByType('navigation').concat(
   performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || 0), 0)"""
 
@@ -145,15 +152,12 @@ def main() -> int:
                     goto_app(page, url[before.key], timeout=60_000)
                     settled(page)
                     page.wait_for_timeout(args.read_ms)
-                    hrefs = page.locator(NAV_LINK).evaluate_all(
-                        "links => links.map(a => new URL(a.href).pathname)")
-                    paths = [h.strip("/") for h in hrefs]
-                    if p.url_path not in paths:           # Home has no link of its own
+                    link = nav_link(page, p.url_path)
+                    if link is None:                      # Home has no link of its own
                         page.close()
                         break
-                    k = paths.index(p.url_path)
                     page.evaluate(ARM_JS)
-                    page.locator(NAV_LINK).nth(k).click()
+                    link.click()
                     switch.append(settled(page))
                     page.close()
                 rows.append((size, p.url_path or "(Home)", cold, tab, switch))
