@@ -98,6 +98,30 @@ def test_numbers_are_in_the_cells_at_the_defaults_with_four_decimals():
 
 
 @pytest.mark.parametrize("reset, update", CONVENTIONS)
+def test_every_arrow_ends_in_a_head_turned_along_its_last_segment(reset, update):
+    """Each arrow is a polyline of its trace; its head is the marker on its last point (plotly
+    turns it along the segment into that point), the other points carry none; the figure has no
+    annotations (an annotation's arrow costs plotly a measured text each)."""
+    spec = figure(run_page(CELL, query={"reset": reset, "update": update}))
+    assert not spec["layout"].get("annotations")
+    arrows = [t for t in spec["data"] if t.get("name", "").startswith("arrows")]
+    assert {t["name"] for t in arrows} == {"arrows", "arrows_chosen"}
+    count = 0
+    for t in arrows:
+        assert t["marker"]["symbol"] == "arrow" and t["marker"]["angleref"] == "previous"
+        assert t["marker"]["opacity"] == 1
+        sizes, xs = t["marker"]["size"], t["x"]
+        assert len(sizes) == len(xs)
+        ends = [i for i, x in enumerate(xs) if x is None]
+        start = 0
+        for end in ends:                                # one polyline: xs[start:end]
+            assert end - start >= 2
+            assert sizes[end - 1] > 0 and not any(sizes[start:end - 1]) and sizes[end] == 0
+            start, count = end + 1, count + 1
+    assert count == 16                                  # 14 arrows and the two gated branches
+
+
+@pytest.mark.parametrize("reset, update", CONVENTIONS)
 def test_the_drawing_changes_where_the_reset_acts_and_which_branch_z_feeds(reset, update):
     spec = figure(run_page(CELL, query={"reset": reset, "update": update}))
     arrows = {f"arrow_{name.replace('→', '_')}" for t in spec["data"]
@@ -199,10 +223,17 @@ def test_a_click_on_a_node_picks_it_and_other_clicks_do_not():
         assert draw.picked_node(bad) is None
     # every node drawn carries its key on its click targets
     spec = figure(run_page(CELL))
-    picks = {t["name"]: t for t in spec["data"] if t.get("name", "").startswith("pick_")}
-    assert set(picks) == {f"pick_{k}" for k in store.CELL_NODES}
-    for name, trace in picks.items():
-        assert {c[0] for c in trace["customdata"]} == {name.removeprefix("pick_")}
+    pick = [t for t in spec["data"] if t.get("name") == "pick"]
+    assert len(pick) == 1                               # one trace holds every node's targets
+    targets = list(zip(pick[0]["x"], pick[0]["y"], pick[0]["customdata"]))
+    assert {c[0] for _, _, c in targets} == set(store.CELL_NODES)
+    for key in store.CELL_NODES:                        # each target lies on its node's cells
+        node = next(t for t in spec["data"] if t.get("type") == "heatmap" and t["name"] == key)
+        rows, cols = np.shape(decode(node["z"]))
+        x_lo, y_hi = node["x0"] - node["dx"] / 2, node["y0"] - node["dy"] / 2
+        x_hi, y_lo = x_lo + cols * node["dx"], y_hi + rows * node["dy"]
+        mine = [(x, y) for x, y, c in targets if c[0] == key]
+        assert mine and all(x_lo < x < x_hi and y_lo < y < y_hi for x, y in mine), key
     assert tuple(plots.cell_names("before", "keep")) == store.CELL_NODES
 
 

@@ -1240,6 +1240,7 @@ CELL_PICK_CELLS = 128          # up to this many cells a node has a click target
 # its incoming arrows and the current step
 HIGHLIGHT = "#b45309"
 ARROW = "#8b8f99"
+ARROWHEAD_PX = {False: 12, True: 15}   # an arrowhead's size (marker px): other, into the chosen
 STEP_FILL = "rgba(217, 119, 6, 0.16)"
 
 
@@ -1335,6 +1336,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     # the figure's own format strings; user text (characters) only as escaped customdata.
     titles = []                # (x, y, node, text position, template)
     ticks_x, ticks_y, ticks_text = [], [], []     # column labels under x_t and ŷ_t
+    pick_x, pick_y, pick_data, pick_hover = [], [], [], []    # the nodes' click targets
     hidden_t = _ticks(hidden)
     chars_t = _ticks(label(c) for c in chars)
     rows_t = _ticks(rows)
@@ -1391,24 +1393,28 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                                y0=y0 - 4 / plot_px, y1=y1 + title_px / plot_px,
                                line=dict(color=HIGHLIGHT, width=3), name="chosen",
                                fillcolor="rgba(0,0,0,0)"))
-        # the click target: one transparent marker per cell (a sample of cells when many)
+        # the click targets: a transparent marker on every cell (a sample of cells when many)
         ri = np.unique(np.linspace(0, r_n - 1, min(r_n, 8 if z.size > CELL_PICK_CELLS else r_n))
                        .round().astype(int))
         ci = np.unique(np.linspace(0, c_n - 1, min(c_n, 16 if z.size > CELL_PICK_CELLS else c_n))
                        .round().astype(int))
         rr, cc = np.meshgrid(ri, ci, indexing="ij")
-        custom = [[n.key, rows_t[a] if a < len(rows_t) else str(a), col_labels[b]
-                   if b < len(col_labels) else str(b), _number(z[a, b])]
-                  for a, b in zip(rr.ravel(), cc.ravel())]
-        invisible = dict(opacity=0.0)
-        traces.append(dict(
-            type="scatter", x=[at_x(b) for b in cc.ravel()], y=[at_y(a) for a in rr.ravel()],
-            xaxis="x", yaxis="y", mode="markers", showlegend=False, name=f"pick_{n.key}",
-            customdata=custom, marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
-            selected=dict(marker=invisible), unselected=dict(marker=invisible),
-            hovertemplate=f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
-                          "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
-                          "<extra></extra>"))
+        pick_x += [at_x(b) for b in cc.ravel()]
+        pick_y += [at_y(a) for a in rr.ravel()]
+        pick_data += [[n.key, rows_t[a] if a < len(rows_t) else str(a), col_labels[b]
+                       if b < len(col_labels) else str(b), _number(z[a, b])]
+                      for a, b in zip(rr.ravel(), cc.ravel())]
+        pick_hover += [f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
+                       "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
+                       "<extra></extra>"] * rr.size
+    # every node's click targets in one trace (a trace each cost plotly a layer each to draw):
+    # customdata [node, row, column, value], a hover template per target naming its node
+    invisible = dict(opacity=0.0)
+    traces.append(dict(
+        type="scatter", x=pick_x, y=pick_y, xaxis="x", yaxis="y", mode="markers",
+        showlegend=False, name="pick", customdata=pick_data, hovertemplate=pick_hover,
+        marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
+        selected=dict(marker=invisible), unselected=dict(marker=invisible)))
 
     # ---- arrows: polylines in overlay units, the arrowhead on the last segment
     def left_at(k, f=0.5):
@@ -1464,32 +1470,37 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                    ("z", "from_tilde", [bottom_of("z"), (bottom_of("z")[0], band_12),
                                         (top_of("from_tilde")[0], band_12),
                                         top_of("from_tilde")], "⊙", 1)]
-    # one trace of lines for the arrows into the chosen node, one for the others (each arrow a
-    # polyline, its customdata "from→to"), the arrowheads annotations along the last segment
-    # (exact at any width), the labels one trace of text
-    lines = {False: ([], [], []), True: ([], [], [])}
+    # one trace for the arrows into the chosen node, one for the others: each arrow a polyline
+    # (its customdata "from→to") ending in an arrowhead, a marker turned along the last
+    # segment on screen (angleref "previous": exact at any width; plotly measures no text for
+    # it as it does for an annotation's arrow); the labels one trace of text
+    lines = {False: ([], [], [], []), True: ([], [], [], [])}
     labels_x, labels_y, labels = [], [], []
     for a, b, pts, text, seg in arrows:
         hot = b == chosen
-        xs, ys, names = lines[hot]
-        xs += [p[0] for p in pts[:-1]] + [None]
-        ys += [p[1] for p in pts[:-1]] + [None]
-        names += [f"{a}→{b}"] * (len(pts) - 1) + [None]
-        (tx, ty), (hx, hy) = pts[-2], pts[-1]
-        notes.append(dict(x=hx, y=hy, ax=tx, ay=ty, xref="x", yref="y", axref="x", ayref="y",
-                          text="", showarrow=True, arrowhead=2, arrowsize=1.1,
-                          arrowwidth=2.5 if hot else 1.5, arrowcolor=HIGHLIGHT if hot else ARROW))
+        xs, ys, names, heads = lines[hot]
+        xs += [p[0] for p in pts] + [None]
+        ys += [p[1] for p in pts] + [None]
+        names += [f"{a}→{b}"] * len(pts) + [None]
+        heads += [0] * (len(pts) - 1) + [ARROWHEAD_PX[hot], 0]
         if text:
             (sx, sy), (ex, ey) = pts[int(seg)], pts[int(seg) + 1]
             f = seg - int(seg) or 0.5          # where on the segment (a fraction given, or half)
             labels_x.append(sx + (ex - sx) * f)
             labels_y.append(sy + (ey - sy) * f)
             labels.append(_subscripts(text))
-    for hot, (xs, ys, names) in lines.items():
-        traces.append(dict(type="scatter", x=xs, y=ys, xaxis="x", yaxis="y", mode="lines",
-                           name="arrows_chosen" if hot else "arrows", customdata=names,
-                           showlegend=False, hoverinfo="skip",
-                           line=dict(color=HIGHLIGHT if hot else ARROW, width=2.5 if hot else 1.5)))
+    # opaque (plotly's default for markers of several sizes is 0.7), also while a click has
+    # selected a node's cells ("event+select" dims the points it did not select)
+    solid = dict(opacity=1.0)
+    for hot, (xs, ys, names, heads) in lines.items():
+        colour = HIGHLIGHT if hot else ARROW
+        traces.append(dict(type="scatter", x=xs, y=ys, xaxis="x", yaxis="y",
+                           mode="lines+markers", name="arrows_chosen" if hot else "arrows",
+                           customdata=names, showlegend=False, hoverinfo="skip",
+                           line=dict(color=colour, width=2.5 if hot else 1.5),
+                           marker=dict(symbol="arrow", angleref="previous", size=heads,
+                                       color=colour, opacity=1.0, line=dict(width=0)),
+                           selected=dict(marker=solid), unselected=dict(marker=solid)))
     traces.append(dict(type="scatter", x=labels_x, y=labels_y, texttemplate=labels,
                        mode="text", xaxis="x", yaxis="y", showlegend=False, hoverinfo="skip",
                        name="arrow_labels", textfont=dict(size=round(11 * zoom), color="#4b5563")))
