@@ -150,12 +150,23 @@ if len(left):
     }), hide_index=True, key="leftovers", height=min(320, 38 + 35 * len(left)))
 
 # ---------------------------------------------------------------- 5. one batch: X, Y, carried state
+def step_panels(tensor, name: str, n: int) -> list[plots.Panel]:
+    """tensor[n] (S, B, V) as one panel per time step, keyed name_1 … name_S."""
+    return [plots.Panel(tensor[n, t], f"{name}_{t + 1}", x_labels=ctx.vocab_labels,
+                        key=f"{name}_{t + 1}", kind="onehot", x_title="character")
+            for t in range(S)]
+
+
 def tensor_grid(tensor, name: str, labels: list[str], n: int) -> None:
     """One heatmap per time step of tensor[n] (S, B, V), as many to a line as fit; the steps
     of a line share the row axis (the same rows, read at successive steps)."""
-    draw.matrix_row([plots.Panel(tensor[n, t], f"{name}_{t + 1}", x_labels=ctx.vocab_labels,
-                                 key=f"{name}_{t + 1}", kind="onehot", x_title="character")
-                     for t in range(S)], y=labels, y_title="row")
+    draw.matrix_row(step_panels(tensor, name, n), y=labels, y_title="row")
+
+
+def offer_grids(n: int, x_labels, y_labels) -> None:
+    """Every step of X[n] and Y[n] in the page's downloads, drawn or not."""
+    draw.offer(step_panels(batches.X, "x", n), x_labels)
+    draw.offer(step_panels(batches.Y, "y", n), y_labels)
 
 
 def text_block(title: str, start: int, stop: int) -> None:
@@ -224,7 +235,7 @@ st.caption(f"The tensors have shape (N, S, B, V) = ({N}, {S}, {B}, {V}): batch, 
            "character. Only the selected batch is drawn.")
 # Many steps of many rows (up to 32 heatmaps of 16 × V, 12,000 px of page): the current step's
 # x_t and y_t with the stepper, the batch as the characters its rows read, and every step's
-# heatmap in a folded expander (all of X and Y stay on the page and in the downloads).
+# heatmap in a folded expander (all of X and Y stay in the downloads).
 compact = S > BOTH_GRIDS_MAX_S or S * B > OPEN_GRID_CELLS
 
 
@@ -240,9 +251,14 @@ def body(n: int, t: int):
     }), hide_index=True, key="batch_rows", height=min(320, 38 + 35 * B))
     if compact:
         one_step(n, t, x_labels, y_labels)
+        # drawn only while open (on_change="rerun"): folded, a figure of S heatmaps (7,800 px
+        # tall at S = 32, B = 16) would still be drawn by the browser on every visit
+        offer_grids(n, x_labels, y_labels)
         with st.expander(f"Every time step of batch {n + 1}: the {S} one-hot heatmaps of "
-                         f"X[{n + 1}] and Y[{n + 1}]", expanded=False):
-            grids(n, x_labels, y_labels)
+                         f"X[{n + 1}] and Y[{n + 1}]", key="every_step_open",
+                         on_change="rerun") as box:
+            if box.open:
+                grids(n, x_labels, y_labels)
     else:
         grids(n, x_labels, y_labels)
     carried_state(n)

@@ -107,8 +107,19 @@ def test_long_text_draws_only_the_selected_batch():
     assert list(ids["id"]) == batches_ids(LONG_TEXT)
 
 
-def test_large_seq_len_draws_one_tensor_at_a_time():
+def test_every_step_is_drawn_only_while_its_expander_is_open_and_always_offered():
     state = {"text": LONG_TEXT, "batch_size": 4, "seq_len": 20}
+    for opened in (False, True):
+        at = run_page(DATA, {**state, "every_step_open": opened})
+        drawn = charts(at)
+        assert ("row_x_1" in drawn) is opened                      # folded: not sent at all
+        assert {"step_x", "step_y", "batch_chars"} <= set(drawn)    # the current step's
+        (label,) = [e.label for e in at.expander if e.label.startswith("Download")]
+        assert label == "Download the 42 matrices on this page"     # x_t, y_t, X[1], Y[1]
+
+
+def test_large_seq_len_draws_one_tensor_at_a_time():
+    state = {"text": LONG_TEXT, "batch_size": 4, "seq_len": 20, "every_step_open": True}
     c = charts(run_page(DATA, state))
     assert len([k for k in c if k.startswith("x_")]) == 20 and not any(k.startswith("y_") for k in c)
     c = charts(run_page(DATA, {**state, "tensor_shown": "Y: targets"}))
@@ -280,7 +291,8 @@ def test_markup_in_the_text_is_shown_literally(page):
 def test_largest_sizes_show_the_current_step_and_fold_every_step():
     """B = 16, S = 32 drew 32 heatmaps of 16 × V one under another (a 12,000 px page): the page
     now shows the current step's x_t and y_t (the stepper moves it), the batch as the
-    characters its rows read, and every step's heatmap in a folded expander."""
+    characters its rows read, and every step's heatmap in a folded expander, sent once it is
+    opened."""
     state = {"text": LONG_TEXT, "batch_size": 16, "seq_len": 32, "hidden_size": 32, "step": 5}
     at = run_page(DATA, state)
     assert not at.exception, at.exception
@@ -294,11 +306,14 @@ def test_largest_sizes_show_the_current_step_and_fold_every_step():
     for b in range(16):
         row = LONG_TEXT[int(batches.sample_starts[n, b]):int(batches.sample_starts[n, b]) + 32]
         assert "".join(text[b]) == row.replace(" ", "␣")
-    folded = [e for e in at.expander if e.get("plotly_chart")]
-    assert len(folded) == 1 and not folded[0].proto.expanded
-    inside = {user_key(el) for el in folded[0].get("plotly_chart")}
-    assert inside == {f"x_{k + 1}" for k in range(32)} or \
-        inside == {"row_x_1"}                                  # the 32 steps, in one figure
+    (folded,) = [e for e in at.expander if e.label.startswith("Every time step")]
+    assert not folded.proto.expanded and not folded.get("plotly_chart")    # sent once opened
+    assert {user_key(el) for el in at.get("plotly_chart")} == {"step_x", "step_y", "batch_chars"}
+    at = run_page(DATA, {**state, "every_step_open": True})
+    (opened,) = [e for e in at.expander if e.label.startswith("Every time step")]
+    inside = {user_key(el) for el in opened.get("plotly_chart")}
+    assert inside == {"row_x_1"}                                # the 32 steps, in one figure
+    c = charts(at)
     np.testing.assert_array_equal(grid(c, "x", 32), batches.X[n])   # every number still there
     outside = [el for el in at.get("plotly_chart") if user_key(el) not in inside]
     assert {user_key(el) for el in outside} == {"step_x", "step_y", "batch_chars"}

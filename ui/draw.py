@@ -83,6 +83,14 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
     tables(key, lambda: [panel_table(p, line.y_labels, line.y_title) for p, line in panels])
 
 
+def offer(panels: list[plots.Panel], y) -> None:
+    """Panels offered for download as `matrix_row` offers them (rows `y` unless a panel has
+    its own), without drawing them."""
+    for p in panels:
+        exports.current().register(p.key, p.full_title, p.z, p.x_labels,
+                                   y if p.y_labels is None else p.y_labels)
+
+
 def characters(chars, title: str, *, x, y, key: str, x_title: str, y_title: str,
                mark_col: int | None = None) -> None:
     """A grid of characters (`plots.char_matrix`), e.g. what each batch row reads at each
