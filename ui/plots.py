@@ -41,6 +41,7 @@ SCALES = {
     "signed": dict(colorscale=RDBU, reversescale=True),
     "onehot": dict(colorscale=GREYS, zmin=0.0, zmax=1.0),
 }
+MAX_GAP_COLS, MAX_GAP_ROWS = 120, 64   # cells of matrices up to this size drawn apart
 MAX_TEXT_CELLS = 144            # numbers are printed in cells only for matrices this small
 FONT = dict(family="Inter, Arial, sans-serif", size=14)
 # Figures carry no Plotly template and are drawn without Streamlit's chart theme (see `sent`):
@@ -431,7 +432,11 @@ def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
         x = [int(v) for v in p.positions]
     hover = p.hover or (f"{y_title or 'row'} %{{y}}<br>{p.x_title or 'column'} %{{x}}"
                         "<br>value %{z:.10g}<extra></extra>")
-    trace = dict(z=z, x=x, y=y_ticks, xgap=1 if z.shape[1] <= 120 else 0, ygap=1,
+    # white lines between the cells while the cells are large enough to show them: the Loss
+    # page's S·B rows are a few px each, and with any gap plotly fills every cell on its own
+    # (a 512 × 28 matrix: 35 ms a panel, without gaps one image)
+    gap = 1 if z.shape[0] <= MAX_GAP_ROWS and z.shape[1] <= MAX_GAP_COLS else 0
+    trace = dict(z=z, x=x, y=y_ticks, xgap=gap, ygap=gap,
                  hovertemplate=hover, colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
                  **{**SCALES[p.kind],
                     **(scale or (_signed_range(z) if p.kind == "signed" else {}))})
@@ -491,6 +496,9 @@ def _text_axis(positions, labels) -> dict:
     size = 14 if n <= 60 else 12 if n <= 110 else 10 if n <= 160 else 8
     return dict(tickmode="array", tickvals=positions, ticktext=ticks, tickangle=0,
                 tickfont=dict(size=size), showgrid=False, zeroline=False,
+                # the range holds every label: plotly's check of each against the figure's
+                # edge (a measured box per label) is left out
+                ticklabeloverflow="allow",
                 range=[positions[0] - 0.5, positions[-1] + 0.5] if positions else None)
 
 
