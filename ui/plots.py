@@ -1339,7 +1339,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
                    hoverinfo="skip")]
     axes = dict(xaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True),
                 yaxis=dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True))
-    notes, shapes = [], []
+    shapes = []
     # Every text with markup (bold, subscripts, line breaks) is a text trace's texttemplate,
     # the figure's own format strings; user text (characters) only as escaped customdata.
     titles = []                # (x, y, node, text position, template)
@@ -1415,7 +1415,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         pick_hover += [f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
                        "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
                        "<extra></extra>"] * rr.size
-    # every node's click targets in one trace (a trace each cost plotly a layer each to draw):
+    # every node's click targets in one trace (a trace per node cost plotly a layer each):
     # customdata [node, row, column, value], a hover template per target naming its node
     invisible = dict(opacity=0.0)
     traces.append(dict(
@@ -1583,7 +1583,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     layout = dict(height=round(plot_px) + 16, margin=dict(l=8, r=8, t=8, b=8),
                   font=dict(FONT, color=INK), hoverlabel=HOVER,
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False,
-                  hovermode="closest", dragmode=False, annotations=notes, shapes=shapes, **axes)
+                  hovermode="closest", dragmode=False, shapes=shapes, **axes)
     return go.Figure(traces, layout=layout, _validate=False)
 
 
