@@ -227,6 +227,9 @@ def test_a_click_on_a_node_picks_it_and_other_clicks_do_not():
     assert len(pick) == 1                               # one trace holds every node's targets
     targets = list(zip(pick[0]["x"], pick[0]["y"], pick[0]["customdata"]))
     assert {c[0] for _, _, c in targets} == set(store.CELL_NODES)
+    titles = {n.key: n.title for n in plots.cell_nodes("before", "keep")}
+    assert all(c[4] == titles[c[0]] for _, _, c in targets)   # hover names the node
+    assert "%{customdata[4]}" in pick[0]["hovertemplate"]
     for key in store.CELL_NODES:                        # each target lies on its node's cells
         node = next(t for t in spec["data"] if t.get("type") == "heatmap" and t["name"] == key)
         rows, cols = np.shape(decode(node["z"]))

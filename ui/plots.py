@@ -1344,7 +1344,7 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
     # the figure's own format strings; user text (characters) only as escaped customdata.
     titles = []                # (x, y, node, text position, template)
     ticks_x, ticks_y, ticks_text = [], [], []     # column labels under x_t and ŷ_t
-    pick_x, pick_y, pick_data, pick_hover = [], [], [], []    # the nodes' click targets
+    pick_x, pick_y, pick_data = [], [], []       # the nodes' click targets
     hidden_t = _ticks(hidden)
     chars_t = _ticks(label(c) for c in chars)
     rows_t = _ticks(rows)
@@ -1410,17 +1410,17 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
         pick_x += [at_x(b) for b in cc.ravel()]
         pick_y += [at_y(a) for a in rr.ravel()]
         pick_data += [[n.key, rows_t[a] if a < len(rows_t) else str(a), col_labels[b]
-                       if b < len(col_labels) else str(b), _number(z[a, b])]
+                       if b < len(col_labels) else str(b), _number(z[a, b]),
+                       html.escape(n.title, quote=False)]
                       for a, b in zip(rr.ravel(), cc.ravel())]
-        pick_hover += [f"<b>{_subscripts(n.title)}</b><br>row %{{customdata[1]}}, "
-                       "%{customdata[2]}<br>value %{customdata[3]}<br>click: its equation"
-                       "<extra></extra>"] * rr.size
     # every node's click targets in one trace (a trace per node cost plotly a layer each):
-    # customdata [node, row, column, value], a hover template per target naming its node
+    # customdata [node, row, column, value, the node's name as the chooser writes it]
     invisible = dict(opacity=0.0)
     traces.append(dict(
         type="scatter", x=pick_x, y=pick_y, xaxis="x", yaxis="y", mode="markers",
-        showlegend=False, name="pick", customdata=pick_data, hovertemplate=pick_hover,
+        showlegend=False, name="pick", customdata=pick_data,
+        hovertemplate="<b>%{customdata[4]}</b><br>row %{customdata[1]}, %{customdata[2]}<br>"
+                      "value %{customdata[3]}<br>click: its equation<extra></extra>",
         marker=dict(symbol="square", size=30, opacity=0.0, color="black"),
         selected=dict(marker=invisible), unselected=dict(marker=invisible)))
 
