@@ -34,9 +34,6 @@ from bench_navigate import SIZES  # noqa: E402  (the same largest values)
 from e2e.helpers import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from ui import registry  # noqa: E402
 
-# AppTest runs the pages outside a server: Streamlit says so once per element, harmlessly
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-    logging.ERROR)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 # Draws one figure in an emptied container; resolves with the time to the next frame (ms).
@@ -58,6 +55,10 @@ def figures(pages: list[str], size: str) -> list[dict]:
     """Every figure the pages send at `size`: page, chart key, spec and its counts."""
     found = []
     for file in pages:
+        # AppTest runs a page outside a server, which Streamlit warns about (harmlessly); its
+        # logging is set up on the first run, so the warning is silenced before each
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+            logging.ERROR)
         at = run_page(file, query={k: str(v) for k, v in SIZES[size].items()})
         for el in at.get("plotly_chart"):
             spec = json.loads(el.proto.spec)

@@ -123,9 +123,9 @@ def test_cells_drawn_apart_only_while_the_matrix_is_small_enough_to_show_the_gap
 
 
 def test_an_axis_of_a_texts_characters_skips_plotlys_overflow_check():
-    """A text's characters as tick labels (Gate explorer, sampling, What if): the range holds
-    every label, so plotly's per-label check against the figure's edge, which measured a box
-    for each of 100 labels (190 ms of a 230 ms chart), is turned off."""
+    """A text's characters as tick labels (the Gate explorer's charts over the text): the range
+    holds every label, so plotly's per-label check against the figure's edge, which measured a
+    box for each of 100 labels (190 ms of a 230 ms chart), is turned off."""
     fig = plots.text_heatmap(np.zeros((2, 100)), title="t", chars="ab" * 50,
                              positions=range(1, 101), y_labels=["h1", "h2"])
     axis = fig.layout.xaxis
