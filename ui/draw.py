@@ -70,9 +70,8 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
     every panel is registered for download under its own key, as `matrix` does. pick: the key
     of the panel whose cells can be clicked; a click calls on_pick(row, col)."""
     panels = [(p, line) for line in lines for p in line.panels if p is not None]
-    for p, line in panels:
-        exports.current().register(p.key, p.full_title, p.z, p.x_labels,
-                         line.y_labels if p.y_labels is None else p.y_labels)
+    for line in lines:
+        offer([p for p in line.panels if p is not None], line.y_labels)
     fig = plots.heatmap_grid(lines, numbers=_numbers(), width=width, present=presenting(),
                              pick=pick)
     key = f"row_{panels[0][0].key}"
@@ -84,8 +83,8 @@ def matrix_grid(lines: list[plots.Line], *, width: float = 1.0, pick: str | None
 
 
 def offer(panels: list[plots.Panel], y) -> None:
-    """Panels offered for download as `matrix_row` offers them (rows `y` unless a panel has
-    its own), without drawing them."""
+    """Panels offered for download (rows `y` unless a panel has its own), drawn or not: how
+    `matrix_grid` offers its panels, and a page offers those it leaves undrawn."""
     for p in panels:
         exports.current().register(p.key, p.full_title, p.z, p.x_labels,
                                    y if p.y_labels is None else p.y_labels)
