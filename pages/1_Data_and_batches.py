@@ -251,9 +251,9 @@ def body(n: int, t: int):
     }), hide_index=True, key="batch_rows", height=min(320, 38 + 35 * B))
     if compact:
         one_step(n, t, x_labels, y_labels)
+        offer_grids(n, x_labels, y_labels)
         # drawn only while open (on_change="rerun"): folded, a figure of S heatmaps (7,800 px
         # tall at S = 32, B = 16) would still be drawn by the browser on every visit
-        offer_grids(n, x_labels, y_labels)
         with st.expander(f"Every time step of batch {n + 1}: the {S} one-hot heatmaps of "
                          f"X[{n + 1}] and Y[{n + 1}]", key="every_step_open",
                          on_change="rerun") as box:

@@ -434,7 +434,7 @@ def _trace(p: Panel, z: np.ndarray, y_ticks, *, y_title: str, numbers: bool,
                         "<br>value %{z:.10g}<extra></extra>")
     # white lines between the cells while the cells are large enough to show them: the Loss
     # page's S·B rows are a few px each, and with any gap plotly fills every cell on its own
-    # (a 512 × 28 matrix: 35 ms a panel, without gaps one image)
+    # (without gaps it draws the matrix as one image)
     gap = 1 if z.shape[0] <= MAX_GAP_ROWS and z.shape[1] <= MAX_GAP_COLS else 0
     trace = dict(z=z, x=x, y=y_ticks, xgap=gap, ygap=gap,
                  hovertemplate=hover, colorbar=dict(thickness=12, len=0.9, outlinewidth=0),
