@@ -1,8 +1,8 @@
 """The floor under the app's browser goals: what a bare Streamlit app with Plotly heatmaps costs
 in the same Chromium, measured the way bench_navigate.py and bench_browser.py measure the app.
 
-Writes a three-page app into a temporary folder (nothing of GRU Matrix Lab in it): each page is
-a sidebar slider, three lines of text and none, one or three `st.plotly_chart` heatmaps of
+Writes a four-page app into a temporary folder (nothing of GRU Matrix Lab in it): each page is
+a sidebar slider, three lines of text and none, one, two or three `st.plotly_chart` heatmaps of
 --rows rows and n columns (n = the slider, 8 at first) with a number in every cell, and a
 sidebar link to every page. Starts it with `streamlit run` and times, in Debian's Chromium:
 
@@ -63,6 +63,7 @@ def page(charts: int):
 
 pages = [st.Page(page(0), title="No chart", url_path="none", default=True),
          st.Page(page(1), title="One chart", url_path="one"),
+         st.Page(page(2), title="Two charts", url_path="two"),
          st.Page(page(3), title="Three charts", url_path="three")]
 current = st.navigation(pages, position="hidden")
 for p in pages:
@@ -106,7 +107,7 @@ def main() -> int:
                     return ctx, ctx.new_page()
 
                 ctx, page = context()                      # warm the server
-                for path in ("none", "one", "three"):
+                for path in ("none", "one", "two", "three"):
                     goto_app(page, f"{server.url}/{path}", timeout=60_000)
                 ctx.close()
                 for path, name in (("none", "first visit, no chart"),
@@ -133,7 +134,8 @@ def main() -> int:
                     page.close()
                 rows.append(("page switch, one chart -> three", times))
                 print(f"switch: {[round(t) for t in times]} ms", flush=True)
-                for path, name in (("one", "redraw, one chart"), ("three", "redraw, three charts")):
+                for path, name in (("one", "redraw, one chart"), ("two", "redraw, two charts"),
+                                   ("three", "redraw, three charts")):
                     page = ctx.new_page()
                     goto_app(page, f"{server.url}/{path}", timeout=60_000)
                     measure(page, "hidden_size", "ArrowRight")              # warm-up
