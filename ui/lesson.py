@@ -344,7 +344,10 @@ def follow_goto(page_file: str) -> None:
 
 # ---------------------------------------------------------------- presentation mode
 
-# Our own constant CSS: the only HTML this app sends with unsafe_allow_html.
+# Our own constant CSS: the only HTML this app sends with unsafe_allow_html. The page's text, and
+# its controls and notes (page links, widget labels, a slider's value, radio options, buttons,
+# the narrative's box) as large as its text; the
+# end-of-page links keep their larger size (PATH_CSS: `:where` gives this rule less weight).
 PRESENT_CSS = """<style>
 html { font-size: 18px; }
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] li { font-size: 1.15rem; }
@@ -354,6 +357,12 @@ html { font-size: 18px; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
 [data-testid="stMain"] .katex { font-size: 1.35em; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+:where([data-testid="stMain"]) [data-testid="stPageLink-NavLink"] p,
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
+[data-testid="stMain"] [data-testid="stSliderThumbValue"],
+[data-testid="stMain"] [data-testid="stRadio"] label p,
+[data-testid="stMain"] [data-testid="stAlert"] p,
+[data-testid="stMain"] button p { font-size: 1.15rem; }
 </style>"""
 
 

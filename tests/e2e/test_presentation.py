@@ -6,6 +6,10 @@
                                           SVG text's computed font size); the sidebar collapsed
     test_projector_tab_labels             Candidate, Backprop: a tab's label as large as the
                                           page's text (≥ 20 px), not Streamlit's small tab font
+    test_projector_controls_readable      Gates, the cell, present=1: the page links, widget
+                                          labels, a slider's value, the stepper's buttons, radio
+                                          options and the narrative as large as the page's text
+                                          (≥ 20 px); the end-of-page links larger still
     test_stepper_stays_on_screen          Prev / Next / the sliders stay in the window after
                                           scrolling to the bottom (presentation and normal)
     test_equation_row_on_the_first_screen each forward page's main equation row (its result
@@ -98,6 +102,37 @@ def test_projector_tab_labels(browser, app_server, key):
         fonts = page.evaluate(TAB_FONTS_JS)
         assert fonts["tabs"] and min(fonts["tabs"]) >= 20, fonts
         assert min(fonts["tabs"]) >= min(fonts["text"]) - 0.5, fonts
+    finally:
+        context.close()
+
+
+# computed font size (px) of the controls and notes a class reads off the projector
+CONTROL_FONTS_JS = """() => {
+  const px = sel => [...document.querySelectorAll("[data-testid='stMain'] " + sel)]
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  return {top_links: px("[data-testid='stPageLink-NavLink'] p")
+            .filter((_, i, all) => i < all.length - 2),
+          end_links: px(".st-key-page_end [data-testid='stPageLink-NavLink'] p"),
+          labels: px("[data-testid='stWidgetLabel'] p"),
+          slider_values: px("[data-testid='stSliderThumbValue']"),
+          buttons: px(".st-key-stepper button p"),
+          options: px("[data-testid='stRadio'] label p"),
+          narrative: px("[data-testid='stAlert'] p"),
+          text: px(".stMarkdown p")};
+}"""
+
+
+@pytest.mark.parametrize("key", ["gates", "cell"])
+def test_projector_controls_readable(browser, app_server, key):
+    context, page = _open(browser, app_server, registry.get(key), PROJECTOR, present=1)
+    try:
+        assert_no_exception(page)
+        fonts = page.evaluate(CONTROL_FONTS_JS)
+        for name in ("top_links", "labels", "slider_values", "buttons", "narrative"):
+            assert fonts[name] and min(fonts[name]) >= 20, (name, fonts)
+        if key == "cell":                          # the node chooser
+            assert fonts["options"] and min(fonts["options"]) >= 20, fonts
+        assert len(fonts["end_links"]) == 2 and min(fonts["end_links"]) > 22, fonts
     finally:
         context.close()
 
