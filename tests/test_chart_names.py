@@ -104,3 +104,13 @@ def test_cells_of_characters_are_said_as_characters():
                       layout=dict(title=dict(text="P")))
     assert plots.accessible_name(probs) == (
         "P, 1 row × 2 columns, cells show a, b, values 0.2500 to 0.5000")
+
+
+@pytest.mark.parametrize("markup, words", [
+    ("h<sub>t</sub><br>new state", "h_t new state"),      # a line break parts two words
+    ("<b>z</b>&nbsp;=&nbsp;σ(…)", "z = σ(…)"),
+    ("W_z <BR/> (4×2)", "W_z (4×2)"),
+    (None, ""),
+])
+def test_plain_words_of_a_title(markup, words):
+    assert plots.plain(markup) == words

@@ -9,8 +9,6 @@ be read as a table from a "Show as table" control under its chart (`tables()`).
 from __future__ import annotations
 
 import dataclasses
-import html
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -323,20 +321,14 @@ def series_tables(fig) -> list[tuple[str, pd.DataFrame]]:
         groups.setdefault(xs, {})[trace.name or f"series {i + 1}"] = np.array(
             [float(f"{v:.6g}") for v in ys])
     layout = fig.layout
-    title = _plain(layout.title.text) or "The chart's series"
-    x_name = _plain(layout.xaxis.title.text) or "x"
+    title = plots.plain(layout.title.text) or "The chart's series"
+    x_name = plots.plain(layout.xaxis.title.text) or "x"
     out = []
     for xs, series in groups.items():
         df = pd.DataFrame(dict(zip(_distinct(series, x_name), series.values())),
                           index=pd.Index(xs, name=x_name))
         out.append((title if len(groups) == 1 else f"{title}: {', '.join(series)}", df))
     return out
-
-
-def _plain(text) -> str:
-    """A figure's own title text without its markup (<b>, <br>, entities)."""
-    text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I))
-    return " ".join(html.unescape(text).split())
 
 
 def _distinct(labels, taken: str = "") -> list[str]:

@@ -997,7 +997,10 @@ def sent(fig: go.Figure, *, pickable: bool = False) -> go.Figure:
     a revision and with the modes already set, the second `react` finds nothing changed and
     draws nothing: every new figure a page shows is drawn once (tests/e2e/test_redraw.py
     counts the drawings)."""
-    fig.layout._props.pop("template", None)        # plotly.py adds its default one on creation
+    # plotly.py adds its default template on creation; it is taken out of the layout's
+    # properties (with `layout.template = None` instead, the figures Streamlit sent still carried
+    # a template: tests/test_plots_valid.py)
+    fig.layout._props.pop("template", None)
     fig.layout.datarevision = 1
     if pickable:
         fig.layout.clickmode = "event+select"
@@ -1589,9 +1592,11 @@ def cell_figure(values: dict, *, reset: str, update: str, chosen: str, hidden: S
 
 # ---------------------------------------------------------------- in words, for screen readers
 
-def _plain(text) -> str:
-    """A title as words: markup removed, entities decoded, spaces collapsed."""
-    text = re.sub(r"<sub>(.*?)</sub>", r"_\1", str(text or ""))
+def plain(text) -> str:
+    """A figure's title or label as plain words: a line break a space, a subscript "_x", other
+    markup removed, entities decoded, spaces collapsed ("h<sub>t</sub><br>new" -> "h_t new")."""
+    text = re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.I)
+    text = re.sub(r"<sub>(.*?)</sub>", r"_\1", text)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
@@ -1617,7 +1622,7 @@ def _words(text) -> str:
     ("cells show t, h, e, ␣ …"); "" when there is no cell text or it is the numbers."""
     if text is None:
         return ""
-    cells = [c for c in (_plain(c) for c in np.asarray(text, dtype=object).ravel()) if c]
+    cells = [c for c in (plain(c) for c in np.asarray(text, dtype=object).ravel()) if c]
     if all(_is_number(c) for c in cells):
         return ""
     seen = list(dict.fromkeys(cells))
@@ -1636,7 +1641,7 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
     its graph objects): walking the graph objects, or `to_dict`, which copies and encodes every
     array, costs milliseconds per figure on every rerun."""
     layout, data = fig._layout, fig._data
-    title = _plain((layout.get("title") or {}).get("text"))
+    title = plain((layout.get("title") or {}).get("text"))
     heatmaps = {t.get("name"): t for t in data
                 if t.get("type") == "heatmap" and t.get("z") is not None}
     lines = [t for t in data if t.get("type") == "scatter" and t.get("y") is not None
@@ -1645,7 +1650,7 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
 
     def matrix(t, name: str) -> str:
         z = np.atleast_2d(np.asarray(t["z"], dtype=float))
-        name = re.sub(r"\s*\(\d+×\d+\)$", "", _plain(name))      # the shape is said next
+        name = re.sub(r"\s*\(\d+×\d+\)$", "", plain(name))      # the shape is said next
         words, span = _words(t.get("text")), _span(z)
         # under cells of words, one value for all (a grid of characters) says nothing
         said = [span] if not words else [words, span] if span.startswith("values") else [words]
@@ -1660,7 +1665,7 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
         joined = False
 
     for a in layout.get("annotations", ()):    # panel titles and the operators between them
-        name, text = a.get("name"), _plain(a.get("text"))
+        name, text = a.get("name"), plain(a.get("text"))
         if name in heatmaps and name not in said:
             say(matrix(heatmaps[name], text))
             said.add(name)
@@ -1672,7 +1677,7 @@ def accessible_name(fig: go.Figure, titles: dict[str, str] | None = None) -> str
         if name not in said:
             say(matrix(t, title if alone else (titles or {}).get(name, name or "matrix")))
     for t in lines:
-        say(f"{_plain(t['name'])}, {len(t['y'])} points, {_span(t['y'])}")
+        say(f"{plain(t['name'])}, {len(t['y'])} points, {_span(t['y'])}")
     text = "".join(parts)
     if alone:
         title = ""                              # said as the matrix's own name
