@@ -344,10 +344,10 @@ def follow_goto(page_file: str) -> None:
 
 # ---------------------------------------------------------------- presentation mode
 
-# Our own constant CSS: the only HTML this app sends with unsafe_allow_html. The page's text, and
-# its controls and notes (page links, widget labels, a slider's value, radio options, buttons,
-# the narrative's box) as large as its text; the
-# end-of-page links keep their larger size (PATH_CSS: `:where` gives this rule less weight).
+# Our own constant CSS: the only HTML this app sends with unsafe_allow_html. Larger text, and the
+# page's controls and notes (page links, widget labels, a slider's value, radio options,
+# buttons, the narrative's box) as large as its paragraphs; the end-of-page links keep their
+# larger size (PATH_CSS; `:where` gives this rule less weight than that one).
 PRESENT_CSS = """<style>
 html { font-size: 18px; }
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] li { font-size: 1.15rem; }

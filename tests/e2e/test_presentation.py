@@ -108,17 +108,17 @@ def test_projector_tab_labels(browser, app_server, key):
 
 # computed font size (px) of the controls and notes a class reads off the projector
 CONTROL_FONTS_JS = """() => {
-  const px = sel => [...document.querySelectorAll("[data-testid='stMain'] " + sel)]
-    .map(e => parseFloat(getComputedStyle(e).fontSize));
-  return {top_links: px("[data-testid='stPageLink-NavLink'] p")
-            .filter((_, i, all) => i < all.length - 2),
-          end_links: px(".st-key-page_end [data-testid='stPageLink-NavLink'] p"),
-          labels: px("[data-testid='stWidgetLabel'] p"),
-          slider_values: px("[data-testid='stSliderThumbValue']"),
-          buttons: px(".st-key-stepper button p"),
-          options: px("[data-testid='stRadio'] label p"),
-          narrative: px("[data-testid='stAlert'] p"),
-          text: px(".stMarkdown p")};
+  const all = sel => [...document.querySelectorAll("[data-testid='stMain'] " + sel)];
+  const px = els => els.map(e => parseFloat(getComputedStyle(e).fontSize));
+  const links = all("[data-testid='stPageLink-NavLink'] p");
+  const atEnd = e => !!e.closest(".st-key-page_end");
+  return {top_links: px(links.filter(e => !atEnd(e))),
+          end_links: px(links.filter(atEnd)),
+          labels: px(all("[data-testid='stWidgetLabel'] p")),
+          slider_values: px(all("[data-testid='stSliderThumbValue']")),
+          buttons: px(all(".st-key-stepper button p")),
+          options: px(all("[data-testid='stRadio'] label p")),
+          narrative: px(all("[data-testid='stAlert'] p"))};
 }"""
 
 
